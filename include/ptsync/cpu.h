@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Simulated CPUs.
+ *
+ * A ptsync CPU is a real pthread pinned to a host core.  It owns the state
+ * the kernel keeps per CPU: the soft IRQ mask, the IPI call queue, the mm it
+ * is running, whether it is in kernel, user or idle context (which decides
+ * whether RCU must wait for it), and its counters.  A thread finds its own
+ * CPU through this_cpu(); threads that are not CPUs (main, the watchdog,
+ * liburcu's call_rcu worker) get NULL and must not walk page tables.
+ *
+ * Counters live here, one writer each, so the hot paths never contend on a
+ * shared cache line.  Fields the signal handler writes are separate from the
+ * ones the thread writes, since a handler can interrupt a thread's
+ * read-modify-write of the same word.
+ */
+#ifndef PTSYNC_CPU_H
+#define PTSYNC_CPU_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "compiler.h"
+#include "util.h"
+
+#define NR_CPUS		256
+#define CPUMASK_WORDS	(NR_CPUS / 64)
+
+struct ptsync_run;
+struct mm_struct;
+struct call_single_data;
+
+/* A set of CPUs that other threads may read while it changes. */
+struct cpumask {
+	_Atomic uint64_t bits[CPUMASK_WORDS];
+};
+
+static inline void cpumask_set_cpu(int cpu, struct cpumask *m)
+{
+	atomic_fetch_or_explicit(&m->bits[cpu / 64], 1ULL << (cpu % 64),
+				 memory_order_relaxed);
+}
+
+static inline void cpumask_clear_cpu(int cpu, struct cpumask *m)
+{
+	atomic_fetch_and_explicit(&m->bits[cpu / 64], ~(1ULL << (cpu % 64)),
+				  memory_order_relaxed);
+}
+
+static inline bool cpumask_test_cpu(int cpu, const struct cpumask *m)
+{
+	return READ_ONCE(m->bits[cpu / 64]) & (1ULL << (cpu % 64));
+}
+
+static inline void cpumask_clear(struct cpumask *m)
+{
+	for (int i = 0; i < CPUMASK_WORDS; i++)
+		WRITE_ONCE(m->bits[i], 0);
+}
+
+#define for_each_cpu(cpu, mask, nr)					\
+	for ((cpu) = 0; (cpu) < (nr); (cpu)++)				\
+		if (cpumask_test_cpu((cpu), (mask)))
+
+enum cpu_context {
+	CONTEXT_KERNEL,		/* RCU must wait for this CPU's next QS */
+	CONTEXT_USER,		/* extended quiescent state */
+	CONTEXT_IDLE,		/* extended quiescent state */
+};
+
+enum cpu_role {
+	ROLE_FREER,		/* maps, unmaps, exits: frees page tables */
+	ROLE_WALKER,		/* GUP-fast on the freers' mms */
+	ROLE_BYSTANDER,		/* runs another mm in user mode */
+};
+
+/* What a CPU is doing, for stall reports (rcutorture's writer states). */
+enum cpu_activity {
+	ACT_STARTING,
+	ACT_SCHEDULE,
+	ACT_WALK,
+	ACT_MAP,
+	ACT_UNMAP,
+	ACT_EXIT,
+	ACT_SYNC_IPI,
+	ACT_SYNC_RCU,
+	ACT_USER,
+	ACT_STOPPING,
+	NR_ACTIVITIES
+};
+
+struct cpu_stats {
+	/* written by the CPU's thread */
+	_Atomic uint64_t walks, walks_failed, pages_grabbed;
+	_Atomic uint64_t maps, unmaps, exits, map_failed;
+	_Atomic uint64_t fallbacks, syncs, sync_ns_total, sync_ns_max;
+	_Atomic uint64_t ipis_sent, calls_sent;
+	_Atomic uint64_t qs_reported, user_entries;
+	/* written from this CPU's signal handler (and its irq-enable path) */
+	_Atomic uint64_t ipis_received, ipis_deferred, calls_run;
+};
+
+struct cpu {
+	int id;
+	int host_cpu;			/* -1: not pinned */
+	enum cpu_role role;
+	struct ptsync_run *run;
+	pthread_t thread;
+	_Atomic pid_t tid;
+
+	/* Soft IRQ state: written by this thread and its signal handler. */
+	_Atomic int irqs_disabled;
+	_Atomic int irq_pending;	/* an IPI arrived while masked */
+	_Atomic int in_irq;		/* inside the IPI handler */
+
+	/* Call queue: other CPUs push, this CPU pops all (an llist). */
+	_Atomic(struct call_single_data *) call_queue;
+	struct call_single_data *csd;	/* [nr_cpus]: this CPU as sender */
+
+	_Atomic(struct mm_struct *) mm;	/* current->mm, NULL when none */
+	_Atomic int context;		/* enum cpu_context */
+	_Atomic int activity;		/* enum cpu_activity */
+
+	/* RCU (kernel/rcu/tree.c): QS at most once per tick. */
+	_Atomic int rcu_online;		/* written by this thread only */
+	uint64_t next_qs_ns;
+	_Atomic uint64_t last_qs_ns;
+
+	/* Watchdog slot: what this CPU is blocked on and since when. */
+	_Atomic int wait_kind;		/* enum stall_kind */
+	_Atomic int wait_target;	/* CPU waited on, or -1 */
+	_Atomic uint64_t wait_since_ns;
+
+	struct prandom rnd;
+	struct cpu_stats stats;
+	void *role_data;		/* per-role private state */
+};
+
+extern _Thread_local struct cpu *__this_cpu;
+
+static inline struct cpu *this_cpu(void)
+{
+	return __this_cpu;
+}
+
+static inline void cpu_set_activity(struct cpu *c, enum cpu_activity a)
+{
+	WRITE_ONCE(c->activity, (int)a);
+}
+
+const char *cpu_activity_name(int activity);
+const char *cpu_context_name(int context);
+const char *cpu_role_name(enum cpu_role role);
+
+/* kernel/cpu.c: bring CPU threads up and down. */
+typedef void (*cpu_fn_t)(struct cpu *c);
+int cpus_start(struct ptsync_run *run, cpu_fn_t fn);
+void cpus_stop(struct ptsync_run *run);
+int host_nr_cpus(void);
+
+/* Context transitions (kernel/context_tracking.c in the kernel). */
+void ct_user_enter(struct cpu *c);
+void ct_user_exit(struct cpu *c);
+
+#endif /* PTSYNC_CPU_H */

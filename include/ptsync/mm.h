@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Memory management entry points: the instrumented page allocator
+ * (mm/page_alloc.c), mapping and unmapping (mm/memory.c), and the mm's
+ * life cycle (kernel/fork.c).
+ */
+#ifndef PTSYNC_MM_H
+#define PTSYNC_MM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pgtable.h"
+
+#define ARENA_NONE	UINT32_MAX
+
+/* Page-table pages: 4 KiB aligned, never returned to libc during a run. */
+struct pt_arena {
+	pgent_t *base;
+	struct ptdesc *desc;
+	uint32_t nr;
+	bool poison;
+	pthread_mutex_t lock;
+	uint32_t free_head;
+	_Atomic int64_t live;
+	_Atomic uint64_t allocs, frees, failed;
+};
+
+struct folio_arena {
+	struct folio *folios;
+	uint32_t nr;
+	pthread_mutex_t lock;
+	uint32_t free_head;
+	_Atomic int64_t live;
+	_Atomic uint64_t allocs, frees, failed;
+};
+
+int pt_arena_init(struct pt_arena *a, uint32_t nr, bool poison);
+void pt_arena_destroy(struct pt_arena *a);
+int folio_arena_init(struct folio_arena *a, uint32_t nr);
+void folio_arena_destroy(struct folio_arena *a);
+
+pgent_t *pt_alloc(struct pt_arena *a, int level, struct mm_struct *mm);
+void pt_free(struct pt_arena *a, pgent_t *table);
+void pt_free_bulk(struct pt_arena *a, void *const *tables, unsigned int nr);
+
+static inline uint64_t pt_table_pfn(const struct pt_arena *a, const pgent_t *t)
+{
+	return (uint64_t)(t - a->base) / PTRS_PER_TABLE;
+}
+
+static inline pgent_t *pfn_to_table(const struct pt_arena *a, uint64_t pfn)
+{
+	return a->base + pfn * PTRS_PER_TABLE;
+}
+
+static inline struct ptdesc *virt_to_ptdesc(const struct pt_arena *a,
+					    const pgent_t *t)
+{
+	return &a->desc[pt_table_pfn(a, t)];
+}
+
+struct folio *folio_alloc(struct folio_arena *a, int order);
+void folio_put_refs(struct folio_arena *a, struct folio *f, int refs);
+static inline void folio_put(struct folio_arena *a, struct folio *f)
+{
+	folio_put_refs(a, f, 1);
+}
+
+/* Raise the refcount only if it is not zero (folio_try_get). */
+static inline bool folio_ref_try_add(struct folio *f, int refs)
+{
+	int old = READ_ONCE(f->refcount);
+
+	do {
+		if (old <= 0)
+			return false;
+	/* Full barrier on success: the caller re-reads the pte after this,
+	 * and that read must not pass the increment (pairs with the
+	 * unmapper's pte clear before its folio_put()). */
+	} while (!atomic_compare_exchange_weak_explicit(&f->refcount, &old,
+			old + refs, memory_order_seq_cst, memory_order_relaxed));
+	return true;
+}
+
+static inline uint64_t folio_pfn(const struct folio_arena *a, const struct folio *f)
+{
+	return (uint64_t)(f - a->folios);
+}
+
+static inline struct folio *pfn_to_folio(const struct folio_arena *a, uint64_t pfn)
+{
+	return &a->folios[pfn];
+}
+
+/* mm/memory.c */
+long map_range(struct mm_struct *mm, uint64_t addr, uint64_t len, bool huge);
+void munmap_range(struct mm_struct *mm, uint64_t addr, uint64_t len);
+void exit_mmap(struct mm_struct *mm);
+
+/* kernel/fork.c */
+int mm_init(struct mm_struct *mm);
+bool mmget_not_zero(struct mm_struct *mm);
+void mmput(struct mm_struct *mm);
+void mm_exit_owner(struct mm_struct *mm);
+bool mm_recreate(struct mm_struct *mm);
+void mmap_write_lock(struct mm_struct *mm);
+void mmap_write_unlock(struct mm_struct *mm);
+void switch_mm(struct cpu *c, struct mm_struct *next);
+
+#endif /* PTSYNC_MM_H */

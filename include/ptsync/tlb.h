@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mmu_gather: tearing down page tables without pulling them out from under
+ * a lockless walker.
+ *
+ * The rule everything here serves: a page-table page is freed in three
+ * steps, never fewer and never in another order:
+ *
+ *   1. unhook it   - clear the parent entry, so no *new* walk can reach it;
+ *   2. invalidate  - flush TLBs and paging-structure caches
+ *                    (tlb_table_invalidate), so no CPU keeps a cached copy;
+ *   3. free it     - but only once no walker that found it before step 1
+ *                    can still be reading it.
+ *
+ * Step 3's "only once" is the whole subject of ptsync.  GUP-fast walks with
+ * IRQs disabled and takes no lock, so the freer must wait until every
+ * IRQs-off section that might have seen the table has ended.  Tables are
+ * gathered into a one-page batch and freed from an RCU callback (an
+ * IRQs-off section is an RCU read-side critical section).  The batch page is
+ * allocated with GFP_NOWAIT and may not be had; then the table is synced
+ * and freed on its own, by the strategy chosen at run time (strategy.h):
+ * the IPI broadcast of old, synchronize_rcu() in the seed, or something
+ * newer.
+ *
+ * API:
+ *   tlb_gather_mmu(tlb, mm)          start a teardown of part of mm
+ *   tlb_gather_mmu_fullmm(tlb, mm)   start exit_mmap()'s teardown
+ *   tlb_remove_page(tlb, folio)      queue a user page, free after the flush
+ *   pte_free_tlb/pmd_free_tlb/pud_free_tlb(tlb, table, addr)
+ *                                    queue an unhooked table
+ *   tlb_remove_table(tlb, table)     the same, for any level
+ *   tlb_flush_mmu(tlb)               flush TLB, free what is gathered
+ *   tlb_finish_mmu(tlb)              flush, free tables, free pages: done
+ *   tlb_remove_table_sync_one()      wait for IRQs-off walkers: IPI all
+ *   tlb_remove_table_sync_rcu()      wait for IRQs-off walkers: a GP
+ */
+#ifndef PTSYNC_TLB_H
+#define PTSYNC_TLB_H
+
+#include <stdbool.h>
+
+#include "mm.h"
+
+struct ptsync_run;
+
+/*
+ * One page of table pointers, freed by one RCU callback.  The header is
+ * liburcu's rcu_head (16 bytes) and a count, so the array holds
+ * (4096 - 24) / 8 = 509 tables, as in the kernel on 64-bit.  The four
+ * bytes of padding after the count say how to find the pool the page came
+ * from (and through it the run), since an RCU callback gets nothing but
+ * the rcu_head: the pool is one naturally aligned block of 2^pool_shift
+ * bytes whose first page holds the run pointer.
+ */
+struct mmu_table_batch {
+	struct rcu_head rcu;
+	unsigned int nr;
+	unsigned int pool_shift;
+	void *tables[];
+};
+
+#define MAX_TABLE_BATCH \
+	((PAGE_SIZE - sizeof(struct mmu_table_batch)) / sizeof(void *))
+
+_Static_assert(MAX_TABLE_BATCH == 509, "one page of table pointers");
+
+#define MAX_GATHER_BATCH	64	/* user pages per flush */
+
+struct mmu_gather {
+	struct mm_struct *mm;
+	struct ptsync_run *run;
+	struct mmu_table_batch *batch;
+	uint64_t start, end;		/* range to invalidate */
+	bool fullmm;
+	bool freed_tables;		/* a table was unhooked: flush walks too */
+	unsigned int nr_pages;
+	struct folio *pages[MAX_GATHER_BATCH];
+};
+
+/*
+ * The GFP_NOWAIT page allocator for batches: a bounded pool (--batch-pool)
+ * with injected failure (--batch-fail).  Either reason reaches the fallback.
+ */
+struct batch_pool {
+	void *mem;			/* page 0: run pointer; then batches */
+	unsigned int shift;		/* mem is 2^shift bytes, so aligned */
+	unsigned int nr;
+	double fail_p;
+	pthread_mutex_t lock;
+	struct mmu_table_batch **free;
+	unsigned int nr_free;
+	_Atomic uint64_t allocs, injected, exhausted;
+};
+
+int batch_pool_init(struct batch_pool *p, struct ptsync_run *run,
+		    unsigned int nr, double fail_p);
+void batch_pool_destroy(struct batch_pool *p);
+struct mmu_table_batch *tlb_batch_alloc_nowait(struct batch_pool *p);
+void tlb_batch_free(struct batch_pool *p, struct mmu_table_batch *b);
+
+void tlb_gather_mmu(struct mmu_gather *tlb, struct mm_struct *mm);
+void tlb_gather_mmu_fullmm(struct mmu_gather *tlb, struct mm_struct *mm);
+void tlb_finish_mmu(struct mmu_gather *tlb);
+void tlb_flush_mmu(struct mmu_gather *tlb);
+void tlb_flush_mmu_tlbonly(struct mmu_gather *tlb);
+bool __tlb_remove_page(struct mmu_gather *tlb, struct folio *folio);
+void tlb_remove_table(struct mmu_gather *tlb, void *table);
+
+static inline void tlb_remove_page(struct mmu_gather *tlb, struct folio *folio)
+{
+	if (__tlb_remove_page(tlb, folio))
+		tlb_flush_mmu(tlb);
+}
+
+static inline void tlb_track_range(struct mmu_gather *tlb, uint64_t start,
+				   uint64_t end)
+{
+	if (start < tlb->start)
+		tlb->start = start;
+	if (end > tlb->end)
+		tlb->end = end;
+}
+
+/* Callers have already cleared the parent entry (step 1). */
+static inline void free_pt_tlb(struct mmu_gather *tlb, pgent_t *table,
+			       uint64_t addr, int level)
+{
+	tlb_track_range(tlb, addr, addr + (1ULL << pt_shift(level + 1)));
+	tlb->freed_tables = true;
+	tlb_remove_table(tlb, table);
+}
+
+static inline void pte_free_tlb(struct mmu_gather *tlb, pte_t *pte, uint64_t addr)
+{
+	free_pt_tlb(tlb, pte, addr, PT_PTE);
+}
+
+static inline void pmd_free_tlb(struct mmu_gather *tlb, pmd_t *pmd, uint64_t addr)
+{
+	free_pt_tlb(tlb, pmd, addr, PT_PMD);
+}
+
+static inline void pud_free_tlb(struct mmu_gather *tlb, pud_t *pud, uint64_t addr)
+{
+	free_pt_tlb(tlb, pud, addr, PT_PUD);
+}
+
+void tlb_remove_table_sync_one(void);
+void tlb_remove_table_sync_rcu(void);
+
+/* The arch's TLB invalidation (arch/tlbflush.c). */
+void flush_tlb_mm_range(struct mm_struct *mm, uint64_t start, uint64_t end,
+			bool freed_tables);
+
+#endif /* PTSYNC_TLB_H */

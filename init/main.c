@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Setting up and tearing down one run: the machine (CPUs, memory, mms),
+ * RCU's baseline, the watchdog.  The kernel's start_kernel(), in miniature.
+ *
+ * Teardown order matters and is checked: every mm's owner reference is
+ * dropped by a CPU before the CPUs stop (exit_mmap() frees through
+ * mmu_gather, which needs a CPU to sync from), then rcu_barrier() drains
+ * the last batches, and only then are live objects counted: any table or
+ * folio still live at that point is a leak, and the run fails.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ptsync/run.h"
+#include "ptsync/smp.h"
+#include "ptsync/watchdog.h"
+
+void ptsync_config_default(struct ptsync_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->nr_cpus = 4;
+	cfg->nr_freers = 1;
+	cfg->nr_walkers = -1;		/* what the others leave */
+	cfg->nr_bystanders = 1;
+	cfg->nr_mms = 2;
+	cfg->hz = 250;
+	cfg->batch_fail = 0.1;
+	cfg->batch_pool = 64;
+	cfg->walk_delay_ns = 0;
+	cfg->duration_s = 10;
+	cfg->stall_timeout_s = 10;
+	cfg->seed = 1;
+	cfg->ops = &rcu_sync_ops;
+	cfg->pt_pages = 1u << 16;
+	cfg->folios = 1u << 18;
+	cfg->walk_pages = 16;
+	cfg->regions = 8;
+	cfg->huge_chance = 0.1;
+	cfg->exit_chance = 0.01;
+	cfg->pin = true;
+}
+
+static void cpu_init(struct ptsync_run *run, struct cpu *c, int id)
+{
+	const struct ptsync_config *cfg = &run->cfg;
+
+	c->id = id;
+	c->run = run;
+	c->host_cpu = -1;
+	if (id < cfg->nr_freers)
+		c->role = ROLE_FREER;
+	else if (id < cfg->nr_freers + cfg->nr_walkers)
+		c->role = ROLE_WALKER;
+	else
+		c->role = ROLE_BYSTANDER;
+	c->csd = calloc((size_t)run->nr_cpus, sizeof(*c->csd));
+	if (!c->csd)
+		ptsync_die("out of memory for CPU %d", id);
+	WRITE_ONCE(c->wait_target, -1);
+	WRITE_ONCE(c->context, CONTEXT_KERNEL);
+	WRITE_ONCE(c->activity, ACT_STARTING);
+	prandom_seed(&c->rnd, cfg->seed, (uint64_t)id + 1);
+}
+
+static int mms_init(struct ptsync_run *run)
+{
+	run->nr_mms = run->cfg.nr_mms + 1;	/* the last one is the bystanders' */
+	run->mms = calloc((size_t)run->nr_mms, sizeof(*run->mms));
+	if (!run->mms)
+		return -ENOMEM;
+	for (int i = 0; i < run->nr_mms; i++) {
+		struct mm_struct *mm = &run->mms[i];
+
+		mm->id = i;
+		mm->run = run;
+		pthread_mutex_init(&mm->mmap_lock, NULL);
+		if (mm_init(mm))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int ptsync_run_init(struct ptsync_run *run, const struct ptsync_config *cfg)
+{
+	memset(run, 0, sizeof(*run));
+	run->cfg = *cfg;
+	if (run->cfg.nr_walkers < 0)
+		run->cfg.nr_walkers = cfg->nr_cpus - cfg->nr_freers - cfg->nr_bystanders;
+	run->ops = cfg->ops;
+	run->nr_cpus = cfg->nr_cpus;
+	run->tick_ns = NSEC_PER_SEC / (uint64_t)cfg->hz;
+	smp_init_signals();
+
+	run->cpus = calloc((size_t)run->nr_cpus, sizeof(*run->cpus));
+	if (!run->cpus)
+		return -ENOMEM;
+	for (int i = 0; i < run->nr_cpus; i++)
+		cpu_init(run, &run->cpus[i], i);
+	if (pt_arena_init(&run->pt, cfg->pt_pages, true) ||
+	    folio_arena_init(&run->folios, cfg->folios) ||
+	    batch_pool_init(&run->batches, run, cfg->batch_pool, cfg->batch_fail) ||
+	    mms_init(run))
+		return -ENOMEM;
+	pthread_barrier_init(&run->start_barrier, NULL, (unsigned int)run->nr_cpus + 1);
+	pthread_barrier_init(&run->stop_barrier, NULL, (unsigned int)run->nr_cpus);
+	run->gp_start = rcu_gp_count();
+	return watchdog_start(run);
+}
+
+/* On a CPU, before the CPUs stop: every mm's owner exits. */
+void ptsync_run_exit_mms(struct ptsync_run *run)
+{
+	for (int i = 0; i < run->nr_mms; i++)
+		mm_exit_owner(&run->mms[i]);
+}
+
+int ptsync_run_drain(struct ptsync_run *run)
+{
+	WRITE_ONCE(run->main_wait_since_ns, ktime_get_ns());
+	smp_store_release(&run->main_wait_kind, STALL_BARRIER);
+	rcu_barrier();
+	WRITE_ONCE(run->main_wait_kind, STALL_NONE);
+	return (int)(READ_ONCE(run->pt.live) + READ_ONCE(run->folios.live));
+}
+
+void ptsync_run_destroy(struct ptsync_run *run)
+{
+	watchdog_stop(run);
+	for (int i = 0; i < run->nr_cpus; i++)
+		free(run->cpus[i].csd);
+	free(run->cpus);
+	for (int i = 0; i < run->nr_mms; i++)
+		pthread_mutex_destroy(&run->mms[i].mmap_lock);
+	free(run->mms);
+	batch_pool_destroy(&run->batches);
+	folio_arena_destroy(&run->folios);
+	pt_arena_destroy(&run->pt);
+	pthread_barrier_destroy(&run->start_barrier);
+	pthread_barrier_destroy(&run->stop_barrier);
+}
+
+const char *violation_kind_name(enum violation_kind k)
+{
+	switch (k) {
+	case V_POISONED_ENTRY:	return "read a poisoned entry (freed table)";
+	case V_FREED_TABLE:	return "followed an entry to a free table";
+	case V_WRONG_TABLE:	return "reached a table reused for another level or mm";
+	case V_GEN_CHANGED:	return "a table on the walk was freed mid-walk";
+	case V_FREED_PAGE:	return "pinned a folio that was freed or reused";
+	case NR_VIOLATION_KINDS: break;
+	}
+	return "?";
+}
+
+void report_violation(struct cpu *c, enum violation_kind kind, int level,
+		      uint64_t addr, struct mm_struct *mm)
+{
+	struct violation_log *v = &c->run->violations;
+	uint32_t slot = atomic_fetch_add_explicit(&v->nr_logged, 1, memory_order_relaxed);
+
+	atomic_inc_relaxed(v->total);
+	atomic_inc_relaxed(v->by_kind[kind]);
+	if (slot < VIOLATION_LOG) {
+		v->log[slot] = (struct violation){
+			.cpu = c->id, .level = level, .kind = kind,
+			.addr = addr, .mm = mm ? mm->id : -1,
+		};
+	}
+}

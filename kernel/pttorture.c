@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pttorture: torture-test page-table freeing against GUP-fast.
+ *
+ * Modelled on rcutorture.  Freer CPUs map and unmap 2 MiB regions of a few
+ * mms (and now and then exit an mm and create it again); walker CPUs run
+ * GUP-fast on random ranges of the same mms; bystander CPUs run another mm
+ * in user mode and never touch the others.  Every job starts at a schedule
+ * point, the only place a CPU reports an RCU quiescent state.
+ *
+ * The regions are placed so that unmapping one empties page tables at every
+ * level: region r sits in PGD slot r%4, PUD slot (r/4)%4, PMD slot (r/16)%8,
+ * so whole-region unmaps free PTE tables, and PMD and PUD tables when their
+ * last region goes.
+ *
+ * Output follows rcutorture: all parameters at start and end, a stats
+ * block, "!!!" beside anything wrong, and one SUCCESS or FAILURE line.
+ */
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ptsync/gup.h"
+#include "ptsync/irqflags.h"
+#include "ptsync/rcupdate.h"
+#include "ptsync/torture.h"
+#include "ptsync/watchdog.h"
+
+#define REGION_BASE	(1ULL << 40)
+#define REGION_PAGES	(PMD_SIZE / PAGE_SIZE)
+#define USER_SPIN_NS	(20 * NSEC_PER_USEC)
+
+uint64_t torture_region_addr(unsigned int r)
+{
+	return REGION_BASE + ((uint64_t)(r % 4) << PGDIR_SHIFT) +
+	       ((uint64_t)((r / 4) % 4) << PUD_SHIFT) +
+	       ((uint64_t)((r / 16) % 8) << PMD_SHIFT);
+}
+
+static struct mm_struct *pick_mm(struct cpu *c)
+{
+	struct ptsync_run *run = c->run;
+
+	return &run->mms[prandom_below(&c->rnd, (uint64_t)run->cfg.nr_mms)];
+}
+
+/* A random page-aligned piece of a region: the whole of it half the time. */
+static void pick_range(struct cpu *c, uint64_t *addr, uint64_t *len)
+{
+	unsigned int r = (unsigned int)prandom_below(&c->rnd, c->run->cfg.regions);
+	uint64_t first, nr;
+
+	*addr = torture_region_addr(r);
+	*len = PMD_SIZE;
+	if (prandom_below(&c->rnd, 2))
+		return;
+	first = prandom_below(&c->rnd, REGION_PAGES);
+	nr = 1 + prandom_below(&c->rnd, REGION_PAGES - first);
+	*addr += first * PAGE_SIZE;
+	*len = nr * PAGE_SIZE;
+}
+
+static void freer_job(struct cpu *c)
+{
+	const struct ptsync_config *cfg = &c->run->cfg;
+	struct mm_struct *mm = pick_mm(c);
+	uint64_t addr, len;
+
+	if (!mmget_not_zero(mm)) {
+		mm_recreate(mm);	/* the last process exited */
+		return;
+	}
+	switch_mm(c, mm);
+	pick_range(c, &addr, &len);
+	if (prandom_chance(&c->rnd, cfg->exit_chance)) {
+		cpu_set_activity(c, ACT_EXIT);
+		mm_exit_owner(mm);
+		this_cpu_inc(c->stats.exits);
+	} else if (prandom_below(&c->rnd, 2)) {
+		bool huge = prandom_chance(&c->rnd, cfg->huge_chance);
+
+		cpu_set_activity(c, ACT_MAP);
+		if (huge) {
+			addr &= ~(PMD_SIZE - 1);
+			len = PMD_SIZE;
+		}
+		if (map_range(mm, addr, len, huge) < 0)
+			this_cpu_inc(c->stats.map_failed);
+		this_cpu_inc(c->stats.maps);
+	} else {
+		cpu_set_activity(c, ACT_UNMAP);
+		munmap_range(mm, addr, len);
+		this_cpu_inc(c->stats.unmaps);
+	}
+	switch_mm(c, NULL);
+	mmput(mm);
+}
+
+static void walker_job(struct cpu *c)
+{
+	const struct ptsync_config *cfg = &c->run->cfg;
+	struct mm_struct *mm = pick_mm(c);
+	struct folio *pages[64];
+	unsigned int nr_pages = 1 + (unsigned int)prandom_below(&c->rnd, cfg->walk_pages);
+	uint64_t addr;
+	uint32_t inc;
+	int nr;
+
+	if (!mmget_not_zero(mm))
+		return;
+	switch_mm(c, mm);
+	inc = READ_ONCE(mm->incarnation);
+	addr = torture_region_addr((unsigned int)prandom_below(&c->rnd, cfg->regions)) +
+	       prandom_below(&c->rnd, REGION_PAGES) * PAGE_SIZE;
+	cpu_set_activity(c, ACT_WALK);
+	nr = gup_fast(mm, addr, nr_pages, pages);
+	this_cpu_inc(c->stats.walks);
+	if (nr < (int)nr_pages)
+		this_cpu_inc(c->stats.walks_failed);
+	this_cpu_add(c->stats.pages_grabbed, (uint64_t)nr);
+	gup_check_and_put(c, mm, inc, addr, nr, pages);
+	switch_mm(c, NULL);
+	mmput(mm);
+}
+
+/* Run the bystanders' own mm in user mode: an extended quiescent state. */
+static void bystander_job(struct cpu *c)
+{
+	struct ptsync_run *run = c->run;
+	uint64_t end = ktime_get_ns() + USER_SPIN_NS;
+
+	switch_mm(c, &run->mms[run->nr_mms - 1]);
+	cpu_set_activity(c, ACT_USER);
+	ct_user_enter(c);
+	while (ktime_get_ns() < end && !READ_ONCE(run->stop))
+		cpu_relax();
+	ct_user_exit(c);		/* a syscall: back in the kernel */
+}
+
+void torture_cpu(struct cpu *c)
+{
+	struct ptsync_run *run = c->run;
+
+	while (!READ_ONCE(run->stop)) {
+		cpu_set_activity(c, ACT_SCHEDULE);
+		rcu_note_context_switch(c);
+		switch (c->role) {
+		case ROLE_FREER:	freer_job(c); break;
+		case ROLE_WALKER:	walker_job(c); break;
+		case ROLE_BYSTANDER:	bystander_job(c); break;
+		}
+	}
+	switch_mm(c, NULL);
+}
+
+/* ---- driving a run and reporting it ---- */
+
+struct torture_totals {
+	uint64_t walks, walks_failed, pages_grabbed, maps, unmaps, exits, map_failed;
+	uint64_t fallbacks, syncs, sync_ns_total, sync_ns_max;
+	uint64_t ipis_sent, ipis_received, ipis_deferred, calls_sent, calls_run;
+	uint64_t qs_reported, user_entries;
+};
+
+static void torture_sum(const struct ptsync_run *run, struct torture_totals *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (int i = 0; i < run->nr_cpus; i++) {
+		const struct cpu_stats *s = &run->cpus[i].stats;
+
+#define ADD(f) t->f += READ_ONCE(s->f)
+		ADD(walks); ADD(walks_failed); ADD(pages_grabbed); ADD(maps);
+		ADD(unmaps); ADD(exits); ADD(map_failed); ADD(fallbacks);
+		ADD(syncs); ADD(sync_ns_total); ADD(ipis_sent); ADD(ipis_received);
+		ADD(ipis_deferred); ADD(calls_sent); ADD(calls_run);
+		ADD(qs_reported); ADD(user_entries);
+#undef ADD
+		if (READ_ONCE(s->sync_ns_max) > t->sync_ns_max)
+			t->sync_ns_max = READ_ONCE(s->sync_ns_max);
+	}
+}
+
+static const char *level_name(int level)
+{
+	static const char *const names[PT_LEVELS] = { "pte", "pmd", "pud", "pgd" };
+
+	return level >= 0 && level < PT_LEVELS ? names[level] : "?";
+}
+
+void torture_print_params(FILE *f, const struct ptsync_run *run, const char *tag)
+{
+	const struct ptsync_config *cfg = &run->cfg;
+	int host = host_nr_cpus();
+
+	fprintf(f, "ptsync torture %s: strategy=%s cpus=%d (freers=%d walkers=%d "
+		"bystanders=%d) host_cpus=%d%s mms=%d hz=%d batch-fail=%g "
+		"batch-pool=%u walk-delay-ns=%" PRIu64 " walk-pages=%u regions=%u "
+		"duration=%g stall-timeout=%g seed=%" PRIu64 "\n",
+		tag, run->ops->name, cfg->nr_cpus, cfg->nr_freers, cfg->nr_walkers,
+		cfg->nr_bystanders, host,
+		cfg->nr_cpus > host ? " (oversubscribed: fine for torture, not for timing)" : "",
+		cfg->nr_mms, cfg->hz, cfg->batch_fail, cfg->batch_pool,
+		cfg->walk_delay_ns, cfg->walk_pages, cfg->regions, cfg->duration_s,
+		cfg->stall_timeout_s, cfg->seed);
+}
+
+static uint64_t tables_freed(const struct ptsync_run *run)
+{
+	return READ_ONCE(run->stats.tables_freed_batched) +
+	       READ_ONCE(run->stats.tables_freed_one);
+}
+
+static void torture_progress(const struct ptsync_run *run, double t)
+{
+	struct torture_totals tt;
+
+	torture_sum(run, &tt);
+	fprintf(stderr, "[%5.0fs] walks %" PRIu64 " tables freed %" PRIu64
+		" fallbacks %" PRIu64 " ipis %" PRIu64 " gps %" PRIu64
+		" violations %" PRIu64 "\n", t, tt.walks, tables_freed(run),
+		tt.fallbacks, tt.ipis_sent, rcu_gp_count() - run->gp_start,
+		READ_ONCE(run->violations.total));
+}
+
+static volatile sig_atomic_t torture_interrupted;
+
+static void torture_sigint(int sig)
+{
+	(void)sig;
+	torture_interrupted = 1;
+}
+
+/* Sleep out the run's duration; Ctrl-C ends it early, results kept. */
+static void torture_wait(struct ptsync_run *run)
+{
+	const uint64_t step = 100 * NSEC_PER_MSEC;
+	uint64_t end = run->start_ns + (uint64_t)(run->cfg.duration_s * NSEC_PER_SEC);
+	bool progress = run->cfg.progress && isatty(STDERR_FILENO);
+	uint64_t next_report = run->start_ns + NSEC_PER_SEC;
+	struct sigaction sa = { .sa_handler = torture_sigint }, old;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old);
+	for (uint64_t now; (now = ktime_get_ns()) < end && !torture_interrupted; ) {
+		uint64_t left = end - now < step ? end - now : step;
+		struct timespec ts = { 0, (long)left };
+
+		nanosleep(&ts, NULL);
+		if (progress && ktime_get_ns() >= next_report) {
+			torture_progress(run, (double)(ktime_get_ns() - run->start_ns) / NSEC_PER_SEC);
+			next_report += NSEC_PER_SEC;
+		}
+	}
+	sigaction(SIGINT, &old, NULL);
+	if (torture_interrupted)
+		fprintf(stderr, "ptsync: interrupted: stopping and reporting\n");
+}
+
+static void print_text(FILE *f, const struct ptsync_run *run,
+		       const struct torture_totals *t, int leaked, bool ok)
+{
+	const struct violation_log *v = &run->violations;
+	double secs = (double)(run->end_ns - run->start_ns) / NSEC_PER_SEC;
+	uint64_t nv = READ_ONCE(v->total);
+	uint32_t logged = READ_ONCE(v->nr_logged);
+
+	fprintf(f, "ptsync torture stats: %.2f s: walks %" PRIu64 " (%" PRIu64
+		" incomplete) pages grabbed %" PRIu64 "\n",
+		secs, t->walks, t->walks_failed, t->pages_grabbed);
+	fprintf(f, "ptsync torture stats: maps %" PRIu64 " unmaps %" PRIu64
+		" exits %" PRIu64 " map failures %" PRIu64 " tlb flushes %" PRIu64 "\n",
+		t->maps, t->unmaps, t->exits, t->map_failed,
+		READ_ONCE(run->stats.tlb_flushes));
+	fprintf(f, "ptsync torture stats: tables freed %" PRIu64 " (batched %" PRIu64
+		", one by one %" PRIu64 ") batches %" PRIu64 " batch alloc failures: "
+		"injected %" PRIu64 " pool empty %" PRIu64 "\n",
+		tables_freed(run), READ_ONCE(run->stats.tables_freed_batched),
+		READ_ONCE(run->stats.tables_freed_one),
+		READ_ONCE(run->stats.batches_flushed),
+		READ_ONCE(run->batches.injected), READ_ONCE(run->batches.exhausted));
+	fprintf(f, "ptsync torture stats: fallbacks %" PRIu64 " syncs %" PRIu64
+		" sync avg %.1f us max %.1f us grace periods %" PRIu64 "\n",
+		t->fallbacks, t->syncs,
+		t->syncs ? (double)t->sync_ns_total / (double)t->syncs / 1e3 : 0.0,
+		(double)t->sync_ns_max / 1e3, rcu_gp_count() - run->gp_start);
+	fprintf(f, "ptsync torture stats: ipis sent %" PRIu64 " received %" PRIu64
+		" deferred %" PRIu64 " calls %" PRIu64 "/%" PRIu64 "%s\n",
+		t->ipis_sent, t->ipis_received, t->ipis_deferred, t->calls_run,
+		t->calls_sent, t->ipis_sent != t->ipis_received ? " !!!" : "");
+	for (int i = 0; i < run->nr_cpus; i++) {
+		const struct cpu *c = &run->cpus[i];
+		const struct cpu_stats *s = &c->stats;
+
+		fprintf(f, "ptsync torture cpu %d: %-9s host %d ipis sent %" PRIu64
+			" received %" PRIu64 " deferred %" PRIu64 " walks %" PRIu64
+			" fallbacks %" PRIu64 " qs %" PRIu64 "\n",
+			c->id, cpu_role_name(c->role), c->host_cpu,
+			READ_ONCE(s->ipis_sent), READ_ONCE(s->ipis_received),
+			READ_ONCE(s->ipis_deferred), READ_ONCE(s->walks),
+			READ_ONCE(s->fallbacks), READ_ONCE(s->qs_reported));
+	}
+	fprintf(f, "ptsync torture stats: violations %" PRIu64 "%s live objects "
+		"after rcu_barrier %d%s\n", nv, nv ? " !!!" : "", leaked,
+		leaked ? " !!!" : "");
+	for (uint32_t i = 0; i < logged && i < VIOLATION_LOG; i++) {
+		const struct violation *x = &v->log[i];
+
+		fprintf(f, "ptsync torture violation: cpu %d mm %d addr 0x%" PRIx64
+			" level %s strategy %s: %s\n", x->cpu, x->mm, x->addr,
+			level_name(x->level), run->ops->name,
+			violation_kind_name(x->kind));
+	}
+	torture_print_params(f, run, "end");
+	fprintf(f, "ptsync torture: --- End of test: %s\n", ok ? "SUCCESS" : "FAILURE");
+}
+
+static void print_json(FILE *f, const struct ptsync_run *run,
+		       const struct torture_totals *t, int leaked, bool ok)
+{
+	const struct ptsync_config *cfg = &run->cfg;
+	const struct violation_log *v = &run->violations;
+	uint32_t logged = READ_ONCE(v->nr_logged);
+
+	fprintf(f, "{\"strategy\":\"%s\",\"seed\":%" PRIu64 ",\"duration_s\":%.3f,"
+		"\"cpus\":%d,\"freers\":%d,\"walkers\":%d,\"bystanders\":%d,"
+		"\"host_cpus\":%d,\"mms\":%d,\"hz\":%d,\"batch_fail\":%g,"
+		"\"batch_pool\":%u,\"walk_delay_ns\":%" PRIu64 ",",
+		run->ops->name, cfg->seed,
+		(double)(run->end_ns - run->start_ns) / NSEC_PER_SEC,
+		cfg->nr_cpus, cfg->nr_freers, cfg->nr_walkers, cfg->nr_bystanders,
+		host_nr_cpus(), cfg->nr_mms, cfg->hz, cfg->batch_fail,
+		cfg->batch_pool, cfg->walk_delay_ns);
+	fprintf(f, "\"walks\":%" PRIu64 ",\"walks_incomplete\":%" PRIu64
+		",\"pages_grabbed\":%" PRIu64 ",\"maps\":%" PRIu64 ",\"unmaps\":%"
+		PRIu64 ",\"exits\":%" PRIu64 ",\"tables_freed\":%" PRIu64
+		",\"tables_freed_batched\":%" PRIu64 ",\"tables_freed_one\":%" PRIu64
+		",\"batches\":%" PRIu64 ",\"batch_fail_injected\":%" PRIu64
+		",\"batch_pool_empty\":%" PRIu64 ",\"fallbacks\":%" PRIu64
+		",\"syncs\":%" PRIu64 ",\"sync_ns_avg\":%.0f,\"sync_ns_max\":%" PRIu64
+		",\"ipis_sent\":%" PRIu64 ",\"ipis_received\":%" PRIu64
+		",\"ipis_deferred\":%" PRIu64 ",\"grace_periods\":%" PRIu64
+		",\"tlb_flushes\":%" PRIu64 ",\"violations\":%" PRIu64
+		",\"leaked_objects\":%d,\"result\":\"%s\",",
+		t->walks, t->walks_failed, t->pages_grabbed, t->maps, t->unmaps,
+		t->exits, tables_freed(run), READ_ONCE(run->stats.tables_freed_batched),
+		READ_ONCE(run->stats.tables_freed_one),
+		READ_ONCE(run->stats.batches_flushed), READ_ONCE(run->batches.injected),
+		READ_ONCE(run->batches.exhausted), t->fallbacks, t->syncs,
+		t->syncs ? (double)t->sync_ns_total / (double)t->syncs : 0.0,
+		t->sync_ns_max, t->ipis_sent, t->ipis_received, t->ipis_deferred,
+		rcu_gp_count() - run->gp_start, READ_ONCE(run->stats.tlb_flushes),
+		READ_ONCE(v->total), leaked, ok ? "SUCCESS" : "FAILURE");
+	fprintf(f, "\"violations_by_kind\":{");
+	for (int k = 0; k < NR_VIOLATION_KINDS; k++) {
+		static const char *const keys[NR_VIOLATION_KINDS] = {
+			"poisoned_entry", "freed_table", "wrong_table",
+			"gen_changed", "freed_page",
+		};
+		fprintf(f, "%s\"%s\":%" PRIu64, k ? "," : "", keys[k],
+			READ_ONCE(v->by_kind[k]));
+	}
+	fprintf(f, "},\"per_cpu\":[");
+	for (int i = 0; i < run->nr_cpus; i++) {
+		const struct cpu *c = &run->cpus[i];
+		const struct cpu_stats *s = &c->stats;
+
+		fprintf(f, "%s{\"cpu\":%d,\"role\":\"%s\",\"host_cpu\":%d,"
+			"\"ipis_sent\":%" PRIu64 ",\"ipis_received\":%" PRIu64
+			",\"ipis_deferred\":%" PRIu64 ",\"walks\":%" PRIu64
+			",\"fallbacks\":%" PRIu64 ",\"syncs\":%" PRIu64
+			",\"qs_reported\":%" PRIu64 "}", i ? "," : "", c->id,
+			cpu_role_name(c->role), c->host_cpu,
+			READ_ONCE(s->ipis_sent), READ_ONCE(s->ipis_received),
+			READ_ONCE(s->ipis_deferred), READ_ONCE(s->walks),
+			READ_ONCE(s->fallbacks), READ_ONCE(s->syncs),
+			READ_ONCE(s->qs_reported));
+	}
+	fprintf(f, "],\"violation_log\":[");
+	for (uint32_t i = 0; i < logged && i < VIOLATION_LOG; i++) {
+		const struct violation *x = &v->log[i];
+
+		fprintf(f, "%s{\"cpu\":%d,\"mm\":%d,\"addr\":\"0x%" PRIx64
+			"\",\"level\":\"%s\",\"kind\":\"%s\"}", i ? "," : "",
+			x->cpu, x->mm, x->addr, level_name(x->level),
+			violation_kind_name(x->kind));
+	}
+	fprintf(f, "]}\n");
+}
+
+int ptsync_torture(const struct ptsync_config *cfg, bool json)
+{
+	struct ptsync_run *run = calloc(1, sizeof(*run));
+	struct torture_totals t;
+	int leaked;
+	bool ok;
+
+	if (!run || ptsync_run_init(run, cfg))
+		ptsync_die("cannot set up the run (out of memory?)");
+	torture_print_params(json ? stderr : stdout, run, "start");
+	fflush(stdout);
+	cpus_start(run, torture_cpu);
+	torture_wait(run);
+	WRITE_ONCE(run->main_wait_since_ns, ktime_get_ns());
+	smp_store_release(&run->main_wait_kind, STALL_STOP);
+	cpus_stop(run);
+	WRITE_ONCE(run->main_wait_kind, STALL_NONE);
+	leaked = ptsync_run_drain(run);
+	torture_sum(run, &t);
+	ok = READ_ONCE(run->violations.total) == 0 && leaked == 0 &&
+	     t.ipis_sent == t.ipis_received;
+	if (json)
+		print_json(stdout, run, &t, leaked, ok);
+	else
+		print_text(stdout, run, &t, leaked, ok);
+	fflush(stdout);
+	ptsync_run_destroy(run);
+	free(run);
+	return ok ? TORTURE_SUCCESS : TORTURE_FAILURE;
+}

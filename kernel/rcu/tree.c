@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: MIT
+/*
+ * RCU for simulated CPUs: liburcu QSBR with the kernel's tick discipline.
+ *
+ * liburcu does the grace-period machinery; this file decides *when* a CPU
+ * tells it about a quiescent state, because that is what makes the cost of
+ * synchronize_rcu() look like the kernel's.  A CPU in kernel context reports
+ * a QS at the first schedule point after each tick boundary (--hz), never
+ * inside an IRQs-off section; in user mode or idle it is offline, an
+ * extended quiescent state, and no grace period waits for it.
+ *
+ * Invariant checked here: no QS, no sleep, no offline transition with IRQs
+ * masked.  Each would let a grace period end under a GUP-fast walker.
+ */
+#include <urcu/urcu-qsbr.h>
+#include <urcu/static/urcu-qsbr.h>
+
+#include "ptsync/irqflags.h"
+#include "ptsync/rcupdate.h"
+#include "ptsync/run.h"
+#include "ptsync/watchdog.h"
+
+void might_sleep(const char *what)
+{
+	struct cpu *c = this_cpu();
+
+	if (c && READ_ONCE(c->irqs_disabled))
+		ptsync_die("BUG: CPU %d: %s may sleep but IRQs are disabled "
+			   "(a grace period would end under a lockless walker)",
+			   c->id, what);
+}
+
+static uint64_t next_tick(const struct cpu *c, uint64_t now)
+{
+	uint64_t tick = c->run->tick_ns;
+
+	return (now / tick + 1) * tick;
+}
+
+void rcu_cpu_starting(struct cpu *c)
+{
+	uint64_t now = ktime_get_ns();
+
+	urcu_qsbr_register_thread();
+	WRITE_ONCE(c->rcu_online, 1);
+	c->next_qs_ns = next_tick(c, now);
+	WRITE_ONCE(c->last_qs_ns, now);
+}
+
+void rcu_cpu_dying(struct cpu *c)
+{
+	urcu_qsbr_unregister_thread();	/* goes offline first by itself */
+	WRITE_ONCE(c->rcu_online, 0);
+}
+
+void rcu_note_context_switch(struct cpu *c)
+{
+	uint64_t now;
+
+	if (READ_ONCE(c->irqs_disabled))
+		ptsync_die("BUG: CPU %d: quiescent state reported with IRQs "
+			   "disabled (activity %s)", c->id,
+			   cpu_activity_name(READ_ONCE(c->activity)));
+	if (!READ_ONCE(c->rcu_online))
+		return;
+	now = ktime_get_ns();
+	if (now < c->next_qs_ns)
+		return;
+	urcu_qsbr_quiescent_state();
+	c->next_qs_ns = next_tick(c, now);
+	WRITE_ONCE(c->last_qs_ns, now);
+	this_cpu_inc(c->stats.qs_reported);
+}
+
+void rcu_eqs_enter(struct cpu *c)
+{
+	might_sleep("entering an extended quiescent state");
+	if (!READ_ONCE(c->rcu_online))
+		return;
+	urcu_qsbr_thread_offline();
+	WRITE_ONCE(c->rcu_online, 0);
+}
+
+void rcu_eqs_exit(struct cpu *c)
+{
+	uint64_t now = ktime_get_ns();
+
+	if (READ_ONCE(c->rcu_online))
+		return;
+	urcu_qsbr_thread_online();
+	WRITE_ONCE(c->rcu_online, 1);
+	c->next_qs_ns = next_tick(c, now);
+	WRITE_ONCE(c->last_qs_ns, now);
+}
+
+void synchronize_rcu(void)
+{
+	struct cpu *c = this_cpu();
+
+	might_sleep("synchronize_rcu()");
+	stall_wait_begin(c, STALL_GP, -1);
+	/* liburcu takes an online caller offline for the wait and back. */
+	urcu_qsbr_synchronize_rcu();
+	stall_wait_end(c);
+	if (c)
+		WRITE_ONCE(c->last_qs_ns, ktime_get_ns());
+}
+
+void call_rcu(struct rcu_head *head, void (*func)(struct rcu_head *head))
+{
+	urcu_qsbr_call_rcu(head, func);
+}
+
+void rcu_barrier(void)
+{
+	struct cpu *c = this_cpu();
+
+	bool was_online = c && READ_ONCE(c->rcu_online);
+
+	might_sleep("rcu_barrier()");
+	/* An online QSBR reader waiting on callbacks would hold up the
+	 * very grace period they wait for. */
+	if (was_online)
+		rcu_eqs_enter(c);
+	stall_wait_begin(c, STALL_BARRIER, -1);
+	urcu_qsbr_barrier();
+	stall_wait_end(c);
+	if (was_online)
+		rcu_eqs_exit(c);
+}
+
+uint64_t rcu_gp_count(void)
+{
+	return CMM_LOAD_SHARED(urcu_qsbr_gp.ctr) / URCU_QSBR_GP_CTR;
+}

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Cross-CPU calls delivered as real asynchronous interrupts.
+ *
+ * Why signals: an IPI in the kernel stops whatever the target is doing,
+ * runs a function, and resumes it; it cannot be taken while the target has
+ * IRQs disabled.  A real-time signal sent to a thread has the first two
+ * properties for free (the host kernel really interrupts the thread), and
+ * the soft IRQ mask (irqflags.h) supplies the third.  Real-time signals are
+ * queued, not merged, so every IPI sent is received exactly once.
+ *
+ * Each CPU has a call queue (a lock-free singly linked list: many pushers,
+ * one consumer that takes the whole list at once) and, as a sender, one
+ * call_single_data per target CPU.  A sender signals the target only when
+ * its push made the queue non-empty; a later push rides on the IPI already
+ * on its way, as in the kernel.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+
+#include "ptsync/irqflags.h"
+#include "ptsync/run.h"
+#include "ptsync/smp.h"
+#include "ptsync/watchdog.h"
+
+static pthread_once_t ipi_once = PTHREAD_ONCE_INIT;
+static int ipi_signo;		/* written once under ipi_once */
+
+int ipi_signal(void)
+{
+	return ipi_signo;
+}
+
+/* Push @csd; true when the queue was empty, i.e. an IPI must be sent. */
+static bool call_queue_add(struct cpu *dst, struct call_single_data *csd)
+{
+	struct call_single_data *first = READ_ONCE(dst->call_queue);
+
+	do {
+		WRITE_ONCE(csd->next, first);
+	/* Release: csd's func/info/flags, and every store the sender made
+	 * before calling (the cleared page-table entry), are visible to the
+	 * CPU that pops it; pairs with the acquire exchange in
+	 * flush_smp_call_function_queue(). */
+	} while (!atomic_compare_exchange_weak_explicit(&dst->call_queue, &first,
+			csd, memory_order_release, memory_order_relaxed));
+	return first == NULL;
+}
+
+static void csd_unlock(struct call_single_data *csd)
+{
+	/* The function's effects happen before the sender sees the csd
+	 * free; pairs with smp_load_acquire() in csd_lock_wait(). */
+	smp_store_release(&csd->flags, 0u);
+}
+
+static void flush_smp_call_function_queue(struct cpu *c)
+{
+	/* Acquire: pairs with the release push in call_queue_add(). */
+	struct call_single_data *csd =
+		atomic_exchange_explicit(&c->call_queue, NULL, memory_order_acquire);
+	struct call_single_data *prev = NULL;
+
+	/* The list is newest first; run calls in the order they were sent. */
+	while (csd) {
+		struct call_single_data *next = READ_ONCE(csd->next);
+
+		WRITE_ONCE(csd->next, prev);
+		prev = csd;
+		csd = next;
+	}
+	for (csd = prev; csd; ) {
+		struct call_single_data *next = READ_ONCE(csd->next);
+		smp_call_func_t func = csd->func;
+		void *info = csd->info;
+
+		if (READ_ONCE(csd->flags) & CSD_TYPE_SYNC) {
+			func(info);
+			csd_unlock(csd);	/* csd may be reused from here */
+		} else {
+			csd_unlock(csd);
+			func(info);
+		}
+		atomic_inc_relaxed(c->stats.calls_run);
+		csd = next;
+	}
+}
+
+/* Run the queue "in hardirq context": IRQs masked while it runs. */
+static void handle_ipi(struct cpu *c)
+{
+	WRITE_ONCE(c->irqs_disabled, 1);
+	WRITE_ONCE(c->in_irq, 1);
+	barrier();	/* against a nested handler on this thread */
+	flush_smp_call_function_queue(c);
+	barrier();
+	WRITE_ONCE(c->in_irq, 0);
+	WRITE_ONCE(c->irqs_disabled, 0);
+}
+
+/* local_irq_enable() found an IPI that arrived while masked. */
+void do_pending_irqs(struct cpu *c)
+{
+	while (READ_ONCE(c->irq_pending)) {
+		WRITE_ONCE(c->irq_pending, 0);
+		/* Clear before running: a signal from here on either finds
+		 * IRQs masked and sets irq_pending again (we loop), or runs
+		 * the queue itself.  Pairs with ipi_signal_handler(). */
+		barrier();
+		handle_ipi(c);
+	}
+}
+
+static void ipi_signal_handler(int sig, siginfo_t *si, void *uctx)
+{
+	struct cpu *c = this_cpu();
+	int saved_errno = errno;
+
+	(void)sig;
+	(void)si;
+	(void)uctx;
+	if (!c)
+		return;
+	atomic_inc_relaxed(c->stats.ipis_received);
+	/* Pairs with the barrier()s in local_irq_disable/enable(). */
+	if (READ_ONCE(c->irqs_disabled)) {
+		atomic_inc_relaxed(c->stats.ipis_deferred);
+		WRITE_ONCE(c->irq_pending, 1);
+	} else {
+		handle_ipi(c);
+	}
+	errno = saved_errno;
+}
+
+static void ipi_signal_setup(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = ipi_signal_handler;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	ipi_signo = SIGRTMIN + 2;
+	if (sigaction(ipi_signo, &sa, NULL))
+		ptsync_die("sigaction(SIGRTMIN+2): %s", strerror(errno));
+}
+
+void smp_init_signals(void)
+{
+	pthread_once(&ipi_once, ipi_signal_setup);
+}
+
+static void send_call_function_ipi(struct cpu *me, struct cpu *dst)
+{
+	int err = pthread_kill(dst->thread, ipi_signo);
+
+	if (err)
+		ptsync_die("CPU %d: IPI to CPU %d failed: %s", me->id, dst->id,
+			   strerror(err));
+	this_cpu_inc(me->stats.ipis_sent);
+}
+
+/* Spin, IRQs on, until the target has released @csd. */
+static void csd_lock_wait(struct cpu *me, struct call_single_data *csd,
+			  enum stall_kind kind)
+{
+	unsigned int spins = 0;
+
+	/* Pairs with csd_unlock(). */
+	if (!(smp_load_acquire(&csd->flags) & CSD_FLAG_LOCK))
+		return;
+	stall_wait_begin(me, kind, csd->dst);
+	while (smp_load_acquire(&csd->flags) & CSD_FLAG_LOCK) {
+		/* More CPUs than cores: let the target's thread run. */
+		if (++spins % 64 == 0)
+			sched_yield();
+		else
+			cpu_relax();
+	}
+	stall_wait_end(me);
+}
+
+void smp_call_function_many(const struct cpumask *mask, smp_call_func_t func,
+			    void *info, bool wait)
+{
+	struct cpu *me = this_cpu();
+	struct ptsync_run *run = me->run;
+	int cpu;
+
+	if (irqs_disabled())
+		ptsync_die("CPU %d: smp_call_function_many() with IRQs disabled "
+			   "(would deadlock against another sender)", me->id);
+	for_each_cpu(cpu, mask, run->nr_cpus) {
+		struct call_single_data *csd = &me->csd[cpu];
+
+		if (cpu == me->id || !cpumask_test_cpu(cpu, &run->online))
+			continue;
+		csd_lock_wait(me, csd, STALL_CSD);
+		csd->func = func;
+		csd->info = info;
+		csd->src = me->id;
+		csd->dst = cpu;
+		WRITE_ONCE(csd->flags, CSD_FLAG_LOCK | (wait ? CSD_TYPE_SYNC : 0));
+		this_cpu_inc(me->stats.calls_sent);
+		if (call_queue_add(&run->cpus[cpu], csd))
+			send_call_function_ipi(me, &run->cpus[cpu]);
+	}
+	if (!wait)
+		return;
+	for_each_cpu(cpu, mask, run->nr_cpus) {
+		if (cpu != me->id && cpumask_test_cpu(cpu, &run->online))
+			csd_lock_wait(me, &me->csd[cpu], STALL_IPI);
+	}
+}
+
+void smp_call_function(smp_call_func_t func, void *info, bool wait)
+{
+	smp_call_function_many(&this_cpu()->run->online, func, info, wait);
+}
+
+void on_each_cpu(smp_call_func_t func, void *info, bool wait)
+{
+	unsigned long flags;
+
+	smp_call_function(func, info, wait);
+	flags = local_irq_save();
+	func(info);
+	local_irq_restore(flags);
+}

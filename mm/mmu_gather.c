@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mmu_gather: batching the frees of an unmap, and the table-freeing rule.
+ *
+ * Semi-RCU freeing of page tables.  Tables unhooked during an unmap are
+ * collected in a one-page batch; when the batch fills or the unmap ends,
+ * the TLB is invalidated for them and the batch goes to call_rcu(), whose
+ * callback frees every table in it.  A walker runs with IRQs disabled,
+ * which is an RCU read-side critical section, so the callback cannot run
+ * while a walker that saw any of those tables is still walking.
+ *
+ * The batch page is allocated with GFP_NOWAIT, from reclaim-less context,
+ * and under memory pressure it is not there.  The table must still go, and
+ * it cannot be queued, so it is synced and freed on its own:
+ * tlb_remove_table_one() asks the strategy (strategy.h) to make it safe,
+ * which used to mean an IPI to every CPU (tlb_remove_table_sync_one) and in
+ * the seed means one grace period (tlb_remove_table_sync_rcu).
+ *
+ * User pages need none of this: GUP-fast takes a reference only if the
+ * count is non-zero and re-checks the entry afterwards, so they are freed
+ * right after the TLB flush.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ptsync/irqflags.h"
+#include "ptsync/rcupdate.h"
+#include "ptsync/run.h"
+#include "ptsync/smp.h"
+#include "ptsync/tlb.h"
+
+int batch_pool_init(struct batch_pool *p, struct ptsync_run *run,
+		    unsigned int nr, double fail_p)
+{
+	size_t bytes = PAGE_SIZE;
+
+	memset(p, 0, sizeof(*p));
+	p->nr = nr;
+	p->fail_p = fail_p;
+	pthread_mutex_init(&p->lock, NULL);
+	p->shift = PAGE_SHIFT;
+	while (bytes < (size_t)(nr + 1) * PAGE_SIZE) {
+		bytes <<= 1;
+		p->shift++;
+	}
+	p->mem = aligned_alloc(bytes, bytes);
+	p->free = calloc(nr + 1, sizeof(*p->free));
+	if (!p->mem || !p->free)
+		return -ENOMEM;
+	*(struct ptsync_run **)p->mem = run;
+	for (unsigned int i = 0; i < nr; i++)
+		p->free[i] = (void *)((char *)p->mem + (size_t)(i + 1) * PAGE_SIZE);
+	p->nr_free = nr;
+	return 0;
+}
+
+void batch_pool_destroy(struct batch_pool *p)
+{
+	free(p->mem);
+	free(p->free);
+	pthread_mutex_destroy(&p->lock);
+	memset(p, 0, sizeof(*p));
+}
+
+static struct ptsync_run *batch_to_run(struct mmu_table_batch *b)
+{
+	uintptr_t pool = (uintptr_t)b & ~(((uintptr_t)1 << b->pool_shift) - 1);
+
+	return *(struct ptsync_run **)pool;
+}
+
+/*
+ * GFP_NOWAIT: never sleeps, fails when the pool is empty or when the
+ * injected failure fires (drawn from the calling CPU's seeded PRNG).
+ */
+struct mmu_table_batch *tlb_batch_alloc_nowait(struct batch_pool *p)
+{
+	struct cpu *c = this_cpu();
+	struct mmu_table_batch *b = NULL;
+
+	if (p->fail_p > 0 && c && prandom_chance(&c->rnd, p->fail_p)) {
+		atomic_inc_relaxed(p->injected);
+		return NULL;
+	}
+	pthread_mutex_lock(&p->lock);
+	if (p->nr_free)
+		b = p->free[--p->nr_free];
+	pthread_mutex_unlock(&p->lock);
+	if (!b) {
+		atomic_inc_relaxed(p->exhausted);
+		return NULL;
+	}
+	atomic_inc_relaxed(p->allocs);
+	b->nr = 0;
+	b->pool_shift = p->shift;
+	return b;
+}
+
+void tlb_batch_free(struct batch_pool *p, struct mmu_table_batch *b)
+{
+	pthread_mutex_lock(&p->lock);
+	p->free[p->nr_free++] = b;
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void __tlb_gather_mmu(struct mmu_gather *tlb, struct mm_struct *mm, bool fullmm)
+{
+	tlb->mm = mm;
+	tlb->run = mm->run;
+	tlb->batch = NULL;
+	tlb->fullmm = fullmm;
+	tlb->freed_tables = false;
+	tlb->nr_pages = 0;
+	tlb->start = fullmm ? 0 : TASK_SIZE;
+	tlb->end = fullmm ? TASK_SIZE : 0;
+}
+
+void tlb_gather_mmu(struct mmu_gather *tlb, struct mm_struct *mm)
+{
+	__tlb_gather_mmu(tlb, mm, false);
+}
+
+void tlb_gather_mmu_fullmm(struct mmu_gather *tlb, struct mm_struct *mm)
+{
+	__tlb_gather_mmu(tlb, mm, true);
+}
+
+void tlb_flush_mmu_tlbonly(struct mmu_gather *tlb)
+{
+	if (tlb->end <= tlb->start)
+		return;
+	flush_tlb_mm_range(tlb->mm, tlb->start, tlb->end, tlb->freed_tables);
+	atomic_inc_relaxed(tlb->run->stats.tlb_flushes);
+	if (!tlb->fullmm) {
+		tlb->start = TASK_SIZE;
+		tlb->end = 0;
+	}
+	tlb->freed_tables = false;
+}
+
+/* Step 2 for tables: walks may be cached too, so flush before freeing. */
+static void tlb_table_invalidate(struct mmu_gather *tlb)
+{
+	tlb_flush_mmu_tlbonly(tlb);
+}
+
+/* The RCU callback: every walker that could see these tables is gone. */
+static void tlb_remove_table_rcu(struct rcu_head *head)
+{
+	struct mmu_table_batch *batch = container_of(head, struct mmu_table_batch, rcu);
+	struct ptsync_run *run = batch_to_run(batch);
+
+	pt_free_bulk(&run->pt, batch->tables, batch->nr);
+	atomic_fetch_add_explicit(&run->stats.tables_freed_batched, batch->nr,
+				  memory_order_relaxed);
+	atomic_inc_relaxed(run->stats.batches_freed);
+	tlb_batch_free(&run->batches, batch);
+}
+
+static void tlb_table_flush(struct mmu_gather *tlb)
+{
+	struct mmu_table_batch *batch = tlb->batch;
+
+	if (!batch)
+		return;
+	tlb_table_invalidate(tlb);
+	atomic_inc_relaxed(tlb->run->stats.batches_flushed);
+	/* The tables were unhooked before they were batched; call_rcu()
+	 * orders those stores before the callback (RCU's own guarantee). */
+	call_rcu(&batch->rcu, tlb_remove_table_rcu);
+	tlb->batch = NULL;
+}
+
+/* Wait for every IRQs-off walker: IPI all other CPUs and wait for each. */
+static void tlb_remove_table_smp_sync(void *info)
+{
+	(void)info;	/* taking the interrupt at all is the point */
+}
+
+void tlb_remove_table_sync_one(void)
+{
+	/* Not a grace period: it proves only that every CPU has been
+	 * interruptible at some point after our unhook, i.e. that each
+	 * IRQs-off walker that might have seen the table has finished.
+	 * The unhook is ordered before the IPI by the release push in
+	 * smp_call_function_many(). */
+	smp_call_function(tlb_remove_table_smp_sync, NULL, true);
+}
+
+/* The seed: a grace period.  Process context only (it sleeps). */
+void tlb_remove_table_sync_rcu(void)
+{
+	synchronize_rcu();
+}
+
+static void tlb_remove_table_one(struct mmu_gather *tlb, void *table)
+{
+	const struct pt_sync_ops *ops = tlb->run->ops;
+	struct cpu *c = this_cpu();
+	uint64_t t0, dt;
+
+	this_cpu_inc(c->stats.fallbacks);
+	if (ops->free_one) {
+		ops->free_one(tlb, table);
+		return;
+	}
+	t0 = ktime_get_ns();
+	if (ops->sync_one)
+		ops->sync_one(tlb);
+	dt = ktime_get_ns() - t0;
+	this_cpu_inc(c->stats.syncs);
+	this_cpu_add(c->stats.sync_ns_total, dt);
+	if (dt > READ_ONCE(c->stats.sync_ns_max))
+		WRITE_ONCE(c->stats.sync_ns_max, dt);
+	pt_free(&tlb->run->pt, table);
+	atomic_inc_relaxed(tlb->run->stats.tables_freed_one);
+}
+
+void tlb_remove_table(struct mmu_gather *tlb, void *table)
+{
+	if (!tlb->batch) {
+		tlb->batch = tlb_batch_alloc_nowait(&tlb->run->batches);
+		if (!tlb->batch) {
+			tlb_table_invalidate(tlb);
+			tlb_remove_table_one(tlb, table);
+			return;
+		}
+	}
+	tlb->batch->tables[tlb->batch->nr++] = table;
+	if (tlb->batch->nr == MAX_TABLE_BATCH)
+		tlb_table_flush(tlb);
+}
+
+bool __tlb_remove_page(struct mmu_gather *tlb, struct folio *folio)
+{
+	tlb->pages[tlb->nr_pages++] = folio;
+	return tlb->nr_pages == MAX_GATHER_BATCH;
+}
+
+static void tlb_batch_pages_flush(struct mmu_gather *tlb)
+{
+	for (unsigned int i = 0; i < tlb->nr_pages; i++)
+		folio_put(&tlb->run->folios, tlb->pages[i]);
+	tlb->nr_pages = 0;
+}
+
+void tlb_flush_mmu(struct mmu_gather *tlb)
+{
+	tlb_flush_mmu_tlbonly(tlb);
+	tlb_table_flush(tlb);
+	tlb_batch_pages_flush(tlb);
+}
+
+void tlb_finish_mmu(struct mmu_gather *tlb)
+{
+	tlb_flush_mmu(tlb);
+}

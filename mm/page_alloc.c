@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The instrumented allocator for page-table pages and user folios.
+ *
+ * Why not malloc: a freed table must stay readable, so that a walker that
+ * should not be there reads poison (and the checker reports it) instead of
+ * faulting; and it must be reused, so that a too-early free shows up as a
+ * walker reading *someone else's* table.  Both arenas are mapped once per
+ * run and recycled through a LIFO free list (most recently freed first, to
+ * make reuse fast and races visible).  Every free poisons the object and
+ * bumps its generation; live counts must be back to zero at the end of a
+ * run, after rcu_barrier().
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "ptsync/mm.h"
+#include "ptsync/util.h"
+
+static void *arena_map(size_t bytes)
+{
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+int pt_arena_init(struct pt_arena *a, uint32_t nr, bool poison)
+{
+	memset(a, 0, sizeof(*a));
+	a->base = arena_map((size_t)nr * PAGE_SIZE);
+	a->desc = arena_map((size_t)nr * sizeof(struct ptdesc));
+	if (!a->base || !a->desc)
+		return -ENOMEM;
+	a->nr = nr;
+	a->poison = poison;
+	pthread_mutex_init(&a->lock, NULL);
+	/* Free list in address order: index 0 is handed out first. */
+	for (uint32_t i = 0; i < nr; i++)
+		a->desc[i].next_free = i + 1 < nr ? i + 1 : ARENA_NONE;
+	a->free_head = nr ? 0 : ARENA_NONE;
+	return 0;
+}
+
+void pt_arena_destroy(struct pt_arena *a)
+{
+	if (a->base)
+		munmap(a->base, (size_t)a->nr * PAGE_SIZE);
+	if (a->desc)
+		munmap(a->desc, (size_t)a->nr * sizeof(struct ptdesc));
+	pthread_mutex_destroy(&a->lock);
+	memset(a, 0, sizeof(*a));
+}
+
+pgent_t *pt_alloc(struct pt_arena *a, int level, struct mm_struct *mm)
+{
+	struct ptdesc *pd;
+	uint32_t idx;
+	pgent_t *table;
+
+	pthread_mutex_lock(&a->lock);
+	idx = a->free_head;
+	if (idx != ARENA_NONE)
+		a->free_head = a->desc[idx].next_free;
+	pthread_mutex_unlock(&a->lock);
+	if (idx == ARENA_NONE) {
+		atomic_inc_relaxed(a->failed);
+		return NULL;
+	}
+	table = pfn_to_table(a, idx);
+	for (int i = 0; i < PTRS_PER_TABLE; i++)
+		WRITE_ONCE(table[i], 0);
+	pd = &a->desc[idx];
+	WRITE_ONCE(pd->level, level);
+	WRITE_ONCE(pd->mm, mm);
+	/* Initialised before any walker can find it: the caller publishes
+	 * the table with smp_store_release() of the parent entry. */
+	WRITE_ONCE(pd->state, PT_LIVE);
+	atomic_inc_relaxed(a->allocs);
+	atomic_fetch_add_explicit(&a->live, 1, memory_order_relaxed);
+	return table;
+}
+
+/* Poison and retire one table; the caller links it into the free list. */
+static uint32_t pt_retire(struct pt_arena *a, pgent_t *table)
+{
+	uint32_t idx = (uint32_t)pt_table_pfn(a, table);
+	struct ptdesc *pd = &a->desc[idx];
+
+	if (READ_ONCE(pd->state) == PT_FREE)
+		ptsync_die("BUG: double free of page-table page %u", idx);
+	WRITE_ONCE(pd->state, PT_FREE);
+	/* State and generation change before the poison lands: a walker
+	 * that reads poison and then re-checks will see the change too.
+	 * Pairs with the smp_rmb() in gup_check_tables(). */
+	atomic_fetch_add_explicit(&pd->gen, 1, memory_order_release);
+	if (a->poison) {
+		for (int i = 0; i < PTRS_PER_TABLE; i++)
+			WRITE_ONCE(table[i], PT_POISON);
+	}
+	WRITE_ONCE(pd->mm, NULL);
+	return idx;
+}
+
+void pt_free(struct pt_arena *a, pgent_t *table)
+{
+	uint32_t idx = pt_retire(a, table);
+
+	pthread_mutex_lock(&a->lock);
+	a->desc[idx].next_free = a->free_head;
+	a->free_head = idx;
+	pthread_mutex_unlock(&a->lock);
+	atomic_inc_relaxed(a->frees);
+	atomic_fetch_sub_explicit(&a->live, 1, memory_order_relaxed);
+}
+
+/* A whole RCU batch under one lock acquisition. */
+void pt_free_bulk(struct pt_arena *a, void *const *tables, unsigned int nr)
+{
+	uint32_t head = ARENA_NONE, tail = ARENA_NONE;
+
+	for (unsigned int i = 0; i < nr; i++) {
+		uint32_t idx = pt_retire(a, tables[i]);
+
+		a->desc[idx].next_free = head;
+		head = idx;
+		if (tail == ARENA_NONE)
+			tail = idx;
+	}
+	if (head == ARENA_NONE)
+		return;
+	pthread_mutex_lock(&a->lock);
+	a->desc[tail].next_free = a->free_head;
+	a->free_head = head;
+	pthread_mutex_unlock(&a->lock);
+	atomic_fetch_add_explicit(&a->frees, nr, memory_order_relaxed);
+	atomic_fetch_sub_explicit(&a->live, nr, memory_order_relaxed);
+}
+
+int folio_arena_init(struct folio_arena *a, uint32_t nr)
+{
+	memset(a, 0, sizeof(*a));
+	a->folios = arena_map((size_t)nr * sizeof(struct folio));
+	if (!a->folios)
+		return -ENOMEM;
+	a->nr = nr;
+	pthread_mutex_init(&a->lock, NULL);
+	for (uint32_t i = 0; i < nr; i++)
+		a->folios[i].next_free = i + 1 < nr ? i + 1 : ARENA_NONE;
+	a->free_head = nr ? 0 : ARENA_NONE;
+	return 0;
+}
+
+void folio_arena_destroy(struct folio_arena *a)
+{
+	if (a->folios)
+		munmap(a->folios, (size_t)a->nr * sizeof(struct folio));
+	pthread_mutex_destroy(&a->lock);
+	memset(a, 0, sizeof(*a));
+}
+
+/* Refcount 1, payload not yet set: the mapper fills in the owner. */
+struct folio *folio_alloc(struct folio_arena *a, int order)
+{
+	struct folio *f;
+	uint32_t idx;
+
+	pthread_mutex_lock(&a->lock);
+	idx = a->free_head;
+	if (idx != ARENA_NONE)
+		a->free_head = a->folios[idx].next_free;
+	pthread_mutex_unlock(&a->lock);
+	if (idx == ARENA_NONE) {
+		atomic_inc_relaxed(a->failed);
+		return NULL;
+	}
+	f = &a->folios[idx];
+	f->order = order;
+	WRITE_ONCE(f->state, FOLIO_LIVE);
+	/* Published by the pte store (release) in the mapper. */
+	WRITE_ONCE(f->refcount, 1);
+	atomic_inc_relaxed(a->allocs);
+	atomic_fetch_add_explicit(&a->live, 1, memory_order_relaxed);
+	return f;
+}
+
+static void folio_free(struct folio_arena *a, struct folio *f)
+{
+	uint32_t idx = (uint32_t)folio_pfn(a, f);
+
+	WRITE_ONCE(f->state, FOLIO_FREE);
+	WRITE_ONCE(f->payload, FOLIO_POISON);
+	WRITE_ONCE(f->mm, NULL);
+	pthread_mutex_lock(&a->lock);
+	f->next_free = a->free_head;
+	a->free_head = idx;
+	pthread_mutex_unlock(&a->lock);
+	atomic_inc_relaxed(a->frees);
+	atomic_fetch_sub_explicit(&a->live, 1, memory_order_relaxed);
+}
+
+void folio_put_refs(struct folio_arena *a, struct folio *f, int refs)
+{
+	/* acq_rel: the last putter sees every other holder's accesses
+	 * before it frees (pairs with the other holders' releases here). */
+	int old = atomic_fetch_sub_explicit(&f->refcount, refs,
+					    memory_order_acq_rel);
+
+	if (old < refs)
+		ptsync_die("BUG: folio %u refcount underflow (%d - %d)",
+			   (unsigned int)folio_pfn(a, f), old, refs);
+	if (old == refs)
+		folio_free(a, f);
+}

@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ipi: tlb_remove_table_sync_one(), the fallback before Feb 2026.
+ *
+ * An IPI to every other online CPU, waiting until each has taken it.  A CPU
+ * takes an interrupt only with IRQs enabled, so once every CPU has, every
+ * IRQs-off walker that might have seen the unhooked table has finished.
+ * Cheap for the freer (microseconds), paid by every CPU in the machine,
+ * including those running unrelated processes and real-time tasks.
+ */
+#include "ptsync/strategy.h"
+#include "ptsync/tlb.h"
+
+static void ipi_sync_one(struct mmu_gather *tlb)
+{
+	(void)tlb;
+	tlb_remove_table_sync_one();
+}
+
+const struct pt_sync_ops ipi_sync_ops = {
+	.name = "ipi",
+	.desc = "tlb_remove_table_sync_one(): IPI every CPU, wait for each",
+	.safe = true,
+	.sync_one = ipi_sync_one,
+};

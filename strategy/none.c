@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: MIT
+/*
+ * none: free the table the moment it is unhooked and invalidated.
+ *
+ * Wrong on purpose.  A GUP-fast walker that read the parent entry just
+ * before the unhook is still inside the table when it is poisoned and
+ * reused; the torture test must report that every run.  If it ever passes,
+ * the checker is broken, not the strategy fixed.
+ */
+#include "ptsync/strategy.h"
+#include "ptsync/tlb.h"
+
+static void none_sync_one(struct mmu_gather *tlb)
+{
+	(void)tlb;
+}
+
+const struct pt_sync_ops none_sync_ops = {
+	.name = "none",
+	.desc = "free at once, no sync (unsafe on purpose: proves the checker)",
+	.safe = false,
+	.sync_one = none_sync_one,
+};

@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: MIT
+/*
+ * rcu: tlb_remove_table_sync_rcu(), the seed (commit 1fb3d8c20bfa).
+ *
+ * synchronize_rcu() instead of the broadcast.  Valid because an IRQs-off
+ * section is an RCU read-side critical section, and because the fallback
+ * runs in process context (unmap_region, exit_mmap) where sleeping is
+ * allowed.  No CPU is interrupted; the freer sleeps for a grace period,
+ * which is ticks, not microseconds.  Not a pattern for freeing memory in
+ * general: that is what call_rcu() is for.
+ */
+#include "ptsync/strategy.h"
+#include "ptsync/tlb.h"
+
+static void rcu_sync_one(struct mmu_gather *tlb)
+{
+	(void)tlb;
+	tlb_remove_table_sync_rcu();
+}
+
+const struct pt_sync_ops rcu_sync_ops = {
+	.name = "rcu",
+	.desc = "tlb_remove_table_sync_rcu(): synchronize_rcu(), the seed",
+	.safe = true,
+	.sync_one = rcu_sync_one,
+};

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The strategy table: every sync strategy by name, in report order.
+ * Adding one is a file beside this one and a line below.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ptsync/strategy.h"
+
+const struct pt_sync_ops *const pt_sync_ops_all[] = {
+	&none_sync_ops,
+	&ipi_sync_ops,
+	&rcu_sync_ops,
+	NULL,
+};
+
+const struct pt_sync_ops *pt_sync_ops_find(const char *name)
+{
+	for (int i = 0; pt_sync_ops_all[i]; i++) {
+		if (!strcmp(pt_sync_ops_all[i]->name, name))
+			return pt_sync_ops_all[i];
+	}
+	return NULL;
+}
+
+/* "none, ipi, rcu" into buf: for usage errors and --help. */
+const char *pt_sync_ops_names(char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = 0;
+	for (int i = 0; pt_sync_ops_all[i] && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s",
+					i ? ", " : "", pt_sync_ops_all[i]->name);
+	return buf;
+}
