@@ -4,7 +4,7 @@
 #   make            build build/ptsync
 #   make check      unit tests + short torture runs (TAP, prove), then the
 #                   same again built with -fsanitize=address,undefined
-#   make bench      benchmarks (bench/README.md)
+#   make torture-long  60 s torture of every strategy and setting
 #   make clean
 
 CC         ?= cc
@@ -16,19 +16,17 @@ OPT        ?= -O2
 URCU_CFLAGS := $(shell $(PKG_CONFIG) --cflags liburcu-qsbr 2>/dev/null)
 URCU_LIBS   := $(shell $(PKG_CONFIG) --libs liburcu-qsbr 2>/dev/null)
 
-CPPFLAGS += -Iinclude -D_GNU_SOURCE $(URCU_CFLAGS)
+CPPFLAGS += -Iinclude -Itests -D_GNU_SOURCE $(URCU_CFLAGS)
 CFLAGS   += -std=c11 $(OPT) -g -Wall -Wextra -Werror -Wshadow \
             -Wstrict-prototypes -Wmissing-prototypes -pthread $(SAN)
 LDFLAGS  += -pthread $(SAN)
 LDLIBS   += $(URCU_LIBS) -lm
 
-LIB_SRCS := arch/tlbflush.c init/main.c \
-            kernel/cpu.c kernel/fork.c kernel/smp.c kernel/watchdog.c \
-            kernel/rcu/tree.c kernel/pttorture.c \
-            mm/gup.c mm/memory.c mm/mmu_gather.c mm/page_alloc.c \
-            $(sort $(wildcard strategy/*.c))
-TEST_SRCS := $(sort $(wildcard kernel/*_test.c kernel/rcu/*_test.c mm/*_test.c))
-LIB_SRCS  := $(filter-out $(TEST_SRCS),$(LIB_SRCS))
+SRC_DIRS  := arch init kernel kernel/rcu kernel/trace lib mm strategy
+ALL_SRCS  := $(sort $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c)))
+TEST_SRCS := $(filter %_test.c,$(ALL_SRCS))
+LIB_SRCS  := $(filter-out $(TEST_SRCS),$(ALL_SRCS))
+TOOL_SRCS := $(sort $(wildcard tools/*.c))
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 TESTS     := $(TEST_SRCS:%.c=$(BUILD)/%)
@@ -46,7 +44,7 @@ $(BUILD)/%.o: %.c $(wildcard include/ptsync/*.h)
 $(BUILD)/libptsync.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
-$(PTSYNC): $(BUILD)/tools/ptsync.o $(BUILD)/libptsync.a
+$(PTSYNC): $(TOOL_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/libptsync.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/%_test: $(BUILD)/%_test.o $(BUILD)/libptsync.a
@@ -61,8 +59,12 @@ check: deps-check
 	$(MAKE) test BUILD=build/san OPT=-O1 \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 
+# Long runs, not part of check: 60 s per strategy and setting.
+torture-long: $(PTSYNC)
+	PTSYNC=$(PTSYNC) prove -v tests/long/torture-long.sh
+
 clean:
 	rm -rf build
 
-.PHONY: all deps-check test check clean
+.PHONY: all deps-check test check torture-long clean
 .SECONDARY:

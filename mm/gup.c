@@ -33,6 +33,7 @@ struct gup_walk {
 	struct mm_struct *mm;
 	struct pt_arena *pt;
 	struct folio **pages;
+	uint64_t start;
 	int nr;
 	bool violated;
 	int nr_path;
@@ -89,7 +90,7 @@ static void gup_check_tables(struct gup_walk *w)
 	smp_rmb();
 	for (int i = 0; i < w->nr_path; i++) {
 		if (READ_ONCE(w->path[i].pd->gen) != w->path[i].gen) {
-			gup_violation(w, V_GEN_CHANGED, w->path[i].level, 0);
+			gup_violation(w, V_GEN_CHANGED, w->path[i].level, w->start);
 			return;
 		}
 	}
@@ -203,6 +204,7 @@ int __gup_fast(struct mm_struct *mm, uint64_t start, unsigned int nr_pages,
 	const struct pt_sync_ops *ops = mm->run->ops;
 	struct gup_walk w = {
 		.cpu = this_cpu(), .mm = mm, .pt = &mm->run->pt, .pages = pages,
+		.start = start,
 	};
 	unsigned long flags = 0;
 	pgd_t *pgd;

@@ -92,6 +92,7 @@ struct ptsync_run {
 	uint64_t tick_ns;
 
 	void (*cpu_fn)(struct cpu *c);	/* what each CPU thread runs */
+	void *priv;				/* the driver's (tests, compare) */
 	pthread_barrier_t start_barrier, stop_barrier;
 	_Atomic int stop;
 	uint64_t start_ns, end_ns;

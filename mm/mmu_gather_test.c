@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mmu_gather: table batching, the GFP_NOWAIT fallback, and page-table
+ * setup and teardown.
+ *
+ * What breaks if these fail: a batch that flushed at the wrong count would
+ * hold tables past their free or overrun its page; a fallback not taken on
+ * allocation failure would leave the strategies untested (the path the seed
+ * changes is only reached there); a table not freed, or freed twice, shows
+ * up as live objects after rcu_barrier().
+ */
+#include <string.h>
+
+#include "ptsync/torture.h"
+#include "tap.h"
+
+struct gather_test {
+	int flushed_at_509, new_batch_holds_one, flushed_total;
+	uint64_t fallbacks, syncs, gp_before, gp_after, exhausted, injected;
+	int freed_at_once;
+	long mapped, mapped_huge;
+	int64_t pt_live_mapped, pt_live_unmapped, folios_live_mapped;
+	int64_t folios_live_unmapped;
+};
+
+static pgent_t *detached_table(struct ptsync_run *run, struct mm_struct *mm)
+{
+	pgent_t *t = pt_alloc(&run->pt, PT_PTE, mm);
+
+	WRITE_ONCE(virt_to_ptdesc(&run->pt, t)->state, PT_DETACHED);
+	return t;
+}
+
+static void batch_cpu(struct cpu *c)
+{
+	struct ptsync_run *run = c->run;
+	struct gather_test *t = run->priv;
+	struct mm_struct *mm = &run->mms[0];
+	uint64_t b0 = READ_ONCE(run->stats.batches_flushed);
+	struct mmu_gather tlb;
+
+	if (c->id)
+		return;
+	tlb_gather_mmu(&tlb, mm);
+	for (unsigned int i = 0; i < MAX_TABLE_BATCH; i++)
+		tlb_remove_table(&tlb, detached_table(run, mm));
+	t->flushed_at_509 = READ_ONCE(run->stats.batches_flushed) - b0 == 1 && !tlb.batch;
+	tlb_remove_table(&tlb, detached_table(run, mm));
+	t->new_batch_holds_one = tlb.batch && tlb.batch->nr == 1;
+	tlb_finish_mmu(&tlb);
+	t->flushed_total = (int)(READ_ONCE(run->stats.batches_flushed) - b0);
+	t->fallbacks = READ_ONCE(c->stats.fallbacks);
+}
+
+/* With a pool of one batch, a second gather must take the fallback. */
+static void exhaust_cpu(struct cpu *c)
+{
+	struct ptsync_run *run = c->run;
+	struct gather_test *t = run->priv;
+	struct mm_struct *mm = &run->mms[0];
+	struct mmu_gather tlb1, tlb2;
+	pgent_t *second;
+
+	if (c->id)
+		return;
+	tlb_gather_mmu(&tlb1, mm);
+	tlb_remove_table(&tlb1, detached_table(run, mm));
+	tlb_gather_mmu(&tlb2, mm);
+	second = detached_table(run, mm);
+	t->gp_before = rcu_gp_count();
+	tlb_remove_table(&tlb2, second);
+	t->gp_after = rcu_gp_count();
+	t->freed_at_once = READ_ONCE(virt_to_ptdesc(&run->pt, second)->state) == PT_FREE;
+	tlb_finish_mmu(&tlb2);
+	tlb_finish_mmu(&tlb1);
+	t->fallbacks = READ_ONCE(c->stats.fallbacks);
+	t->syncs = READ_ONCE(c->stats.syncs);
+	t->exhausted = READ_ONCE(run->batches.exhausted);
+}
+
+/* --batch-fail=1: every table takes the fallback, no batch is used. */
+static void inject_cpu(struct cpu *c)
+{
+	struct ptsync_run *run = c->run;
+	struct gather_test *t = run->priv;
+	struct mmu_gather tlb;
+
+	if (c->id)
+		return;
+	tlb_gather_mmu(&tlb, &run->mms[0]);
+	for (int i = 0; i < 10; i++)
+		tlb_remove_table(&tlb, detached_table(run, &run->mms[0]));
+	tlb_finish_mmu(&tlb);
+	t->fallbacks = READ_ONCE(c->stats.fallbacks);
+	t->injected = READ_ONCE(run->batches.injected);
+}
+
+static void map_cpu(struct cpu *c)
+{
+	struct ptsync_run *run = c->run;
+	struct gather_test *t = run->priv;
+	struct mm_struct *mm = &run->mms[0];
+	uint64_t a = torture_region_addr(0), b = torture_region_addr(5);
+
+	if (c->id)
+		return;
+	t->mapped = map_range(mm, a, PMD_SIZE, false);
+	t->mapped_huge = map_range(mm, b, PMD_SIZE, true);
+	t->pt_live_mapped = READ_ONCE(run->pt.live);
+	t->folios_live_mapped = READ_ONCE(run->folios.live);
+	munmap_range(mm, a, PMD_SIZE);
+	munmap_range(mm, b, PMD_SIZE);
+	rcu_barrier();
+	t->pt_live_unmapped = READ_ONCE(run->pt.live);
+	t->folios_live_unmapped = READ_ONCE(run->folios.live);
+}
+
+static struct gather_test run_test(cpu_fn_t fn, const struct pt_sync_ops *ops,
+				   unsigned int pool, double fail, int *leaked,
+				   uint64_t *freed_batched, uint64_t *freed_one)
+{
+	struct ptsync_config cfg;
+	struct ptsync_run *run;
+	struct gather_test t;
+
+	memset(&t, 0, sizeof(t));
+	test_config(&cfg, 2, ops);
+	cfg.batch_pool = pool;
+	cfg.batch_fail = fail;
+	run = test_run_start(&cfg, fn, &t);
+	cpus_stop(run);
+	*leaked = ptsync_run_drain(run);
+	*freed_batched = READ_ONCE(run->stats.tables_freed_batched);
+	*freed_one = READ_ONCE(run->stats.tables_freed_one);
+	ptsync_run_destroy(run);
+	free(run);
+	return t;
+}
+
+int main(void)
+{
+	uint64_t batched, one;
+	struct gather_test t;
+	int leaked;
+
+	ok(MAX_TABLE_BATCH == 509 && sizeof(struct mmu_table_batch) == 24,
+	   "a batch page holds 509 tables behind a 24-byte header");
+
+	t = run_test(batch_cpu, &rcu_sync_ops, 4, 0, &leaked, &batched, &one);
+	ok(t.flushed_at_509, "the 509th table fills the batch and flushes it to call_rcu");
+	ok(t.new_batch_holds_one, "the 510th starts a new batch");
+	ok(t.flushed_total == 2, "tlb_finish_mmu() flushes the partial batch (%d flushes)",
+	   t.flushed_total);
+	ok(t.fallbacks == 0, "no fallback while batches can be had");
+	ok(batched >= 510 && one == 0, "all 510 freed by RCU callbacks (%llu batched, %llu one by one)",
+	   (unsigned long long)batched, (unsigned long long)one);
+	ok(leaked == 0, "no live objects after rcu_barrier() (%d)", leaked);
+
+	t = run_test(exhaust_cpu, &rcu_sync_ops, 1, 0, &leaked, &batched, &one);
+	ok(t.exhausted == 1 && t.fallbacks == 1 && t.syncs == 1,
+	   "pool exhausted: the table takes the fallback and one sync (%llu/%llu/%llu)",
+	   (unsigned long long)t.exhausted, (unsigned long long)t.fallbacks,
+	   (unsigned long long)t.syncs);
+	ok(t.gp_after > t.gp_before, "rcu: the fallback waited for a grace period");
+	ok(t.freed_at_once, "... then freed the table at once");
+	ok(leaked == 0, "no live objects after the run (%d)", leaked);
+
+	t = run_test(inject_cpu, &none_sync_ops, 4, 1.0, &leaked, &batched, &one);
+	ok(t.fallbacks == 10 && t.injected == 10 && one >= 10,
+	   "--batch-fail=1: all 10 tables take the fallback (%llu)",
+	   (unsigned long long)t.fallbacks);
+
+	t = run_test(map_cpu, &rcu_sync_ops, 4, 0, &leaked, &batched, &one);
+	ok(t.mapped == 512, "map_range of 2 MiB maps 512 pages (%ld)", t.mapped);
+	ok(t.mapped_huge == 512, "a huge map_range maps the same 512 pages as one PMD leaf");
+	ok(t.pt_live_mapped - t.pt_live_unmapped == 5,
+	   "mapping built 5 tables (PUD+PMD+PTE, and PUD+PMD for the leaf): %lld",
+	   (long long)(t.pt_live_mapped - t.pt_live_unmapped));
+	ok(t.folios_live_mapped == 513 && t.folios_live_unmapped == 0,
+	   "513 folios while mapped, none after munmap (%lld, %lld)",
+	   (long long)t.folios_live_mapped, (long long)t.folios_live_unmapped);
+	ok(leaked == 0, "exit_mmap() of every mm leaves no live object (%d)", leaked);
+	return done_testing();
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Bad input: one line naming the option and what it accepts, exit status 2.
+. "$(dirname "$0")/tap.sh"
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+
+bad() {	# bad EXPECTED-WORD ARGS...
+	local want=$1; shift
+	"$PTSYNC" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+	local rc=$? lines
+	lines=$(wc -l <"$tmp/err")
+	ok $(( rc == 2 && lines == 1 ? 0 : 1 )) "ptsync $* -> exit $rc, $lines line(s)"
+	grep -q -- "$want" "$tmp/err"
+	ok $? "... and the line names $want: $(head -c 150 "$tmp/err")"
+}
+
+bad --cpus torture --cpus=0
+bad --cpus torture --cpus=100000
+bad --cpus torture --cpus=abc
+bad --cpus torture --cpus=
+bad --cpus torture --cpus=2 --bystanders=1
+bad --batch-fail torture --batch-fail=1.5
+bad --batch-fail torture --batch-fail=-0.1
+bad --batch-fail torture --batch-fail=nan
+bad --duration torture --duration=-1
+bad --duration torture --duration=0
+bad --strategy torture --strategy=bogus
+bad "none, ipi, rcu" torture --strategy=bogus
+bad --hz torture --hz=0
+bad --walk-delay-ns torture --walk-delay-ns=1ms
+bad --seed torture --seed=-5
+bad --mms torture --mms=0
+bad --stall-timeout torture --stall-timeout=0
+bad --frobnicate torture --frobnicate
+bad --cpus torture --cpus
+bad bogus bogus
+
+"$PTSYNC" list >"$tmp/out"
+ok $? "ptsync list exits 0"
+grep -q '^none .*UNSAFE' "$tmp/out"
+ok $? "ptsync list marks none unsafe"
+done_testing
