@@ -55,8 +55,8 @@ test: $(PTSYNC) $(TESTS)
 	PTSYNC=$(PTSYNC) prove -v --exec '' $(TESTS) $(sort $(wildcard tests/*.t))
 
 check: deps-check
-	$(MAKE) test BUILD=build
-	$(MAKE) test BUILD=build/san OPT=-O1 \
+	$(MAKE) test BUILD=$(BUILD)
+	$(MAKE) test BUILD=$(BUILD)/san OPT=-O1 \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 
 # Long runs, not part of check: 60 s per strategy and setting.
@@ -68,3 +68,4 @@ clean:
 
 .PHONY: all deps-check test check torture-long clean
 .SECONDARY:
+-include bench/bench.mk

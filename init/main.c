@@ -62,6 +62,7 @@ static void cpu_init(struct ptsync_run *run, struct cpu *c, int id)
 	WRITE_ONCE(c->context, CONTEXT_KERNEL);
 	WRITE_ONCE(c->activity, ACT_STARTING);
 	prandom_seed(&c->rnd, cfg->seed, (uint64_t)id + 1);
+	samples_init(&c->sync_lat, 1u << 20);
 }
 
 static int mms_init(struct ptsync_run *run)
@@ -128,8 +129,10 @@ int ptsync_run_drain(struct ptsync_run *run)
 void ptsync_run_destroy(struct ptsync_run *run)
 {
 	watchdog_stop(run);
-	for (int i = 0; i < run->nr_cpus; i++)
+	for (int i = 0; i < run->nr_cpus; i++) {
 		free(run->cpus[i].csd);
+		samples_free(&run->cpus[i].sync_lat);
+	}
 	free(run->cpus);
 	for (int i = 0; i < run->nr_mms; i++)
 		pthread_mutex_destroy(&run->mms[i].mmap_lock);

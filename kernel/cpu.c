@@ -128,18 +128,24 @@ void ct_user_exit(struct cpu *c)
 	WRITE_ONCE(c->context, CONTEXT_KERNEL);
 }
 
-/* Wait, idle and interruptible, until every CPU gets here. */
-static void cpu_rendezvous(struct cpu *c)
+/*
+ * Wait until every CPU reaches @b: IRQs on (IPIs are still taken) and in an
+ * extended quiescent state (grace periods do not wait for a waiting CPU).
+ */
+void cpu_barrier_wait(struct cpu *c, pthread_barrier_t *b)
 {
-	struct ptsync_run *run = c->run;
+	bool was_online = READ_ONCE(c->rcu_online);
 
 	if (irqs_disabled())
-		ptsync_die("CPU %d reached the end of the run with IRQs disabled", c->id);
+		ptsync_die("CPU %d reached a rendezvous with IRQs disabled", c->id);
 	cpu_set_activity(c, ACT_STOPPING);
-	rcu_eqs_enter(c);
+	if (was_online)
+		rcu_eqs_enter(c);
 	stall_wait_begin(c, STALL_STOP, -1);
-	pthread_barrier_wait(&run->stop_barrier);
+	pthread_barrier_wait(b);
 	stall_wait_end(c);
+	if (was_online)
+		rcu_eqs_exit(c);
 }
 
 static void *cpu_thread(void *arg)
@@ -162,13 +168,12 @@ static void *cpu_thread(void *arg)
 
 	/* Shutdown: once no CPU runs a job, every process exits, on CPU 0,
 	 * while the others still take IPIs; then the CPUs go away. */
-	cpu_rendezvous(c);
+	cpu_barrier_wait(c, &run->stop_barrier);
 	if (c->id == 0) {
-		rcu_eqs_exit(c);
 		ptsync_run_exit_mms(run);
 		switch_mm(c, NULL);
 	}
-	cpu_rendezvous(c);
+	cpu_barrier_wait(c, &run->stop_barrier);
 	rcu_cpu_dying(c);
 	__this_cpu = NULL;
 	return NULL;

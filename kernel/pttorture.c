@@ -98,7 +98,7 @@ static void freer_job(struct cpu *c)
 	mmput(mm);
 }
 
-static void walker_job(struct cpu *c)
+void torture_walker_job(struct cpu *c)
 {
 	const struct ptsync_config *cfg = &c->run->cfg;
 	struct mm_struct *mm = pick_mm(c);
@@ -148,7 +148,7 @@ void torture_cpu(struct cpu *c)
 		rcu_note_context_switch(c);
 		switch (c->role) {
 		case ROLE_FREER:	freer_job(c); break;
-		case ROLE_WALKER:	walker_job(c); break;
+		case ROLE_WALKER:	torture_walker_job(c); break;
 		case ROLE_BYSTANDER:	bystander_job(c); break;
 		}
 	}
@@ -389,24 +389,63 @@ static void print_json(FILE *f, const struct ptsync_run *run,
 	fprintf(f, "]}\n");
 }
 
-int ptsync_torture(const struct ptsync_config *cfg, bool json)
+struct ptsync_run *ptsync_run_create(const struct ptsync_config *cfg)
 {
 	struct ptsync_run *run = calloc(1, sizeof(*run));
-	struct torture_totals t;
-	int leaked;
-	bool ok;
 
 	if (!run || ptsync_run_init(run, cfg))
 		ptsync_die("cannot set up the run (out of memory?)");
-	torture_print_params(json ? stderr : stdout, run, "start");
-	fflush(stdout);
-	cpus_start(run, torture_cpu);
-	torture_wait(run);
+	return run;
+}
+
+/* Stop the CPUs (the watchdog watching), drain RCU; returns live objects. */
+int ptsync_run_stop(struct ptsync_run *run)
+{
 	WRITE_ONCE(run->main_wait_since_ns, ktime_get_ns());
 	smp_store_release(&run->main_wait_kind, STALL_STOP);
 	cpus_stop(run);
 	WRITE_ONCE(run->main_wait_kind, STALL_NONE);
-	leaked = ptsync_run_drain(run);
+	return ptsync_run_drain(run);
+}
+
+int torture_quiet(const struct ptsync_config *cfg, struct torture_outcome *out)
+{
+	struct ptsync_run *run = ptsync_run_create(cfg);
+	struct torture_totals t;
+	uint64_t end;
+
+	cpus_start(run, torture_cpu);
+	end = run->start_ns + (uint64_t)(cfg->duration_s * NSEC_PER_SEC);
+	while (ktime_get_ns() < end && !(out->stop && READ_ONCE(*out->stop))) {
+		struct timespec ts = { 0, 20 * (long)NSEC_PER_MSEC };
+
+		nanosleep(&ts, NULL);
+	}
+	out->leaked = (uint64_t)ptsync_run_stop(run);
+	torture_sum(run, &t);
+	out->seconds = (double)(run->end_ns - run->start_ns) / NSEC_PER_SEC;
+	out->violations = READ_ONCE(run->violations.total);
+	out->fallbacks = t.fallbacks;
+	out->walks = t.walks;
+	out->ipis_sent = t.ipis_sent;
+	out->ipis_received = t.ipis_received;
+	ptsync_run_destroy(run);
+	free(run);
+	return out->violations || out->leaked ? TORTURE_FAILURE : TORTURE_SUCCESS;
+}
+
+int ptsync_torture(const struct ptsync_config *cfg, bool json)
+{
+	struct ptsync_run *run = ptsync_run_create(cfg);
+	struct torture_totals t;
+	int leaked;
+	bool ok;
+
+	torture_print_params(json ? stderr : stdout, run, "start");
+	fflush(stdout);
+	cpus_start(run, torture_cpu);
+	torture_wait(run);
+	leaked = ptsync_run_stop(run);
 	torture_sum(run, &t);
 	ok = READ_ONCE(run->violations.total) == 0 && leaked == 0 &&
 	     t.ipis_sent == t.ipis_received;

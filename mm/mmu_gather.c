@@ -213,6 +213,7 @@ static void tlb_remove_table_one(struct mmu_gather *tlb, void *table)
 	this_cpu_add(c->stats.sync_ns_total, dt);
 	if (dt > READ_ONCE(c->stats.sync_ns_max))
 		WRITE_ONCE(c->stats.sync_ns_max, dt);
+	samples_add(&c->sync_lat, dt);
 	pt_free(&tlb->run->pt, table);
 	atomic_inc_relaxed(tlb->run->stats.tables_freed_one);
 }

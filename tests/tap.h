@@ -134,12 +134,15 @@ run_in_child(void (*fn)(void *arg), void *arg, char *buf, size_t len)
 	if (pipe(pipefd))
 		return -1;
 	fflush(stdout);
+	rcu_fork_prepare();
 	pid = fork();
 	if (pid == 0) {
+		rcu_fork_child();
 		dup2(pipefd[1], STDERR_FILENO);
 		fn(arg);
 		_exit(0);
 	}
+	rcu_fork_parent();
 	close(pipefd[1]);
 	for (ssize_t n; (n = read(pipefd[0], buf + got, len - 1 - got)) > 0; )
 		got += (size_t)n;

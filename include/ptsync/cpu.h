@@ -23,6 +23,8 @@
 #include <sys/types.h>
 
 #include "compiler.h"
+#include "osnoise.h"
+#include "stats.h"
 #include "util.h"
 
 #define NR_CPUS		256
@@ -135,6 +137,8 @@ struct cpu {
 
 	struct prandom rnd;
 	struct cpu_stats stats;
+	struct samples sync_lat;	/* ns of each fallback sync, this CPU's */
+	struct noise noise;		/* bystander meter, this CPU's */
 	void *role_data;		/* per-role private state */
 };
 
@@ -159,6 +163,7 @@ typedef void (*cpu_fn_t)(struct cpu *c);
 int cpus_start(struct ptsync_run *run, cpu_fn_t fn);
 void cpus_stop(struct ptsync_run *run);
 int host_nr_cpus(void);
+void cpu_barrier_wait(struct cpu *c, pthread_barrier_t *b);
 
 /* Context transitions (kernel/context_tracking.c in the kernel). */
 void ct_user_enter(struct cpu *c);

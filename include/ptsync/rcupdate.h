@@ -38,6 +38,11 @@ void synchronize_rcu(void);
 void call_rcu(struct rcu_head *head, void (*func)(struct rcu_head *head));
 void rcu_barrier(void);
 
+/* fork(2) with liburcu's call_rcu worker alive: call around the fork. */
+void rcu_fork_prepare(void);
+void rcu_fork_parent(void);
+void rcu_fork_child(void);
+
 /* Grace periods liburcu has completed since process start. */
 uint64_t rcu_gp_count(void);
 

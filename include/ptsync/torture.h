@@ -21,8 +21,21 @@ enum torture_exit {
 /* Run one torture test; prints parameters, progress and the summary. */
 int ptsync_torture(const struct ptsync_config *cfg, bool json);
 
+/* What a quiet run (compare's safety phase) reports back. */
+struct torture_outcome {
+	const _Atomic int *stop;	/* in: ends the run early when set */
+	double seconds;
+	uint64_t violations, leaked, fallbacks, walks, ipis_sent, ipis_received;
+};
+
+/* Run one torture test printing nothing. */
+int torture_quiet(const struct ptsync_config *cfg, struct torture_outcome *out);
+
 /* Pieces, for tests and other drivers (compare). */
+struct ptsync_run *ptsync_run_create(const struct ptsync_config *cfg);
+int ptsync_run_stop(struct ptsync_run *run);
 void torture_cpu(struct cpu *c);
+void torture_walker_job(struct cpu *c);
 uint64_t torture_region_addr(unsigned int region);
 void torture_print_params(FILE *f, const struct ptsync_run *run, const char *tag);
 

@@ -9,11 +9,24 @@
  * inside an IRQs-off section; in user mode or idle it is offline, an
  * extended quiescent state, and no grace period waits for it.
  *
+ * The grace-period machinery runs on ticks too.  In the kernel the GP
+ * kthread starts a grace period, and notices that it has ended, when it is
+ * woken from the tick path; a CPU in an extended quiescent state is only
+ * noticed by that scan.  So synchronize_rcu() here starts its grace period
+ * at a tick boundary and returns at the first tick boundary after the last
+ * quiescent state: never less than one tick, as in the kernel, even when
+ * every other CPU is idle or in user mode.  (liburcu's call_rcu worker runs
+ * its own grace periods without this rounding; batched frees are not timed
+ * by the reports, only the fallback's synchronize_rcu() is.)
+ *
  * Invariant checked here: no QS, no sleep, no offline transition with IRQs
  * masked.  Each would let a grace period end under a GUP-fast walker.
  */
 #include <urcu/urcu-qsbr.h>
 #include <urcu/static/urcu-qsbr.h>
+
+#include <errno.h>
+#include <time.h>
 
 #include "ptsync/irqflags.h"
 #include "ptsync/rcupdate.h"
@@ -93,17 +106,38 @@ void rcu_eqs_exit(struct cpu *c)
 	WRITE_ONCE(c->last_qs_ns, now);
 }
 
+/* Sleep, as the GP kthread does, until the next tick boundary. */
+static void rcu_gp_wait_tick(const struct cpu *c)
+{
+	uint64_t until = next_tick(c, ktime_get_ns());
+	struct timespec ts = {
+		.tv_sec = (time_t)(until / NSEC_PER_SEC),
+		.tv_nsec = (long)(until % NSEC_PER_SEC),
+	};
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
 void synchronize_rcu(void)
 {
 	struct cpu *c = this_cpu();
+	bool was_online = c && READ_ONCE(c->rcu_online);
 
 	might_sleep("synchronize_rcu()");
 	stall_wait_begin(c, STALL_GP, -1);
-	/* liburcu takes an online caller offline for the wait and back. */
-	urcu_qsbr_synchronize_rcu();
-	stall_wait_end(c);
+	/* The caller sleeps: a quiescent state for its own CPU, and it must
+	 * not hold up the grace period it waits for. */
+	if (was_online)
+		rcu_eqs_enter(c);
 	if (c)
-		WRITE_ONCE(c->last_qs_ns, ktime_get_ns());
+		rcu_gp_wait_tick(c);	/* the GP starts at a tick */
+	urcu_qsbr_synchronize_rcu();
+	if (c)
+		rcu_gp_wait_tick(c);	/* its end is noticed at a tick */
+	if (was_online)
+		rcu_eqs_exit(c);
+	stall_wait_end(c);
 }
 
 void call_rcu(struct rcu_head *head, void (*func)(struct rcu_head *head))
@@ -127,6 +161,25 @@ void rcu_barrier(void)
 	stall_wait_end(c);
 	if (was_online)
 		rcu_eqs_exit(c);
+}
+
+/*
+ * A forked child has liburcu's bookkeeping for the parent's call_rcu
+ * worker but not the thread; liburcu's hooks quiesce it across the fork.
+ */
+void rcu_fork_prepare(void)
+{
+	urcu_qsbr_call_rcu_before_fork();
+}
+
+void rcu_fork_parent(void)
+{
+	urcu_qsbr_call_rcu_after_fork_parent();
+}
+
+void rcu_fork_child(void)
+{
+	urcu_qsbr_call_rcu_after_fork_child();
 }
 
 uint64_t rcu_gp_count(void)

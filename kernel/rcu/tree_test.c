@@ -88,7 +88,24 @@ static void qs_irqs_off_cpu(struct cpu *c)
 	local_irq_enable();
 }
 
-static struct rcu_test run_test(int nr_cpus, int hz, cpu_fn_t fn, int *leaked)
+/* A walker that never unmasks: the grace period must be reported stuck. */
+static void gp_stall_cpu(struct cpu *c)
+{
+	struct rcu_test *t = c->run->priv;
+
+	if (c->id == 1) {
+		local_irq_disable();
+		WRITE_ONCE(t->in_section, 1);
+		ndelay_spin(5 * NSEC_PER_SEC);	/* the watchdog fires first */
+		local_irq_enable();
+		return;
+	}
+	WAIT_FOR(READ_ONCE(t->in_section));
+	synchronize_rcu();
+}
+
+static struct rcu_test run_test_stall(int nr_cpus, int hz, cpu_fn_t fn, int *leaked,
+				      double stall_timeout)
 {
 	struct ptsync_config cfg;
 	struct rcu_test t;
@@ -96,8 +113,22 @@ static struct rcu_test run_test(int nr_cpus, int hz, cpu_fn_t fn, int *leaked)
 	memset(&t, 0, sizeof(t));
 	test_config(&cfg, nr_cpus, &rcu_sync_ops);
 	cfg.hz = hz;
+	cfg.stall_timeout_s = stall_timeout;
 	*leaked = test_run_finish(test_run_start(&cfg, fn, &t));
 	return t;
+}
+
+static struct rcu_test run_test(int nr_cpus, int hz, cpu_fn_t fn, int *leaked)
+{
+	return run_test_stall(nr_cpus, hz, fn, leaked, 10);
+}
+
+static void gp_stall_child(void *arg)
+{
+	int leaked;
+
+	(void)arg;
+	run_test_stall(2, 250, gp_stall_cpu, &leaked, 0.5);
 }
 
 static void qs_irqs_off_child(void *arg)
@@ -118,6 +149,19 @@ static void test_qs_with_irqs_off(void)
 	   "a quiescent state reported with IRQs masked is a BUG that stops the run");
 	if (!strstr(buf, "quiescent"))
 		diag("status %d: %s", status, buf);
+}
+
+static void test_gp_stall(void)
+{
+	char buf[4096];
+	int status = run_in_child(gp_stall_child, NULL, buf, sizeof(buf));
+
+	ok(exit_status(status) == EXIT_STALL && strstr(buf, "a grace period") &&
+	   strstr(buf, "CPU 1 (walker): IRQs disabled"),
+	   "watchdog: a grace period held up past --stall-timeout names the CPU "
+	   "that has not passed a quiescent state (exit %d)", exit_status(status));
+	if (!strstr(buf, "CPU 1"))
+		diag("status %d, watchdog said: %s", status, buf);
 }
 
 int main(void)
@@ -141,5 +185,6 @@ int main(void)
 	   (unsigned long long)t.qs_reported, (double)t.elapsed_ns / 1e6);
 
 	test_qs_with_irqs_off();
+	test_gp_stall();
 	return done_testing();
 }

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ptsync compare: what each strategy costs the freeing CPU, the walkers and
+ * the innocent bystanders, measured side by side in one run.
+ *
+ * The seed's argument is a cost claim - the broadcast IPI disturbs every
+ * CPU, synchronize_rcu() disturbs none but makes the freer sleep - so
+ * compare runs every strategy, and a no-sync baseline, through the same
+ * seeded scenario, interleaved and repeated (A B C A B C ...) so that drift
+ * on a noisy machine hits all of them alike, and reports medians and exact
+ * counts.
+ *
+ * Phases, each interleaved over the strategies:
+ *  cost    one freer maps and unmaps (every table freed through the
+ *          fallback at --batch-fail=1), bystanders run the osnoise or
+ *          timerlat meter in user mode/idle, walkers (when there are cores
+ *          for them) walk the freer's mm;
+ *  walk    one CPU times GUP-fast under the strategy against the raw walk,
+ *          in alternating blocks, on an mm nobody unmaps;
+ *  safety  a short torture run, oversubscribed if need be: violations;
+ *  host    hostcheck: the host kernel's membarrier(2) as ground truth.
+ */
+#ifndef PTSYNC_COMPARE_H
+#define PTSYNC_COMPARE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "hostcheck.h"
+#include "osnoise.h"
+#include "run.h"
+
+#define COMPARE_MAX_STRATEGIES	16
+
+struct compare_config {
+	struct ptsync_config base;	/* cpus, roles, hz, batch-*, seed, ... */
+	const struct pt_sync_ops *ops[COMPARE_MAX_STRATEGIES];
+	int nr_ops;			/* ops[0] is the no-sync baseline */
+	unsigned int reps;
+	double phase_s, walk_s, safety_s, hostcheck_s;
+	enum noise_mode noise_mode;
+	uint64_t noise_threshold_ns;
+	uint64_t timerlat_period_ns;
+	bool hostcheck, plots, progress, json;
+	const char *out_dir;		/* NULL: ptsync-results/<timestamp> */
+};
+
+struct compare_result {
+	const struct pt_sync_ops *ops;
+	bool baseline;
+	/* cost phase, summed over repetitions */
+	double seconds;
+	uint64_t unmaps, fallbacks, syncs;
+	uint64_t ipis_sent, ipis_received, calls_sent, calls_run;
+	uint64_t bystander_ipis;	/* received by bystander CPUs */
+	uint64_t ipis_each[NR_CPUS];	/* received, per CPU */
+	bool is_bystander[NR_CPUS];
+	int nr_bystanders;
+	struct samples sync_lat;
+	struct noise noise;		/* all bystanders, all repetitions */
+	/* walk phase: medians of the per-block ns/walk */
+	double walk_ns, raw_walk_ns;
+	/* safety phase */
+	bool safety_run;
+	double safety_s;
+	uint64_t violations, safety_fallbacks, leaked;
+};
+
+struct compare_report {
+	struct compare_config cfg;
+	struct compare_result res[COMPARE_MAX_STRATEGIES];
+	int nr_res;
+	bool partial;			/* interrupted: what ran is reported */
+	bool oversubscribed;
+	int host_cpus;
+	char kernel[128], cpu_model[128];
+	bool host_ok;
+	struct hostcheck_result host;
+	char out_dir[512];
+};
+
+void compare_config_default(struct compare_config *cfg);
+/* Runs everything, prints the table, writes the files; exit status. */
+int ptsync_compare(const struct compare_config *cfg);
+
+/* kernel/compare_report.c */
+void compare_print_table(FILE *f, const struct compare_report *r);
+int compare_write_files(struct compare_report *r);
+double compare_model_ratio(const struct compare_report *r);
+uint64_t compare_sync_pct(const struct compare_result *res, double p);
+
+#endif /* PTSYNC_COMPARE_H */

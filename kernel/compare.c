@@ -1,0 +1,458 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ptsync compare: the measurements (compare.h says what and why).
+ *
+ * Every number here is taken on the machine as it is, noise included, so
+ * the method carries the weight: the same seeded scenario for every
+ * strategy, phases interleaved across strategies and repeated, counts taken
+ * at a rendezvous after the last job (so shutdown work is not counted), a
+ * baseline that runs the same freer with no sync at all, and never more
+ * simulated CPUs than host cores unless the user asked for it, in which
+ * case the report says the numbers measure the host scheduler too.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ptsync/compare.h"
+#include "ptsync/gup.h"
+#include "ptsync/irqflags.h"
+#include "ptsync/rcupdate.h"
+#include "ptsync/torture.h"
+
+#define METER_SLICE_NS	(10 * NSEC_PER_MSEC)	/* bystander: between syscalls */
+#define COST_MAP_PAGES	16
+#define WALK_BLOCK	2000			/* walks per timed block */
+#define WALK_PAGES	16
+
+static volatile sig_atomic_t compare_interrupted;
+static _Atomic int compare_stop;		/* mirrors it for the CPUs */
+
+static void compare_sigint(int sig)
+{
+	(void)sig;
+	compare_interrupted = 1;
+	WRITE_ONCE(compare_stop, 1);
+}
+
+void compare_config_default(struct compare_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	ptsync_config_default(&cfg->base);
+	cfg->base.batch_fail = 1.0;
+	cfg->base.duration_s = 2;
+	cfg->reps = 3;
+	cfg->phase_s = 4;
+	cfg->walk_s = 0.5;
+	cfg->safety_s = 2;
+	cfg->hostcheck_s = 1;
+	cfg->noise_mode = NOISE_OSNOISE;
+	cfg->noise_threshold_ns = 1000;
+	cfg->timerlat_period_ns = 1000 * NSEC_PER_USEC;
+	cfg->hostcheck = true;
+	cfg->plots = true;
+	cfg->progress = true;
+}
+
+static void progress(const struct compare_config *cfg, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void progress(const struct compare_config *cfg, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!cfg->progress || !isatty(STDERR_FILENO))
+		return;
+	fputs("[compare] ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Sleep until @end_ns or an interrupt. */
+static void compare_sleep_until(uint64_t end_ns)
+{
+	for (uint64_t now; (now = ktime_get_ns()) < end_ns && !compare_interrupted; ) {
+		uint64_t left = end_ns - now;
+		struct timespec ts = { 0, (long)(left < 50 * NSEC_PER_MSEC ? left : 50 * NSEC_PER_MSEC) };
+
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* ---- cost phase ---- */
+
+struct cost_snapshot {
+	uint64_t unmaps, fallbacks, syncs, ipis_sent, ipis_received;
+	uint64_t calls_sent, calls_run;
+	struct noise noise;
+};
+
+struct cost_phase {
+	const struct compare_config *cfg;
+	pthread_barrier_t done;
+	struct cost_snapshot *snap;	/* [nr_cpus] */
+	struct samples *sync_lat;	/* merged by the freers after the rendezvous */
+	pthread_mutex_t lock;
+};
+
+/* Map a few pages into one region and unmap them: tables freed each time. */
+static void cost_freer_job(struct cpu *c, unsigned int *region)
+{
+	struct ptsync_run *run = c->run;
+	struct mm_struct *mm = &run->mms[0];
+	uint64_t addr = torture_region_addr(*region);
+
+	*region = (*region + 1) % run->cfg.regions;
+	if (!mmget_not_zero(mm))
+		return;
+	switch_mm(c, mm);
+	cpu_set_activity(c, ACT_MAP);
+	map_range(mm, addr, COST_MAP_PAGES * PAGE_SIZE, false);
+	cpu_set_activity(c, ACT_UNMAP);
+	munmap_range(mm, addr, COST_MAP_PAGES * PAGE_SIZE);
+	this_cpu_inc(c->stats.unmaps);
+	switch_mm(c, NULL);
+	mmput(mm);
+}
+
+/* A bystander: its own mm, in user mode (osnoise) or idle (timerlat). */
+static void cost_bystander_job(struct cpu *c, const struct compare_config *cfg)
+{
+	struct ptsync_run *run = c->run;
+
+	switch_mm(c, &run->mms[run->nr_mms - 1]);
+	cpu_set_activity(c, ACT_USER);
+	if (cfg->noise_mode == NOISE_TIMERLAT) {
+		WRITE_ONCE(c->context, CONTEXT_IDLE);
+		rcu_eqs_enter(c);
+		timerlat_measure(&c->noise, cfg->timerlat_period_ns, METER_SLICE_NS, &run->stop);
+		rcu_eqs_exit(c);
+		WRITE_ONCE(c->context, CONTEXT_KERNEL);
+	} else {
+		ct_user_enter(c);
+		osnoise_measure(&c->noise, cfg->noise_threshold_ns, METER_SLICE_NS, &run->stop);
+		ct_user_exit(c);
+	}
+}
+
+static void cost_snapshot(struct cpu *c, struct cost_phase *ph)
+{
+	struct cost_snapshot *s = &ph->snap[c->id];
+
+	s->unmaps = READ_ONCE(c->stats.unmaps);
+	s->fallbacks = READ_ONCE(c->stats.fallbacks);
+	s->syncs = READ_ONCE(c->stats.syncs);
+	s->ipis_sent = READ_ONCE(c->stats.ipis_sent);
+	s->ipis_received = READ_ONCE(c->stats.ipis_received);
+	s->calls_sent = READ_ONCE(c->stats.calls_sent);
+	s->calls_run = READ_ONCE(c->stats.calls_run);
+	s->noise = c->noise;
+	if (c->sync_lat.n) {
+		pthread_mutex_lock(&ph->lock);
+		samples_merge(ph->sync_lat, &c->sync_lat);
+		pthread_mutex_unlock(&ph->lock);
+	}
+}
+
+static void cost_cpu(struct cpu *c)
+{
+	struct ptsync_run *run = c->run;
+	struct cost_phase *ph = run->priv;
+	unsigned int region = 0;
+
+	if (c->role == ROLE_BYSTANDER && ph->cfg->noise_mode == NOISE_TIMERLAT)
+		c->noise.fifo = timerlat_set_fifo();
+	while (!READ_ONCE(run->stop)) {
+		cpu_set_activity(c, ACT_SCHEDULE);
+		rcu_note_context_switch(c);
+		switch (c->role) {
+		case ROLE_FREER:	cost_freer_job(c, &region); break;
+		case ROLE_WALKER:	torture_walker_job(c); break;
+		case ROLE_BYSTANDER:	cost_bystander_job(c, ph->cfg); break;
+		}
+	}
+	/* Every job is over (and every sync it made acknowledged) once all
+	 * CPUs are here: the counts are final for the phase. */
+	cpu_barrier_wait(c, &ph->done);
+	cost_snapshot(c, ph);
+}
+
+static void cost_accumulate(struct compare_result *res, const struct ptsync_run *run,
+			    const struct cost_phase *ph)
+{
+	res->seconds += (double)(run->end_ns - run->start_ns) / NSEC_PER_SEC;
+	res->nr_bystanders = run->cfg.nr_bystanders;
+	for (int i = 0; i < run->nr_cpus; i++) {
+		const struct cost_snapshot *s = &ph->snap[i];
+
+		res->unmaps += s->unmaps;
+		res->fallbacks += s->fallbacks;
+		res->syncs += s->syncs;
+		res->ipis_sent += s->ipis_sent;
+		res->ipis_received += s->ipis_received;
+		res->calls_sent += s->calls_sent;
+		res->calls_run += s->calls_run;
+		res->ipis_each[i] += s->ipis_received;
+		if (run->cpus[i].role == ROLE_BYSTANDER) {
+			res->is_bystander[i] = true;
+			res->bystander_ipis += s->ipis_received;
+			noise_merge(&res->noise, &s->noise);
+		}
+	}
+}
+
+static void cost_phase(const struct compare_config *cfg, struct compare_result *res,
+		       unsigned int rep)
+{
+	struct ptsync_config pc = cfg->base;
+	struct cost_phase ph = { .cfg = cfg, .sync_lat = &res->sync_lat };
+	struct ptsync_run *run;
+
+	pc.ops = res->ops;
+	pc.seed = cfg->base.seed + rep;
+	run = ptsync_run_create(&pc);
+	ph.snap = calloc((size_t)run->nr_cpus, sizeof(*ph.snap));
+	if (!ph.snap)
+		ptsync_die("out of memory");
+	pthread_barrier_init(&ph.done, NULL, (unsigned int)run->nr_cpus);
+	pthread_mutex_init(&ph.lock, NULL);
+	run->priv = &ph;
+	cpus_start(run, cost_cpu);
+	compare_sleep_until(run->start_ns + (uint64_t)(cfg->phase_s * NSEC_PER_SEC));
+	ptsync_run_stop(run);
+	cost_accumulate(res, run, &ph);
+	pthread_barrier_destroy(&ph.done);
+	pthread_mutex_destroy(&ph.lock);
+	free(ph.snap);
+	ptsync_run_destroy(run);
+	free(run);
+}
+
+/* ---- walk phase ---- */
+
+struct walk_phase {
+	double seconds;
+	struct samples prot, raw;	/* ns per walk, one sample per block */
+};
+
+typedef int (*gup_fn_t)(struct mm_struct *, uint64_t, unsigned int, struct folio **);
+
+/* Time one block of walks; pins are dropped outside the timed part. */
+static uint64_t walk_block(struct cpu *c, struct mm_struct *mm, uint64_t addr,
+			   gup_fn_t fn, struct folio **pages)
+{
+	uint32_t inc = READ_ONCE(mm->incarnation);
+	int nr[WALK_BLOCK];
+	uint64_t t0 = ktime_get_ns(), dt;
+
+	for (int i = 0; i < WALK_BLOCK; i++)
+		nr[i] = fn(mm, addr, WALK_PAGES, pages + (size_t)i * WALK_PAGES);
+	dt = ktime_get_ns() - t0;
+	for (int i = 0; i < WALK_BLOCK; i++)
+		gup_check_and_put(c, mm, inc, addr, nr[i], pages + (size_t)i * WALK_PAGES);
+	return dt / WALK_BLOCK;
+}
+
+static void walk_cpu(struct cpu *c)
+{
+	struct ptsync_run *run = c->run;
+	struct walk_phase *wp = run->priv;
+	struct mm_struct *mm = &run->mms[0];
+	uint64_t addr = torture_region_addr(0), end;
+	struct folio **pages;
+
+	if (c->id != 0)
+		return;
+	pages = calloc((size_t)WALK_BLOCK * WALK_PAGES, sizeof(*pages));
+	if (!pages)
+		ptsync_die("out of memory");
+	switch_mm(c, mm);
+	map_range(mm, addr, WALK_PAGES * PAGE_SIZE, false);
+	end = ktime_get_ns() + (uint64_t)(wp->seconds * NSEC_PER_SEC);
+	/* Alternate so that drift hits both alike: A B B A A B ... */
+	for (unsigned int b = 0; ktime_get_ns() < end && !compare_interrupted; b++) {
+		bool raw_first = b & 1;
+
+		rcu_note_context_switch(c);
+		samples_add(raw_first ? &wp->raw : &wp->prot,
+			    walk_block(c, mm, addr, raw_first ? gup_fast_raw : gup_fast, pages));
+		samples_add(raw_first ? &wp->prot : &wp->raw,
+			    walk_block(c, mm, addr, raw_first ? gup_fast : gup_fast_raw, pages));
+	}
+	munmap_range(mm, addr, WALK_PAGES * PAGE_SIZE);
+	switch_mm(c, NULL);
+	free(pages);
+}
+
+static void walk_phase(const struct compare_config *cfg, struct compare_result *res,
+		       struct samples *prot, struct samples *raw)
+{
+	struct ptsync_config pc = cfg->base;
+	struct walk_phase wp = { .seconds = cfg->walk_s };
+	struct ptsync_run *run;
+
+	pc.ops = res->ops;
+	pc.nr_cpus = 2;			/* one walks, one idles */
+	pc.nr_freers = 1;
+	pc.nr_walkers = 1;
+	pc.nr_bystanders = 0;
+	samples_init(&wp.prot, 1u << 20);
+	samples_init(&wp.raw, 1u << 20);
+	run = ptsync_run_create(&pc);
+	run->priv = &wp;
+	cpus_start(run, walk_cpu);
+	ptsync_run_stop(run);
+	ptsync_run_destroy(run);
+	free(run);
+	/* One median per repetition; the report takes the median of those. */
+	samples_add(prot, samples_percentile(&wp.prot, 50));
+	samples_add(raw, samples_percentile(&wp.raw, 50));
+	samples_free(&wp.prot);
+	samples_free(&wp.raw);
+}
+
+/* ---- safety phase ---- */
+
+static void safety_phase(const struct compare_config *cfg, struct compare_result *res)
+{
+	struct ptsync_config pc = cfg->base;
+	struct torture_outcome out = { .stop = &compare_stop };
+
+	/* Torture wants walkers; oversubscription is harmless here. */
+	pc.ops = res->ops;
+	pc.duration_s = cfg->safety_s;
+	pc.batch_fail = 0.1;
+	if (pc.nr_cpus < 4)
+		pc.nr_cpus = 4;
+	pc.nr_freers = 1;
+	pc.nr_bystanders = 1;
+	pc.nr_walkers = pc.nr_cpus - 2;
+	torture_quiet(&pc, &out);
+	res->safety_run = true;
+	res->safety_s = out.seconds;
+	res->violations = out.violations;
+	res->safety_fallbacks = out.fallbacks;
+	res->leaked = out.leaked;
+}
+
+/* ---- the whole comparison ---- */
+
+static void host_describe(struct compare_report *r)
+{
+	struct utsname u;
+	FILE *f;
+
+	r->host_cpus = host_nr_cpus();
+	snprintf(r->kernel, sizeof(r->kernel), "%s", uname(&u) ? "?" : u.release);
+	snprintf(r->cpu_model, sizeof(r->cpu_model), "?");
+	f = fopen("/proc/cpuinfo", "r");
+	if (!f)
+		return;
+	for (char line[256]; fgets(line, sizeof(line), f); ) {
+		char *colon = strchr(line, ':');
+
+		if (!strncmp(line, "model name", 10) && colon) {
+			snprintf(r->cpu_model, sizeof(r->cpu_model), "%s", colon + 2);
+			r->cpu_model[strcspn(r->cpu_model, "\n")] = 0;
+			break;
+		}
+	}
+	fclose(f);
+}
+
+static void run_phases(struct compare_report *r)
+{
+	const struct compare_config *cfg = &r->cfg;
+	struct samples prot[COMPARE_MAX_STRATEGIES], raw[COMPARE_MAX_STRATEGIES];
+
+	for (unsigned int rep = 0; rep < cfg->reps && !compare_interrupted; rep++) {
+		for (int i = 0; i < r->nr_res && !compare_interrupted; i++) {
+			progress(cfg, "cost %u/%u: %s (%g s)", rep + 1, cfg->reps,
+				 r->res[i].ops->name, cfg->phase_s);
+			cost_phase(cfg, &r->res[i], rep);
+		}
+	}
+	for (int i = 0; i < r->nr_res; i++) {
+		samples_init(&prot[i], 1024);
+		samples_init(&raw[i], 1024);
+	}
+	for (unsigned int rep = 0; rep < cfg->reps && !compare_interrupted; rep++) {
+		for (int i = 0; i < r->nr_res && !compare_interrupted; i++) {
+			progress(cfg, "walk %u/%u: %s", rep + 1, cfg->reps, r->res[i].ops->name);
+			walk_phase(cfg, &r->res[i], &prot[i], &raw[i]);
+		}
+	}
+	for (int i = 0; i < r->nr_res; i++) {
+		r->res[i].walk_ns = (double)samples_percentile(&prot[i], 50);
+		r->res[i].raw_walk_ns = (double)samples_percentile(&raw[i], 50);
+		samples_free(&prot[i]);
+		samples_free(&raw[i]);
+	}
+	for (int i = 0; i < r->nr_res && cfg->safety_s > 0 && !compare_interrupted; i++) {
+		progress(cfg, "safety: %s torture (%g s)", r->res[i].ops->name, cfg->safety_s);
+		safety_phase(cfg, &r->res[i]);
+	}
+	if (cfg->hostcheck && !compare_interrupted) {
+		struct hostcheck_config hc;
+		int rc;
+
+		progress(cfg, "hostcheck: membarrier(2) on the host kernel");
+		hostcheck_config_default(&hc);
+		hc.seconds_per_mode = cfg->hostcheck_s;
+		hc.threshold_ns = cfg->noise_threshold_ns;
+		rc = hostcheck_run(&hc, &r->host);
+		r->host_ok = rc == 0;
+		if (rc == -EINTR) {	/* its own SIGINT handler took the Ctrl-C */
+			compare_interrupted = 1;
+			WRITE_ONCE(compare_stop, 1);
+		}
+	}
+}
+
+int ptsync_compare(const struct compare_config *cfg)
+{
+	struct compare_report *r = calloc(1, sizeof(*r));
+	struct sigaction sa = { .sa_handler = compare_sigint }, old;
+	int status = 0;
+	bool partial;
+
+	if (!r)
+		ptsync_die("out of memory");
+	r->cfg = *cfg;
+	host_describe(r);
+	r->oversubscribed = cfg->base.nr_cpus > r->host_cpus;
+	r->nr_res = cfg->nr_ops;
+	for (int i = 0; i < r->nr_res; i++) {
+		r->res[i].ops = cfg->ops[i];
+		r->res[i].baseline = i == 0;
+		samples_init(&r->res[i].sync_lat, 1u << 22);
+	}
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old);
+	run_phases(r);
+	sigaction(SIGINT, &old, NULL);
+	r->partial = compare_interrupted;
+	if (r->partial)
+		fprintf(stderr, "ptsync: interrupted: reporting what ran\n");
+
+	compare_print_table(stdout, r);
+	if (compare_write_files(r))
+		status = 1;
+	for (int i = 1; i < r->nr_res; i++) {
+		if (r->res[i].violations || r->res[i].leaked ||
+		    r->res[i].ipis_sent != r->res[i].ipis_received)
+			status = 1;
+	}
+	partial = r->partial;
+	for (int i = 0; i < r->nr_res; i++)
+		samples_free(&r->res[i].sync_lat);
+	free(r);
+	return partial ? 130 : status;
+}

@@ -1,0 +1,495 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ptsync compare: the report.  A table on stdout, and in the output
+ * directory results.json, results.csv, the data behind each plot, a gnuplot
+ * script, and the plots it renders.
+ *
+ * The data files and the script are written even when gnuplot is missing,
+ * so the plots can be made elsewhere; the report says so in one line.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ptsync/compare.h"
+
+uint64_t compare_sync_pct(const struct compare_result *res, double p)
+{
+	/* Sorting in place does not change what the samples are. */
+	return samples_percentile((struct samples *)&res->sync_lat, p);
+}
+
+static const char *fmt_ns(char *buf, size_t len, double ns)
+{
+	if (ns < 1e3)
+		snprintf(buf, len, "%.0fns", ns);
+	else if (ns < 1e6)
+		snprintf(buf, len, "%.1fus", ns / 1e3);
+	else if (ns < 1e9)
+		snprintf(buf, len, "%.2fms", ns / 1e6);
+	else
+		snprintf(buf, len, "%.2fs", ns / 1e9);
+	return buf;
+}
+
+static double per_s(uint64_t v, double s)
+{
+	return s > 0 ? (double)v / s : 0;
+}
+
+static double noise_ns_per_s(const struct noise *n)
+{
+	return n->runtime_ns ? (double)n->gaps.sum * 1e9 / (double)n->runtime_ns : 0;
+}
+
+static double ipis_per_bystander_per_fallback(const struct compare_result *res)
+{
+	if (!res->nr_bystanders || !res->fallbacks)
+		return 0;
+	return (double)res->bystander_ipis / res->nr_bystanders / (double)res->fallbacks;
+}
+
+static const struct compare_result *find(const struct compare_report *r, const char *name)
+{
+	for (int i = 0; i < r->nr_res; i++)
+		if (!strcmp(r->res[i].ops->name, name) && r->res[i].syncs)
+			return &r->res[i];
+	return NULL;
+}
+
+/* rcu sync p50 / ipi sync p50: the model's price of a grace period. */
+double compare_model_ratio(const struct compare_report *r)
+{
+	const struct compare_result *rcu = find(r, "rcu"), *ipi = find(r, "ipi");
+	uint64_t ipi50 = ipi ? compare_sync_pct(ipi, 50) : 0;
+
+	return rcu && ipi50 ? (double)compare_sync_pct(rcu, 50) / (double)ipi50 : 0;
+}
+
+static void print_header(FILE *f, const struct compare_report *r)
+{
+	const struct compare_config *cfg = &r->cfg;
+	const struct ptsync_config *b = &cfg->base;
+
+	fprintf(f, "ptsync compare: %d simulated CPUs on %d host cores (freers %d, "
+		"walkers %d, bystanders %d)%s\n", b->nr_cpus, r->host_cpus,
+		b->nr_freers, b->nr_walkers, b->nr_bystanders,
+		r->oversubscribed ? " - OVERSUBSCRIBED: the numbers measure the host "
+				    "scheduler too" : "");
+	fprintf(f, "  %u reps x %g s per strategy, interleaved; hz %d, batch-fail %g, "
+		"bystander meter %s (%s), seed %" PRIu64 "%s\n", cfg->reps, cfg->phase_s,
+		b->hz, b->batch_fail, noise_mode_name(cfg->noise_mode),
+		cfg->noise_mode == NOISE_OSNOISE ? "gaps above threshold" : "wakeup lateness",
+		b->seed, r->partial ? "  [PARTIAL: interrupted]" : "");
+	fprintf(f, "  host: %s, kernel %s\n\n", r->cpu_model, r->kernel);
+}
+
+static void print_row(FILE *f, const struct compare_report *r, const struct compare_result *res)
+{
+	double base = noise_ns_per_s(&r->res[0].noise), noise = noise_ns_per_s(&res->noise);
+	char p50[16], p99[16], max[16], gap[16], viol[24];
+
+	if (res->safety_run)
+		snprintf(viol, sizeof(viol), "%" PRIu64, res->violations);
+	else
+		snprintf(viol, sizeof(viol), "-");
+	fprintf(f, "%-9s %6s %9s %9s %9s %9" PRIu64 " %8.2f %10.1f %6.2fx %9s %6.0f %5.2fx %9.0f\n",
+		res->ops->name, viol,
+		fmt_ns(p50, sizeof(p50), (double)compare_sync_pct(res, 50)),
+		fmt_ns(p99, sizeof(p99), (double)compare_sync_pct(res, 99)),
+		fmt_ns(max, sizeof(max), (double)samples_max(&res->sync_lat)),
+		res->syncs, ipis_per_bystander_per_fallback(res), noise / 1e3,
+		base > 0 ? noise / base : 0.0,
+		fmt_ns(gap, sizeof(gap), (double)res->noise.gaps.max),
+		res->walk_ns, res->raw_walk_ns > 0 ? res->walk_ns / res->raw_walk_ns : 0.0,
+		per_s(res->unmaps, res->seconds));
+}
+
+/*
+ * GLOBAL_EXPEDITED only interrupts CPUs running a registered process at
+ * that instant: if the bystander was mostly off its CPU, the p50 is of
+ * calls that interrupted no one, and the host ratio means nothing.
+ */
+static bool host_ratio_reliable(const struct compare_report *r)
+{
+	const struct hostcheck_mode_result *ge = &r->host.mode[HC_GLOBAL_EXPEDITED];
+
+	if (!r->host_ok || !ge->supported || !ge->calls)
+		return false;
+	return ge->bystander_ipis < 0 || (uint64_t)ge->bystander_ipis * 2 >= ge->calls;
+}
+
+static void print_host(FILE *f, const struct compare_report *r)
+{
+	double model = compare_model_ratio(r), host = r->host.gp_ipi_ratio;
+	char a[16], b[16], c[16];
+
+	if (!r->host_ok) {
+		fprintf(f, "\nhost kernel (membarrier): %s\n",
+			r->cfg.hostcheck ? "could not be measured" : "not measured (--no-hostcheck)");
+		return;
+	}
+	fprintf(f, "\nhost kernel (membarrier, bystander in another process):\n");
+	for (int m = 0; m < HC_NR_MODES; m++) {
+		const struct hostcheck_mode_result *hm = &r->host.mode[m];
+
+		if (!hm->supported) {
+			fprintf(f, "  %-18s unsupported\n", hm->name);
+			continue;
+		}
+		fprintf(f, "  %-18s p50 %9s p99 %9s max %9s  bystander noise %8.1f us/s\n",
+			hm->name, fmt_ns(a, sizeof(a), (double)hm->p50_ns),
+			fmt_ns(b, sizeof(b), (double)hm->p99_ns),
+			fmt_ns(c, sizeof(c), (double)hm->max_ns),
+			noise_ns_per_s(&hm->bystander) / 1e3);
+	}
+	fprintf(f, "grace period / IPI latency ratio: model %.0f (rcu p50 / ipi p50), "
+		"host %.0f (global / global_expedited p50)", model, host);
+	if (model > 0 && host > 0)
+		fprintf(f, ": within 10x: %s",
+			model / host <= 10 && host / model <= 10 ? "yes" : "NO");
+	fputc('\n', f);
+	if (!host_ratio_reliable(r))
+		fprintf(f, "  note: fewer than half the global_expedited calls reached the "
+			"bystander (busy host?): the host ratio is not a fair measure\n");
+}
+
+void compare_print_table(FILE *f, const struct compare_report *r)
+{
+	print_header(f, r);
+	fprintf(f, "%-9s %6s %9s %9s %9s %9s %8s %10s %7s %9s %6s %6s %9s\n",
+		"strategy", "viol", "sync p50", "p99", "max", "syncs", "IPI/b/fb",
+		"noise us/s", "x base", "max gap", "walk", "x raw", "unmaps/s");
+	for (int i = 0; i < r->nr_res; i++)
+		print_row(f, r, &r->res[i]);
+	fprintf(f, "\n%s is the baseline: no sync at all. Its violations are the checker "
+		"working; its noise is the floor.\nIPI/b/fb: IPIs received per bystander "
+		"per fallback. noise: bystander time lost, per second measured.\n"
+		"walk: ns per %d-page gup_fast, against the same walk unprotected (x raw).\n",
+		r->res[0].ops->name, 16);
+	print_host(f, r);
+}
+
+/* ---- files ---- */
+
+static int mkdir_p(const char *path)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(buf, 0777) && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(buf, 0777) && errno != EEXIST ? -1 : 0;
+}
+
+static FILE *out_open(const struct compare_report *r, const char *name)
+{
+	char path[640];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", r->out_dir, name);
+	f = fopen(path, "w");
+	if (!f)
+		fprintf(stderr, "ptsync: cannot write %s: %s\n", path, strerror(errno));
+	return f;
+}
+
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		if ((unsigned char)*s >= 0x20)
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void json_noise(FILE *f, const struct noise *n)
+{
+	fprintf(f, "{\"runtime_ns\":%" PRIu64 ",\"gaps\":%" PRIu64 ",\"noise_ns\":%"
+		PRIu64 ",\"max_gap_ns\":%" PRIu64 ",\"noise_ns_per_s\":%.1f,\"histogram_log2_ns\":[",
+		n->runtime_ns, n->gaps.count, n->gaps.sum, n->gaps.max, noise_ns_per_s(n));
+	for (int i = 0; i < HIST_BUCKETS; i++)
+		fprintf(f, "%s%" PRIu64, i ? "," : "", n->gaps.bucket[i]);
+	fprintf(f, "]}");
+}
+
+static void json_result(FILE *f, const struct compare_report *r, const struct compare_result *res)
+{
+	double base = noise_ns_per_s(&r->res[0].noise);
+
+	fprintf(f, "{\"name\":\"%s\",\"baseline\":%s,\"safe\":%s,", res->ops->name,
+		res->baseline ? "true" : "false", res->ops->safe ? "true" : "false");
+	fprintf(f, "\"violations\":%" PRIu64 ",\"safety_seconds\":%.3f,\"safety_fallbacks\":%"
+		PRIu64 ",\"leaked_objects\":%" PRIu64 ",", res->violations, res->safety_s,
+		res->safety_fallbacks, res->leaked);
+	fprintf(f, "\"sync_ns\":{\"p50\":%" PRIu64 ",\"p99\":%" PRIu64 ",\"max\":%" PRIu64
+		",\"count\":%zu},", compare_sync_pct(res, 50), compare_sync_pct(res, 99),
+		samples_max(&res->sync_lat), res->sync_lat.n);
+	fprintf(f, "\"seconds\":%.3f,\"unmaps\":%" PRIu64 ",\"unmaps_per_s\":%.1f,"
+		"\"fallbacks\":%" PRIu64 ",\"fallbacks_per_s\":%.1f,\"syncs\":%" PRIu64 ",",
+		res->seconds, res->unmaps, per_s(res->unmaps, res->seconds), res->fallbacks,
+		per_s(res->fallbacks, res->seconds), res->syncs);
+	fprintf(f, "\"ipis_sent\":%" PRIu64 ",\"ipis_received\":%" PRIu64 ",\"calls_sent\":%"
+		PRIu64 ",\"calls_run\":%" PRIu64 ",\"bystanders\":%d,\"bystander_ipis\":%" PRIu64
+		",\"bystander_ipis_per_fallback\":%.4f,\"ipis_received_per_cpu\":[",
+		res->ipis_sent, res->ipis_received, res->calls_sent, res->calls_run,
+		res->nr_bystanders, res->bystander_ipis, ipis_per_bystander_per_fallback(res));
+	for (int i = 0; i < r->cfg.base.nr_cpus; i++)
+		fprintf(f, "%s{\"cpu\":%d,\"bystander\":%s,\"ipis\":%" PRIu64 "}", i ? "," : "",
+			i, res->is_bystander[i] ? "true" : "false", res->ipis_each[i]);
+	fprintf(f, "],");
+	fprintf(f, "\"bystander_noise_ns\":%" PRIu64 ",\"bystander_noise_ns_per_s\":%.1f,"
+		"\"bystander_noise_vs_baseline\":%.3f,\"bystander_noise\":", res->noise.gaps.sum,
+		noise_ns_per_s(&res->noise), base > 0 ? noise_ns_per_s(&res->noise) / base : 0.0);
+	json_noise(f, &res->noise);
+	fprintf(f, ",\"walk_ns\":%.1f,\"raw_walk_ns\":%.1f,\"walk_ratio\":%.4f}", res->walk_ns,
+		res->raw_walk_ns, res->raw_walk_ns > 0 ? res->walk_ns / res->raw_walk_ns : 0.0);
+}
+
+static void json_config(FILE *f, const struct compare_report *r)
+{
+	const struct compare_config *cfg = &r->cfg;
+	const struct ptsync_config *b = &cfg->base;
+
+	fprintf(f, "\"config\":{\"cpus\":%d,\"freers\":%d,\"walkers\":%d,\"bystanders\":%d,"
+		"\"hz\":%d,\"batch_fail\":%g,\"batch_pool\":%u,\"seed\":%" PRIu64 ",\"reps\":%u,"
+		"\"phase_seconds\":%g,\"walk_seconds\":%g,\"safety_seconds\":%g,"
+		"\"noise_mode\":\"%s\",\"noise_threshold_ns\":%" PRIu64 ",\"timerlat_period_ns\":%"
+		PRIu64 "},", b->nr_cpus, b->nr_freers, b->nr_walkers, b->nr_bystanders, b->hz,
+		b->batch_fail, b->batch_pool, b->seed, cfg->reps, cfg->phase_s, cfg->walk_s,
+		cfg->safety_s, noise_mode_name(cfg->noise_mode), cfg->noise_threshold_ns,
+		cfg->timerlat_period_ns);
+}
+
+static void write_json(FILE *f, const struct compare_report *r)
+{
+	fprintf(f, "{\"partial\":%s,\"oversubscribed\":%s,\"host\":{\"cores\":%d,\"kernel\":",
+		r->partial ? "true" : "false", r->oversubscribed ? "true" : "false", r->host_cpus);
+	json_string(f, r->kernel);
+	fprintf(f, ",\"cpu_model\":");
+	json_string(f, r->cpu_model);
+	fprintf(f, "},");
+	json_config(f, r);
+	fprintf(f, "\"strategies\":[");
+	for (int i = 0; i < r->nr_res; i++) {
+		if (i)
+			fputc(',', f);
+		json_result(f, r, &r->res[i]);
+	}
+	fprintf(f, "],\"model_gp_ipi_ratio\":%.1f,\"host_gp_ipi_ratio\":%.1f,"
+		"\"host_ratio_reliable\":%s,\"hostcheck\":", compare_model_ratio(r),
+		r->host_ok ? r->host.gp_ipi_ratio : 0.0, host_ratio_reliable(r) ? "true" : "false");
+	if (r->host_ok)
+		hostcheck_print_json(f, &r->host);
+	else
+		fprintf(f, "null");
+	fprintf(f, "}\n");
+}
+
+static void write_csv(FILE *f, const struct compare_report *r)
+{
+	fprintf(f, "strategy,baseline,violations,sync_p50_ns,sync_p99_ns,sync_max_ns,syncs,"
+		"fallbacks,bystander_ipis,ipis_per_bystander_per_fallback,"
+		"bystander_noise_ns_per_s,noise_vs_baseline,max_gap_ns,walk_ns,raw_walk_ns,"
+		"walk_ratio,unmaps_per_s\n");
+	for (int i = 0; i < r->nr_res; i++) {
+		const struct compare_result *res = &r->res[i];
+		double base = noise_ns_per_s(&r->res[0].noise), noise = noise_ns_per_s(&res->noise);
+
+		fprintf(f, "%s,%d,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%"
+			PRIu64 ",%" PRIu64 ",%.4f,%.1f,%.3f,%" PRIu64 ",%.1f,%.1f,%.4f,%.1f\n",
+			res->ops->name, res->baseline, res->violations, compare_sync_pct(res, 50),
+			compare_sync_pct(res, 99), samples_max(&res->sync_lat), res->syncs,
+			res->fallbacks, res->bystander_ipis, ipis_per_bystander_per_fallback(res),
+			noise, base > 0 ? noise / base : 0.0, res->noise.gaps.max, res->walk_ns,
+			res->raw_walk_ns, res->raw_walk_ns > 0 ? res->walk_ns / res->raw_walk_ns : 0.0,
+			per_s(res->unmaps, res->seconds));
+	}
+}
+
+/* ---- plots ---- */
+
+/* sync_<name>.dat: latency in us, fraction of syncs at or below it. */
+static void write_cdf(const struct compare_report *r, const struct compare_result *res)
+{
+	char name[64];
+	struct samples *s = (struct samples *)&res->sync_lat;
+	FILE *f;
+	size_t step;
+
+	snprintf(name, sizeof(name), "sync_%s.dat", res->ops->name);
+	f = out_open(r, name);
+	if (!f)
+		return;
+	samples_percentile(s, 50);	/* sorts */
+	step = s->n > 2000 ? s->n / 2000 : 1;
+	for (size_t i = 0; i < s->n; i += step)
+		fprintf(f, "%.3f %.6f\n", (double)(s->v[i] ? s->v[i] : 1) / 1e3,
+			(double)(i + 1) / (double)s->n);
+	if (s->n)
+		fprintf(f, "%.3f 1\n", (double)(s->v[s->n - 1] ? s->v[s->n - 1] : 1) / 1e3);
+	fclose(f);
+}
+
+/* gaps.dat: bucket lower edge (us), then gaps per second, per strategy. */
+static void write_gaps(const struct compare_report *r)
+{
+	FILE *f = out_open(r, "gaps.dat");
+	int last = 0;
+
+	if (!f)
+		return;
+	fprintf(f, "# bucket_us");
+	for (int i = 0; i < r->nr_res; i++)
+		fprintf(f, " %s", r->res[i].ops->name);
+	fputc('\n', f);
+	for (int i = 0; i < r->nr_res; i++)
+		for (int b = 0; b < HIST_BUCKETS; b++)
+			if (r->res[i].noise.gaps.bucket[b] && b > last)
+				last = b;
+	for (int b = 0; b <= last + 1 && b < HIST_BUCKETS; b++) {
+		fprintf(f, "%.3f", (double)(1ULL << b) / 1e3);
+		for (int i = 0; i < r->nr_res; i++) {
+			const struct noise *n = &r->res[i].noise;
+
+			fprintf(f, " %.4f", n->runtime_ns ?
+				(double)n->gaps.bucket[b] * 1e9 / (double)n->runtime_ns : 0.0);
+		}
+		fputc('\n', f);
+	}
+	fclose(f);
+}
+
+static void write_ipis(const struct compare_report *r)
+{
+	FILE *f = out_open(r, "ipis.dat");
+
+	if (!f)
+		return;
+	for (int i = 0; i < r->nr_res; i++)
+		fprintf(f, "%d %s %.4f\n", i, r->res[i].ops->name,
+			ipis_per_bystander_per_fallback(&r->res[i]));
+	fclose(f);
+}
+
+static void write_script(const struct compare_report *r)
+{
+	FILE *f = out_open(r, "plots.gp");
+	double ymax = 0;
+
+	if (!f)
+		return;
+	for (int i = 0; i < r->nr_res; i++)
+		if (ipis_per_bystander_per_fallback(&r->res[i]) > ymax)
+			ymax = ipis_per_bystander_per_fallback(&r->res[i]);
+	fprintf(f, "# gnuplot plots.gp (in this directory) renders the plots.\n"
+		"set terminal pngcairo size 900,560 noenhanced\nset grid\nset key top left\n"
+		"set output 'sync_cdf.png'\nset title 'Fallback sync latency (CDF)'\n"
+		"set logscale x\nset xlabel 'latency (us, log)'\nset ylabel 'fraction of syncs'\n"
+		"plot ");
+	for (int i = 0, n = 0; i < r->nr_res; i++) {
+		if (!r->res[i].sync_lat.n)
+			continue;
+		fprintf(f, "%s'sync_%s.dat' using 1:2 with steps lw 2 title '%s'",
+			n++ ? ", " : "", r->res[i].ops->name, r->res[i].ops->name);
+	}
+	fprintf(f, "\n\nset output 'bystander_gaps.png'\n"
+		"set title 'Bystander: gaps per second by length (%s)'\nset logscale xy\n"
+		"set xlabel 'gap (us, log2 buckets)'\nset ylabel 'gaps per second'\nset key top right\n"
+		"plot ", noise_mode_name(r->cfg.noise_mode));
+	for (int i = 0; i < r->nr_res; i++)
+		fprintf(f, "%s'gaps.dat' using 1:($%d > 0 ? $%d : 1/0) with linespoints lw 2 title '%s'",
+			i ? ", " : "", i + 2, i + 2, r->res[i].ops->name);
+	fprintf(f, "\n\nunset logscale\nset output 'bystander_ipis.png'\n"
+		"set title 'IPIs received per bystander per fallback'\nset style fill solid 0.6\n"
+		"set boxwidth 0.6\nset xlabel ''\nset ylabel 'IPIs'\nset yrange [0:%g]\n"
+		"plot 'ipis.dat' using 1:3:xtic(2) with boxes notitle, "
+		"'' using 1:3:(sprintf('%%.2f', $3)) with labels offset 0,1 notitle\n",
+		ymax > 0 ? ymax * 1.25 : 1.0);
+	fclose(f);
+}
+
+static int run_gnuplot(const struct compare_report *r)
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		if (chdir(r->out_dir) == 0) {
+			freopen("/dev/null", "w", stdout);
+			execlp("gnuplot", "gnuplot", "plots.gp", (char *)NULL);
+		}
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void default_out_dir(struct compare_report *r)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(r->out_dir, sizeof(r->out_dir), "ptsync-results/%Y%m%d-%H%M%S", &tm);
+}
+
+int compare_write_files(struct compare_report *r)
+{
+	FILE *f;
+	int rc;
+
+	if (r->cfg.out_dir)
+		snprintf(r->out_dir, sizeof(r->out_dir), "%s", r->cfg.out_dir);
+	else
+		default_out_dir(r);
+	if (mkdir_p(r->out_dir)) {
+		fprintf(stderr, "ptsync: cannot create %s: %s\n", r->out_dir, strerror(errno));
+		return -1;
+	}
+	f = out_open(r, "results.json");
+	if (!f)
+		return -1;
+	write_json(f, r);
+	fclose(f);
+	f = out_open(r, "results.csv");
+	if (!f)
+		return -1;
+	write_csv(f, r);
+	fclose(f);
+	for (int i = 0; i < r->nr_res; i++)
+		write_cdf(r, &r->res[i]);
+	write_gaps(r);
+	write_ipis(r);
+	write_script(r);
+	printf("\nresults: %s/results.json, results.csv", r->out_dir);
+	if (!r->cfg.plots) {
+		printf(" (plots off: data and plots.gp written)\n");
+		return 0;
+	}
+	rc = run_gnuplot(r);
+	if (rc == 0)
+		printf(", sync_cdf.png, bystander_gaps.png, bystander_ipis.png\n");
+	else if (rc == 127)
+		printf("\nptsync: gnuplot not found: plots skipped (apt-get install gnuplot-nox; "
+		       "then run 'gnuplot plots.gp' in %s)\n", r->out_dir);
+	else
+		printf("\nptsync: gnuplot failed (status %d): see plots.gp in %s\n", rc, r->out_dir);
+	return 0;
+}

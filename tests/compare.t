@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# ptsync compare: structure and accounting, never timing.  A short compare
+# must write results.json and results.csv with every promised key; the ipi
+# strategy must deliver exactly as many IPIs as it sends, and rcu none at
+# all to the bystanders; plots appear when gnuplot is there and a clear
+# line says so when it is not.
+. "$(dirname "$0")/tap.sh"
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+short="--reps=1 --phase-seconds=0.5 --walk-seconds=0.1 --safety-seconds=0.3 --hostcheck-seconds=0.1 --no-progress --seed=7"
+
+# shellcheck disable=SC2086
+"$PTSYNC" compare $short --out="$tmp/a" >"$tmp/a.out" 2>"$tmp/a.err"
+ok $? "compare exits 0"
+f="$tmp/a/results.json"
+[ -s "$f" ]; ok $? "results.json written"
+for key in strategies sync_ns p50 p99 max bystander_ipis bystander_noise_ns walk_ns \
+	   raw_walk_ns unmaps_per_s violations host cores kernel cpu_model hostcheck; do
+	grep -q "\"$key\":" "$f"
+	ok $? "results.json has \"$key\""
+done
+for s in none ipi rcu; do
+	grep -q "\"name\":\"$s\"" "$f"; ok $? "results.json has strategy $s"
+	grep -q "^$s," "$tmp/a/results.csv"; ok $? "results.csv has a row for $s"
+done
+head -n 1 "$tmp/a/results.csv" | grep -q '^strategy,baseline,violations,sync_p50_ns'
+ok $? "results.csv has its header"
+
+perl -MJSON::PP -e 'local $/; decode_json(<STDIN>)' <"$f"
+ok $? "results.json is valid JSON"
+field() {	# field STRATEGY KEY: a top-level number of one strategy's object
+	perl -MJSON::PP -e 'local $/; my $j = decode_json(<STDIN>);
+		for (@{$j->{strategies}}) { print $_->{$ARGV[1]} if $_->{name} eq $ARGV[0] }' \
+		"$1" "$2" <"$f"
+}
+sent=$(field ipi ipis_sent); recv=$(field ipi ipis_received)
+ok $(( ${sent:-0} > 0 && sent == ${recv:--1} ? 0 : 1 )) "ipi: IPIs sent $sent = received $recv"
+calls=$(field ipi calls_sent); run=$(field ipi calls_run)
+ok $(( ${calls:-0} > 0 && calls == ${run:--1} ? 0 : 1 )) "ipi: calls sent $calls = run $run (acknowledged)"
+fb=$(field ipi fallbacks); by=$(field ipi bystander_ipis)
+ok $(( ${fb:-0} > 0 && ${by:-0} == fb ? 0 : 1 )) "ipi: the bystander took one IPI per fallback ($by for $fb)"
+by=$(field rcu bystander_ipis); sent=$(field rcu ipis_sent)
+ok $(( ${by:-1} == 0 && ${sent:-1} == 0 ? 0 : 1 )) "rcu: 0 IPIs to bystanders ($by), 0 sent ($sent)"
+v=$(field rcu violations); ok $(( ${v:-1} == 0 ? 0 : 1 )) "rcu: no violations"
+v=$(field ipi violations); ok $(( ${v:-1} == 0 ? 0 : 1 )) "ipi: no violations"
+grep -q "^rcu " "$tmp/a.out"; ok $? "the table has a row for rcu"
+
+if command -v gnuplot >/dev/null; then
+	for p in sync_cdf bystander_gaps bystander_ipis; do
+		[ -s "$tmp/a/$p.png" ]; ok $? "gnuplot present: $p.png rendered"
+	done
+else
+	echo "ok - # SKIP gnuplot not installed here"
+fi
+
+# Without gnuplot on PATH: data and script, and one clear line.
+mkdir "$tmp/emptybin"
+# shellcheck disable=SC2086
+PATH="$tmp/emptybin" "$PTSYNC" compare $short --strategies=rcu --no-hostcheck \
+	--safety-seconds=0 --out="$tmp/b" >"$tmp/b.out" 2>&1
+ok $? "compare without gnuplot still exits 0"
+grep -q "gnuplot not found: plots skipped" "$tmp/b.out"; ok $? "... and says gnuplot was not found"
+[ -s "$tmp/b/plots.gp" ] && [ -s "$tmp/b/gaps.dat" ] && [ ! -e "$tmp/b/sync_cdf.png" ]
+ok $? "... writing plots.gp and the data, no PNG"
+
+bad() {	# bad EXPECTED-WORD ARGS...
+	local want=$1; shift
+	"$PTSYNC" compare "$@" >/dev/null 2>"$tmp/err" </dev/null
+	local rc=$?
+	ok $(( rc == 2 && $(wc -l <"$tmp/err") == 1 ? 0 : 1 )) "compare $* -> exit $rc, one line"
+	grep -q -- "$want" "$tmp/err"; ok $? "... naming $want"
+}
+bad --strategies --strategies=bogus
+bad --reps --reps=0
+bad --phase-seconds --phase-seconds=-2
+bad --noise --noise=loud
+bad --strategy --strategy=rcu
+bad --cpus --cpus=1
+done_testing
