@@ -130,7 +130,8 @@ static void print_host(FILE *f, const struct compare_report *r)
 
 	if (!r->host_ok) {
 		fprintf(f, "\nhost kernel (membarrier): %s\n",
-			r->cfg.hostcheck ? "could not be measured" : "not measured (--no-hostcheck)");
+			!r->cfg.hostcheck ? "not measured (--no-hostcheck)" :
+			r->partial ? "not measured (interrupted)" : "could not be measured");
 		return;
 	}
 	fprintf(f, "\nhost kernel (membarrier, bystander in another process):\n");

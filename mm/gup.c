@@ -86,7 +86,9 @@ static pgent_t *gup_table(struct gup_walk *w, uint64_t e, int level, uint64_t ad
 static void gup_check_tables(struct gup_walk *w)
 {
 	/* Order the generation re-reads after every entry read of the
-	 * walk; pairs with the release increment in pt_retire(). */
+	 * walk: a walker that read poison sees the new generation too.
+	 * Pairs with the smp_wmb() between the generation bump and the
+	 * poison stores in pt_retire(). */
 	smp_rmb();
 	for (int i = 0; i < w->nr_path; i++) {
 		if (READ_ONCE(w->path[i].pd->gen) != w->path[i].gen) {

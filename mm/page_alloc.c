@@ -53,6 +53,30 @@ void pt_arena_destroy(struct pt_arena *a)
 	memset(a, 0, sizeof(*a));
 }
 
+#define PT_LINE_ENTRIES	(64 / sizeof(pgent_t))	/* entries per cache line */
+
+/*
+ * Fill a table with @val (PT_POISON when freeing it, 0 when handing it
+ * out), one WRITE_ONCE per entry: a walker that should not be here reads
+ * each entry with READ_ONCE, so each entry is written whole, never torn.
+ * Poisoning is nearly all the cost of freeing a
+ * table (bench/table_free.c), so the stores go a cache line at a time,
+ * unrolled, and @next, the table the caller frees after this one (or NULL),
+ * is prefetched for writing a line at a time alongside, so its lines are
+ * already on their way in when its own poison goes in.  A prefetch is only
+ * a hint to the cache: it changes no memory and orders nothing.
+ */
+static void pt_fill(pgent_t *table, uint64_t val, const pgent_t *next)
+{
+	for (unsigned int i = 0; i < PTRS_PER_TABLE; i += PT_LINE_ENTRIES) {
+		if (next)
+			__builtin_prefetch(&next[i], 1, 3);
+		#pragma GCC unroll 8
+		for (unsigned int j = 0; j < PT_LINE_ENTRIES; j++)
+			WRITE_ONCE(table[i + j], val);
+	}
+}
+
 pgent_t *pt_alloc(struct pt_arena *a, int level, struct mm_struct *mm)
 {
 	struct ptdesc *pd;
@@ -69,8 +93,7 @@ pgent_t *pt_alloc(struct pt_arena *a, int level, struct mm_struct *mm)
 		return NULL;
 	}
 	table = pfn_to_table(a, idx);
-	for (int i = 0; i < PTRS_PER_TABLE; i++)
-		WRITE_ONCE(table[i], 0);
+	pt_fill(table, 0, NULL);
 	pd = &a->desc[idx];
 	WRITE_ONCE(pd->level, level);
 	WRITE_ONCE(pd->mm, mm);
@@ -82,32 +105,9 @@ pgent_t *pt_alloc(struct pt_arena *a, int level, struct mm_struct *mm)
 	return table;
 }
 
-#define PT_LINE_ENTRIES	(64 / sizeof(pgent_t))	/* entries per cache line */
-
-/*
- * Fill a freed table with PT_POISON, one WRITE_ONCE per entry: a walker
- * that should not be here reads each entry with READ_ONCE, so each entry is
- * written whole, never torn.  Poisoning is nearly all the cost of freeing a
- * table (bench/table_free.c), so the stores go a cache line at a time,
- * unrolled, and @next, the table the caller frees after this one (or NULL),
- * is prefetched for writing a line at a time alongside, so its lines are
- * already on their way in when its own poison goes in.  A prefetch is only
- * a hint to the cache: it changes no memory and orders nothing.
- */
-static void pt_poison(pgent_t *table, const pgent_t *next)
-{
-	for (unsigned int i = 0; i < PTRS_PER_TABLE; i += PT_LINE_ENTRIES) {
-		if (next)
-			__builtin_prefetch(&next[i], 1, 3);
-		#pragma GCC unroll 8
-		for (unsigned int j = 0; j < PT_LINE_ENTRIES; j++)
-			WRITE_ONCE(table[i + j], PT_POISON);
-	}
-}
-
 /*
  * Poison and retire one table; the caller links it into the free list.
- * @next is the table the caller retires next, or NULL (see pt_poison()).
+ * @next is the table the caller retires next, or NULL (see pt_fill()).
  */
 static uint32_t pt_retire(struct pt_arena *a, pgent_t *table, const pgent_t *next)
 {
@@ -126,7 +126,7 @@ static uint32_t pt_retire(struct pt_arena *a, pgent_t *table, const pgent_t *nex
 	 * need this fence.  Pairs with the smp_rmb() in gup_check_tables(). */
 	smp_wmb();
 	if (a->poison)
-		pt_poison(table, next);
+		pt_fill(table, PT_POISON, next);
 	WRITE_ONCE(pd->mm, NULL);
 	return idx;
 }

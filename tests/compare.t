@@ -63,17 +63,10 @@ grep -q "gnuplot not found: plots skipped" "$tmp/b.out"; ok $? "... and says gnu
 [ -s "$tmp/b/plots.gp" ] && [ -s "$tmp/b/gaps.dat" ] && [ ! -e "$tmp/b/sync_cdf.png" ]
 ok $? "... writing plots.gp and the data, no PNG"
 
-bad() {	# bad EXPECTED-WORD ARGS...
-	local want=$1; shift
-	"$PTSYNC" compare "$@" >/dev/null 2>"$tmp/err" </dev/null
-	local rc=$?
-	ok $(( rc == 2 && $(wc -l <"$tmp/err") == 1 ? 0 : 1 )) "compare $* -> exit $rc, one line"
-	grep -q -- "$want" "$tmp/err"; ok $? "... naming $want"
-}
-bad --strategies --strategies=bogus
-bad --reps --reps=0
-bad --phase-seconds --phase-seconds=-2
-bad --noise --noise=loud
-bad --strategy --strategy=rcu
-bad --cpus --cpus=1
+bad --strategies compare --strategies=bogus
+bad --reps compare --reps=0
+bad --phase-seconds compare --phase-seconds=-2
+bad --noise compare --noise=loud
+bad --strategy compare --strategy=rcu
+bad --cpus compare --cpus=1
 done_testing

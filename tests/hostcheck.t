@@ -168,15 +168,6 @@ ok $? "Ctrl-C: says interrupted: $(head -c 150 "$tmp/int.err")"
 ok $? "Ctrl-C: the bystander ${child:-?} is gone"
 
 # Bad input: one line naming the option and what it accepts, exit status 2.
-bad() {	# bad EXPECTED-WORD ARGS...
-	local want=$1; shift
-	"$PTSYNC" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-	local rc=$? lines
-	lines=$(wc -l <"$tmp/err")
-	ok $(( rc == 2 && lines == 1 ? 0 : 1 )) "ptsync $* -> exit $rc, $lines line(s)"
-	grep -q -- "$want" "$tmp/err"
-	ok $? "... and the line names $want: $(head -c 150 "$tmp/err")"
-}
 bad --seconds hostcheck --seconds=0
 bad --seconds hostcheck --seconds=61
 bad --seconds hostcheck --seconds=-1

@@ -23,3 +23,15 @@ done_testing() {
 json_num() {
 	grep -o "\"$2\":[0-9.]*" "$1" | head -n 1 | cut -d: -f2
 }
+
+# bad EXPECTED-WORD ARGS...: ptsync ARGS must fail with exit status 2 and
+# exactly one line on stderr that names EXPECTED-WORD.  Needs $tmp.
+bad() {
+	local want=$1; shift
+	"$PTSYNC" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+	local rc=$? lines
+	lines=$(wc -l <"$tmp/err")
+	ok $(( rc == 2 && lines == 1 ? 0 : 1 )) "ptsync $* -> exit $rc, $lines line(s)"
+	grep -q -- "$want" "$tmp/err"
+	ok $? "... and the line names $want: $(head -c 150 "$tmp/err")"
+}

@@ -4,15 +4,6 @@
 . "$(dirname "$0")/tap.sh"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
-bad() {	# bad EXPECTED-WORD ARGS...
-	local want=$1; shift
-	"$PTSYNC" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-	local rc=$? lines
-	lines=$(wc -l <"$tmp/err")
-	ok $(( rc == 2 && lines == 1 ? 0 : 1 )) "ptsync $* -> exit $rc, $lines line(s)"
-	grep -q -- "$want" "$tmp/err"
-	ok $? "... and the line names $want: $(head -c 150 "$tmp/err")"
-}
 
 bad --cpus torture --cpus=0
 bad --cpus torture --cpus=100000
