@@ -349,7 +349,7 @@ static void write_cdf(const struct compare_report *r, const struct compare_resul
 static void write_gaps(const struct compare_report *r)
 {
 	FILE *f = out_open(r, "gaps.dat");
-	int last = 0;
+	int first = HIST_BUCKETS, last = 0;
 
 	if (!f)
 		return;
@@ -359,9 +359,11 @@ static void write_gaps(const struct compare_report *r)
 	fputc('\n', f);
 	for (int i = 0; i < r->nr_res; i++)
 		for (int b = 0; b < HIST_BUCKETS; b++)
-			if (r->res[i].noise.gaps.bucket[b] && b > last)
-				last = b;
-	for (int b = 0; b <= last + 1 && b < HIST_BUCKETS; b++) {
+			if (r->res[i].noise.gaps.bucket[b]) {
+				first = b < first ? b : first;
+				last = b > last ? b : last;
+			}
+	for (int b = first ? first - 1 : 0; b <= last + 1 && b < HIST_BUCKETS; b++) {
 		fprintf(f, "%.3f", (double)(1ULL << b) / 1e3);
 		for (int i = 0; i < r->nr_res; i++) {
 			const struct noise *n = &r->res[i].noise;
