@@ -36,6 +36,9 @@
 #include "ptsync/run.h"
 #include "ptsync/tlb.h"
 
+#define PROG "table_free"
+#include "bench.h"
+
 #define MAX_REPS	64
 
 struct free_bench {
@@ -205,24 +208,6 @@ static void report(struct free_bench *b, int core)
 	       (unsigned int)MAX_TABLE_BATCH, MAX_TABLE_BATCH, core, b->reps);
 	report_line("wall", b->ns, b);
 	report_line("cpu", b->cpu_ns, b);
-}
-
-static bool parse_uint(const char *arg, const char *name, unsigned int lo,
-		       unsigned int hi, unsigned int *v)
-{
-	size_t n = strlen(name);
-	char *end;
-	unsigned long x;
-
-	if (strncmp(arg, name, n))
-		return false;
-	x = strtoul(arg + n, &end, 10);
-	if (*end || end == arg + n || x < lo || x > hi) {
-		fprintf(stderr, "table_free: %s wants %u..%u\n", name, lo, hi);
-		exit(2);
-	}
-	*v = (unsigned int)x;
-	return true;
 }
 
 /* One size: a run of its own, then its report. */

@@ -33,6 +33,9 @@
 #include "ptsync/run.h"
 #include "ptsync/torture.h"
 
+#define PROG "walk_insns"
+#include "bench.h"
+
 #define MAX_BLOCKS	256
 
 struct walk_bench {
@@ -204,24 +207,6 @@ static int usage(void)
 	fprintf(stderr, "usage: walk_insns [--count] [--list] [--strategy=NAME] "
 		"[--walks=K] [--blocks=N(1..%d)] [--pages=N(1..64)]\n", MAX_BLOCKS);
 	return 2;
-}
-
-static bool parse_uint(const char *arg, const char *name, unsigned int lo,
-		       unsigned int hi, unsigned int *v)
-{
-	size_t n = strlen(name);
-	char *end;
-	unsigned long x;
-
-	if (strncmp(arg, name, n))
-		return false;
-	x = strtoul(arg + n, &end, 10);
-	if (*end || end == arg + n || x < lo || x > hi) {
-		fprintf(stderr, "walk_insns: %s wants %u..%u\n", name, lo, hi);
-		exit(2);
-	}
-	*v = (unsigned int)x;
-	return true;
 }
 
 static void list_strategies(void)

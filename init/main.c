@@ -119,10 +119,9 @@ void ptsync_run_exit_mms(struct ptsync_run *run)
 
 int ptsync_run_drain(struct ptsync_run *run)
 {
-	WRITE_ONCE(run->main_wait_since_ns, ktime_get_ns());
-	smp_store_release(&run->main_wait_kind, STALL_BARRIER);
+	main_wait_begin(run, STALL_BARRIER);
 	rcu_barrier();
-	WRITE_ONCE(run->main_wait_kind, STALL_NONE);
+	main_wait_end(run);
 	return (int)(READ_ONCE(run->pt.live) + READ_ONCE(run->folios.live));
 }
 

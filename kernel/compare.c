@@ -217,6 +217,7 @@ static void cost_phase(const struct compare_config *cfg, struct compare_result *
 
 	pc.ops = res->ops;
 	pc.seed = cfg->base.seed + rep;
+	pc.nr_mms = 1;		/* the freer's; walkers walk it too */
 	run = ptsync_run_create(&pc);
 	ph.snap = calloc((size_t)run->nr_cpus, sizeof(*ph.snap));
 	if (!ph.snap)

@@ -114,6 +114,10 @@ void switch_mm(struct cpu *c, struct mm_struct *next)
 
 	if (prev == next)
 		return;
+	/* Relaxed: no strategy yet decides whom to sync from mm_cpumask.
+	 * One that does (targeted IPIs, or a flush that IPIs the mask)
+	 * needs a full barrier here against its own after the unhook: the
+	 * store-buffering pattern of BRIEF invariant 9. */
 	if (prev)
 		cpumask_clear_cpu(c->id, mm_cpumask(prev));
 	if (next)

@@ -401,10 +401,9 @@ struct ptsync_run *ptsync_run_create(const struct ptsync_config *cfg)
 /* Stop the CPUs (the watchdog watching), drain RCU; returns live objects. */
 int ptsync_run_stop(struct ptsync_run *run)
 {
-	WRITE_ONCE(run->main_wait_since_ns, ktime_get_ns());
-	smp_store_release(&run->main_wait_kind, STALL_STOP);
+	main_wait_begin(run, STALL_STOP);
 	cpus_stop(run);
-	WRITE_ONCE(run->main_wait_kind, STALL_NONE);
+	main_wait_end(run);
 	return ptsync_run_drain(run);
 }
 

@@ -108,6 +108,7 @@ static void watchdog_check(struct ptsync_run *run, uint64_t now, uint64_t timeou
 		if (now > since && now - since > timeout)
 			stall(run, c, kind, since, now);
 	}
+	/* Pairs with smp_store_release() in main_wait_begin(). */
 	kind = smp_load_acquire(&run->main_wait_kind);
 	if (kind != STALL_NONE) {
 		uint64_t since = READ_ONCE(run->main_wait_since_ns);
@@ -128,6 +129,19 @@ static void *watchdog_thread(void *arg)
 		watchdog_check(run, ktime_get_ns(), timeout);
 	}
 	return NULL;
+}
+
+void main_wait_begin(struct ptsync_run *run, enum stall_kind kind)
+{
+	WRITE_ONCE(run->main_wait_since_ns, ktime_get_ns());
+	/* Time before kind; pairs with the smp_load_acquire() in
+	 * watchdog_check(). */
+	smp_store_release(&run->main_wait_kind, (int)kind);
+}
+
+void main_wait_end(struct ptsync_run *run)
+{
+	WRITE_ONCE(run->main_wait_kind, STALL_NONE);
 }
 
 int watchdog_start(struct ptsync_run *run)

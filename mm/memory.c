@@ -108,9 +108,10 @@ long map_range(struct mm_struct *mm, uint64_t addr, uint64_t len, bool huge)
 	return mapped;
 }
 
-static void zap_leaf(struct mmu_gather *tlb, pgent_t *ep, uint64_t addr, uint64_t next)
+static void zap_leaf(struct mmu_gather *tlb, pgent_t *ep, uint64_t addr, int level)
 {
 	struct mm_struct *mm = tlb->mm;
+	uint64_t size = 1ULL << pt_shift(level), base = addr & ~(size - 1);
 	/* Clear first (step 1 for the page): a walker that grabbed the folio
 	 * re-reads this entry after its reference, sees the change and backs
 	 * out; pairs with the full barrier in folio_ref_try_add(). */
@@ -118,7 +119,7 @@ static void zap_leaf(struct mmu_gather *tlb, pgent_t *ep, uint64_t addr, uint64_
 	struct folio *f = pfn_to_folio(&mm->run->folios, pt_pfn(e));
 
 	atomic_fetch_sub_explicit(&mm->nr_pages, 1ULL << f->order, memory_order_relaxed);
-	tlb_track_range(tlb, addr, next);
+	tlb_track_range(tlb, base, base + size);	/* a huge leaf goes whole */
 	tlb_remove_page(tlb, f);
 }
 
@@ -133,7 +134,7 @@ static void zap_level(struct mmu_gather *tlb, pgent_t *table, int level,
 		if (!pt_present(e))
 			continue;
 		if (level == PT_PTE || pt_huge(e))
-			zap_leaf(tlb, ep, addr, next);	/* a huge leaf goes whole */
+			zap_leaf(tlb, ep, addr, level);
 		else
 			zap_level(tlb, entry_table(tlb->mm, e), level - 1, addr, next);
 	}

@@ -17,7 +17,7 @@ run() {	# run NAME ARGS...: torture with --json into $tmp/NAME.json
 }
 
 # The checker must catch `none`, with default settings, every run.
-run none --strategy=none --duration=5
+run none --strategy=none --duration=10
 v=$(json_num "$tmp/none.json" violations)
 ok $(( $(cat "$tmp/none.rc") == 1 && ${v:-0} > 0 ? 0 : 1 )) \
 	"none: caught, $v violations, exit status $(cat "$tmp/none.rc")"

@@ -38,7 +38,7 @@ static inline void stall_wait_begin(struct cpu *c, enum stall_kind kind, int tar
 	WRITE_ONCE(c->wait_target, target);
 	WRITE_ONCE(c->wait_since_ns, ktime_get_ns());
 	/* Publish target and time before the kind; pairs with the
-	 * smp_load_acquire() of wait_kind in watchdog_check_cpu(). */
+	 * smp_load_acquire() of wait_kind in watchdog_check(). */
 	smp_store_release(&c->wait_kind, (int)kind);
 }
 
@@ -47,5 +47,9 @@ static inline void stall_wait_end(struct cpu *c)
 	if (c)
 		WRITE_ONCE(c->wait_kind, STALL_NONE);
 }
+
+/* The main thread's own waits (joining CPUs, rcu_barrier): run.h slots. */
+void main_wait_begin(struct ptsync_run *run, enum stall_kind kind);
+void main_wait_end(struct ptsync_run *run);
 
 #endif /* PTSYNC_WATCHDOG_H */
