@@ -220,8 +220,10 @@ static void json_string(FILE *f, const char *s)
 static void json_noise(FILE *f, const struct noise *n)
 {
 	fprintf(f, "{\"runtime_ns\":%" PRIu64 ",\"gaps\":%" PRIu64 ",\"noise_ns\":%"
-		PRIu64 ",\"max_gap_ns\":%" PRIu64 ",\"noise_ns_per_s\":%.1f,\"histogram_log2_ns\":[",
-		n->runtime_ns, n->gaps.count, n->gaps.sum, n->gaps.max, noise_ns_per_s(n));
+		PRIu64 ",\"max_gap_ns\":%" PRIu64 ",\"noise_ns_per_s\":%.1f,\"wakeups\":%"
+		PRIu64 ",\"sched_fifo\":%s,\"histogram_log2_ns\":[", n->runtime_ns,
+		n->gaps.count, n->gaps.sum, n->gaps.max, noise_ns_per_s(n), n->wakeups,
+		n->fifo ? "true" : "false");
 	for (int i = 0; i < HIST_BUCKETS; i++)
 		fprintf(f, "%s%" PRIu64, i ? "," : "", n->gaps.bucket[i]);
 	fprintf(f, "]}");

@@ -63,6 +63,27 @@ grep -q "gnuplot not found: plots skipped" "$tmp/b.out"; ok $? "... and says gnu
 [ -s "$tmp/b/plots.gp" ] && [ -s "$tmp/b/gaps.dat" ] && [ ! -e "$tmp/b/sync_cdf.png" ]
 ok $? "... writing plots.gp and the data, no PNG"
 
+# The timerlat meter: periodic wakeups measured, the same accounting.
+# shellcheck disable=SC2086
+"$PTSYNC" compare $short --noise=timerlat --no-hostcheck --safety-seconds=0 --no-plots \
+	--out="$tmp/t" >"$tmp/t.out" 2>&1
+ok $? "compare --noise=timerlat exits 0"
+f="$tmp/t/results.json"
+grep -q '"noise_mode":"timerlat"' "$f"; ok $? "... and says timerlat in results.json"
+rt=$(field rcu bystander_noise_ns_per_s)
+perl -e 'exit !($ARGV[0] > 0)' "${rt:-0}"; ok $? "... with the bystander's wakeup lateness measured ($rt ns/s)"
+by=$(field rcu bystander_ipis); ok $(( ${by:-1} == 0 ? 0 : 1 )) "... and rcu still sends it no IPI"
+
+# Ctrl-C: partial results written, exit 130.
+"$PTSYNC" compare --no-progress --out="$tmp/c" >"$tmp/c.out" 2>&1 &
+pid=$!
+sleep 2
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+ok $(( rc == 130 ? 0 : 1 )) "Ctrl-C during compare exits 130 (got $rc)"
+grep -q '"partial":true' "$tmp/c/results.json"; ok $? "... having written results.json marked partial"
+
 bad --strategies compare --strategies=bogus
 bad --reps compare --reps=0
 bad --phase-seconds compare --phase-seconds=-2
