@@ -35,11 +35,21 @@ static void count_call(void *info)
 	atomic_fetch_add(&t->calls[this_cpu()->id], 1);
 }
 
+/* Once CPU 1 says it has IRQs masked, send it count_call(). */
+static void send_to_masked_cpu1(struct smp_test *t, bool wait)
+{
+	struct cpumask one;
+
+	WAIT_FOR(READ_ONCE(t->masked_ready));
+	cpumask_clear(&one);
+	cpumask_set_cpu(1, &one);
+	smp_call_function_many(&one, count_call, t, wait);
+}
+
 /* Test 1: an IPI to a masked CPU waits for local_irq_enable(). */
 static void deferral_cpu(struct cpu *c)
 {
 	struct smp_test *t = c->run->priv;
-	struct cpumask one;
 
 	if (c->id == 1) {
 		local_irq_disable();
@@ -52,10 +62,7 @@ static void deferral_cpu(struct cpu *c)
 		t->ran_at_enable = READ_ONCE(t->calls[1]) == 1;
 		return;
 	}
-	WAIT_FOR(READ_ONCE(t->masked_ready));
-	cpumask_clear(&one);
-	cpumask_set_cpu(1, &one);
-	smp_call_function_many(&one, count_call, t, false);
+	send_to_masked_cpu1(t, false);
 	WAIT_FOR(READ_ONCE(t->calls[1]) == 1);
 }
 
@@ -63,7 +70,6 @@ static void deferral_cpu(struct cpu *c)
 static void wait_cpu(struct cpu *c)
 {
 	struct smp_test *t = c->run->priv;
-	struct cpumask one;
 
 	if (c->id == 1) {
 		local_irq_disable();
@@ -74,10 +80,7 @@ static void wait_cpu(struct cpu *c)
 		local_irq_enable();
 		return;
 	}
-	WAIT_FOR(READ_ONCE(t->masked_ready));
-	cpumask_clear(&one);
-	cpumask_set_cpu(1, &one);
-	smp_call_function_many(&one, count_call, t, true);
+	send_to_masked_cpu1(t, true);
 	t->released_before_return = READ_ONCE(t->released);
 	t->ran_once_after_wait = READ_ONCE(t->calls[1]) == 1;
 }
@@ -126,7 +129,6 @@ static void run_test(int nr_cpus, cpu_fn_t fn, struct smp_test *t,
 static void stall_cpu(struct cpu *c)
 {
 	struct smp_test *t = c->run->priv;
-	struct cpumask one;
 
 	if (c->id == 1) {
 		local_irq_disable();
@@ -135,10 +137,7 @@ static void stall_cpu(struct cpu *c)
 		local_irq_enable();
 		return;
 	}
-	WAIT_FOR(READ_ONCE(t->masked_ready));
-	cpumask_clear(&one);
-	cpumask_set_cpu(1, &one);
-	smp_call_function_many(&one, count_call, t, true);
+	send_to_masked_cpu1(t, true);
 }
 
 static void stall_child(void *arg)
