@@ -104,6 +104,7 @@ int ptsync_run_init(struct ptsync_run *run, const struct ptsync_config *cfg)
 	    batch_pool_init(&run->batches, run, cfg->batch_pool, cfg->batch_fail) ||
 	    mms_init(run))
 		return -ENOMEM;
+	samples_init(&run->batch_gp, 1u << 20);
 	pthread_barrier_init(&run->start_barrier, NULL, (unsigned int)run->nr_cpus + 1);
 	pthread_barrier_init(&run->stop_barrier, NULL, (unsigned int)run->nr_cpus);
 	run->gp_start = rcu_gp_count();
@@ -137,6 +138,7 @@ void ptsync_run_destroy(struct ptsync_run *run)
 		pthread_mutex_destroy(&run->mms[i].mmap_lock);
 	free(run->mms);
 	batch_pool_destroy(&run->batches);
+	samples_free(&run->batch_gp);
 	folio_arena_destroy(&run->folios);
 	pt_arena_destroy(&run->pt);
 	pthread_barrier_destroy(&run->start_barrier);

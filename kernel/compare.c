@@ -227,8 +227,9 @@ static void cost_phase(const struct compare_config *cfg, struct compare_result *
 	run->priv = &ph;
 	cpus_start(run, cost_cpu);
 	compare_sleep_until(run->start_ns + (uint64_t)(cfg->phase_s * NSEC_PER_SEC));
-	ptsync_run_stop(run);
+	ptsync_run_stop(run);		/* rcu_barrier(): every batch is freed */
 	cost_accumulate(res, run, &ph);
+	samples_merge(&res->batch_gp, &run->batch_gp);
 	pthread_barrier_destroy(&ph.done);
 	pthread_mutex_destroy(&ph.lock);
 	free(ph.snap);
@@ -434,6 +435,7 @@ int ptsync_compare(const struct compare_config *cfg)
 		r->res[i].ops = cfg->ops[i];
 		r->res[i].baseline = i == 0;
 		samples_init(&r->res[i].sync_lat, 1u << 22);
+		samples_init(&r->res[i].batch_gp, 1u << 20);
 	}
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old);
@@ -452,8 +454,10 @@ int ptsync_compare(const struct compare_config *cfg)
 			status = 1;
 	}
 	partial = r->partial;
-	for (int i = 0; i < r->nr_res; i++)
+	for (int i = 0; i < r->nr_res; i++) {
 		samples_free(&r->res[i].sync_lat);
+		samples_free(&r->res[i].batch_gp);
+	}
 	free(r);
 	return partial ? 130 : status;
 }

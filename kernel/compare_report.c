@@ -241,6 +241,11 @@ static void json_result(FILE *f, const struct compare_report *r, const struct co
 	fprintf(f, "\"sync_ns\":{\"p50\":%" PRIu64 ",\"p99\":%" PRIu64 ",\"max\":%" PRIu64
 		",\"count\":%zu},", compare_sync_pct(res, 50), compare_sync_pct(res, 99),
 		samples_max(&res->sync_lat), res->sync_lat.n);
+	fprintf(f, "\"batch_gp_ns\":{\"p50\":%" PRIu64 ",\"p99\":%" PRIu64 ",\"max\":%"
+		PRIu64 ",\"count\":%zu},",
+		samples_percentile((struct samples *)&res->batch_gp, 50),
+		samples_percentile((struct samples *)&res->batch_gp, 99),
+		samples_max(&res->batch_gp), res->batch_gp.n);
 	fprintf(f, "\"seconds\":%.3f,\"unmaps\":%" PRIu64 ",\"unmaps_per_s\":%.1f,"
 		"\"fallbacks\":%" PRIu64 ",\"fallbacks_per_s\":%.1f,\"syncs\":%" PRIu64 ",",
 		res->seconds, res->unmaps, per_s(res->unmaps, res->seconds), res->fallbacks,

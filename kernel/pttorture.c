@@ -258,7 +258,7 @@ static void torture_wait(struct ptsync_run *run)
 		fprintf(stderr, "ptsync: interrupted: stopping and reporting\n");
 }
 
-static void print_text(FILE *f, const struct ptsync_run *run,
+static void print_text(FILE *f, struct ptsync_run *run,
 		       const struct torture_totals *t, int leaked, bool ok)
 {
 	const struct violation_log *v = &run->violations;
@@ -285,6 +285,11 @@ static void print_text(FILE *f, const struct ptsync_run *run,
 		t->fallbacks, t->syncs,
 		t->syncs ? (double)t->sync_ns_total / (double)t->syncs / 1e3 : 0.0,
 		(double)t->sync_ns_max / 1e3, rcu_gp_count() - run->gp_start);
+	fprintf(f, "ptsync torture stats: batch grace periods (call_rcu to callback) "
+		"p50 %.1f us p99 %.1f us max %.1f us over %zu batches\n",
+		(double)samples_percentile(&run->batch_gp, 50) / 1e3,
+		(double)samples_percentile(&run->batch_gp, 99) / 1e3,
+		(double)samples_max(&run->batch_gp) / 1e3, run->batch_gp.n);
 	fprintf(f, "ptsync torture stats: ipis sent %" PRIu64 " received %" PRIu64
 		" deferred %" PRIu64 " calls %" PRIu64 "/%" PRIu64 "%s\n",
 		t->ipis_sent, t->ipis_received, t->ipis_deferred, t->calls_run,
@@ -316,7 +321,7 @@ static void print_text(FILE *f, const struct ptsync_run *run,
 	fprintf(f, "ptsync torture: --- End of test: %s\n", ok ? "SUCCESS" : "FAILURE");
 }
 
-static void print_json(FILE *f, const struct ptsync_run *run,
+static void print_json(FILE *f, struct ptsync_run *run,
 		       const struct torture_totals *t, int leaked, bool ok)
 {
 	const struct ptsync_config *cfg = &run->cfg;
@@ -352,6 +357,10 @@ static void print_json(FILE *f, const struct ptsync_run *run,
 		t->sync_ns_max, t->ipis_sent, t->ipis_received, t->ipis_deferred,
 		rcu_gp_count() - run->gp_start, READ_ONCE(run->stats.tlb_flushes),
 		READ_ONCE(v->total), leaked, ok ? "SUCCESS" : "FAILURE");
+	fprintf(f, "\"batch_gp_ns\":{\"p50\":%" PRIu64 ",\"p99\":%" PRIu64 ",\"max\":%"
+		PRIu64 ",\"count\":%zu},", samples_percentile(&run->batch_gp, 50),
+		samples_percentile(&run->batch_gp, 99), samples_max(&run->batch_gp),
+		run->batch_gp.n);
 	fprintf(f, "\"violations_by_kind\":{");
 	for (int k = 0; k < NR_VIOLATION_KINDS; k++) {
 		static const char *const keys[NR_VIOLATION_KINDS] = {

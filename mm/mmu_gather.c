@@ -46,7 +46,8 @@ int batch_pool_init(struct batch_pool *p, struct ptsync_run *run,
 	}
 	p->mem = aligned_alloc(bytes, bytes);
 	p->free = calloc(nr + 1, sizeof(*p->free));
-	if (!p->mem || !p->free)
+	p->queued_ns = calloc(nr + 1, sizeof(*p->queued_ns));
+	if (!p->mem || !p->free || !p->queued_ns)
 		return -ENOMEM;
 	*(struct ptsync_run **)p->mem = run;
 	for (unsigned int i = 0; i < nr; i++)
@@ -59,6 +60,7 @@ void batch_pool_destroy(struct batch_pool *p)
 {
 	free(p->mem);
 	free(p->free);
+	free(p->queued_ns);
 	pthread_mutex_destroy(&p->lock);
 	memset(p, 0, sizeof(*p));
 }
@@ -68,6 +70,12 @@ static struct ptsync_run *batch_to_run(struct mmu_table_batch *b)
 	uintptr_t pool = (uintptr_t)b & ~(((uintptr_t)1 << b->pool_shift) - 1);
 
 	return *(struct ptsync_run **)pool;
+}
+
+/* The batch's slot in the pool (page 0 holds the run pointer). */
+static uint64_t *batch_queued_ns(struct batch_pool *p, struct mmu_table_batch *b)
+{
+	return &p->queued_ns[((char *)b - (char *)p->mem) / PAGE_SIZE - 1];
 }
 
 /*
@@ -151,6 +159,9 @@ static void tlb_remove_table_rcu(struct rcu_head *head)
 	struct mmu_table_batch *batch = container_of(head, struct mmu_table_batch, rcu);
 	struct ptsync_run *run = batch_to_run(batch);
 
+	/* The grace period as a batch sees it.  The queueing time was
+	 * written before call_rcu(), which orders it before this callback. */
+	samples_add(&run->batch_gp, ktime_get_ns() - *batch_queued_ns(&run->batches, batch));
 	pt_free_bulk(&run->pt, batch->tables, batch->nr);
 	atomic_fetch_add_explicit(&run->stats.tables_freed_batched, batch->nr,
 				  memory_order_relaxed);
@@ -166,6 +177,7 @@ static void tlb_table_flush(struct mmu_gather *tlb)
 		return;
 	tlb_table_invalidate(tlb);
 	atomic_inc_relaxed(tlb->run->stats.batches_flushed);
+	*batch_queued_ns(&tlb->run->batches, batch) = ktime_get_ns();
 	/* The tables were unhooked before they were batched; call_rcu()
 	 * orders those stores before the callback (RCU's own guarantee). */
 	call_rcu(&batch->rcu, tlb_remove_table_rcu);

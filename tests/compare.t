@@ -15,7 +15,7 @@ ok $? "compare exits 0"
 f="$tmp/a/results.json"
 [ -s "$f" ]; ok $? "results.json written"
 for key in strategies sync_ns p50 p99 max bystander_ipis bystander_noise_ns walk_ns \
-	   raw_walk_ns unmaps_per_s violations host cores kernel cpu_model hostcheck; do
+	   raw_walk_ns unmaps_per_s violations host cores kernel cpu_model hostcheck batch_gp_ns; do
 	grep -q "\"$key\":" "$f"
 	ok $? "results.json has \"$key\""
 done

@@ -43,7 +43,7 @@ done
 
 # Every key the issue promises is in the JSON.
 for key in strategy walks tables_freed fallbacks syncs ipis_sent ipis_received \
-	   grace_periods violations; do
+	   grace_periods violations batch_gp_ns; do
 	grep -q "\"$key\":" "$tmp/none.json"
 	ok $? "json has \"$key\""
 done

@@ -57,6 +57,7 @@ struct compare_result {
 	bool is_bystander[NR_CPUS];
 	int nr_bystanders;
 	struct samples sync_lat;
+	struct samples batch_gp;	/* batches: call_rcu to callback */
 	struct noise noise;		/* all bystanders, all repetitions */
 	/* walk phase: medians of the per-block ns/walk */
 	double walk_ns, raw_walk_ns;

@@ -89,6 +89,8 @@ struct ptsync_run {
 	struct pt_arena pt;
 	struct folio_arena folios;
 	struct batch_pool batches;
+	struct samples batch_gp;	/* call_rcu -> callback, ns; written by
+					 * liburcu's (single) call_rcu worker */
 	uint64_t tick_ns;
 
 	void (*cpu_fn)(struct cpu *c);	/* what each CPU thread runs */

@@ -89,6 +89,7 @@ struct batch_pool {
 	pthread_mutex_t lock;
 	struct mmu_table_batch **free;
 	unsigned int nr_free;
+	uint64_t *queued_ns;		/* [nr]: when each batch went to call_rcu */
 	_Atomic uint64_t allocs, injected, exhausted;
 };
 
