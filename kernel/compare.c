@@ -75,17 +75,6 @@ static void progress(const struct compare_config *cfg, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/* Sleep until @end_ns or an interrupt. */
-static void compare_sleep_until(uint64_t end_ns)
-{
-	for (uint64_t now; (now = ktime_get_ns()) < end_ns && !compare_interrupted; ) {
-		uint64_t left = end_ns - now;
-		struct timespec ts = { 0, (long)(left < 50 * NSEC_PER_MSEC ? left : 50 * NSEC_PER_MSEC) };
-
-		nanosleep(&ts, NULL);
-	}
-}
-
 /* ---- cost phase ---- */
 
 struct cost_snapshot {
@@ -226,7 +215,7 @@ static void cost_phase(const struct compare_config *cfg, struct compare_result *
 	pthread_mutex_init(&ph.lock, NULL);
 	run->priv = &ph;
 	cpus_start(run, cost_cpu);
-	compare_sleep_until(run->start_ns + (uint64_t)(cfg->phase_s * NSEC_PER_SEC));
+	sleep_until_ns(run->start_ns + (uint64_t)(cfg->phase_s * NSEC_PER_SEC), &compare_stop);
 	ptsync_run_stop(run);		/* rcu_barrier(): every batch is freed */
 	cost_accumulate(res, run, &ph);
 	samples_merge(&res->batch_gp, &run->batch_gp);

@@ -41,11 +41,6 @@ static double per_s(uint64_t v, double s)
 	return s > 0 ? (double)v / s : 0;
 }
 
-static double noise_ns_per_s(const struct noise *n)
-{
-	return n->runtime_ns ? (double)n->gaps.sum * 1e9 / (double)n->runtime_ns : 0;
-}
-
 static double ipis_per_bystander_per_fallback(const struct compare_result *res)
 {
 	if (!res->nr_bystanders || !res->fallbacks)
@@ -203,18 +198,6 @@ static FILE *out_open(const struct compare_report *r, const char *name)
 	if (!f)
 		fprintf(stderr, "ptsync: cannot write %s: %s\n", path, strerror(errno));
 	return f;
-}
-
-static void json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', f);
-		if ((unsigned char)*s >= 0x20)
-			fputc(*s, f);
-	}
-	fputc('"', f);
 }
 
 static void json_noise(FILE *f, const struct noise *n)

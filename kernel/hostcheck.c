@@ -709,11 +709,6 @@ out:
 
 /* ---- reports ---------------------------------------------------------------- */
 
-static double noise_per_s(const struct noise *n)
-{
-	return n->runtime_ns ? (double)n->gaps.sum * 1e9 / (double)n->runtime_ns : 0.0;
-}
-
 static void print_us(FILE *f, uint64_t ns, bool have)
 {
 	if (have)
@@ -761,7 +756,7 @@ void hostcheck_print_text(FILE *f, const struct hostcheck_result *res)
 			fprintf(f, " | %9s", "?");
 		fprintf(f, " %9" PRIu64 " %11.2f %11.2f %11.2f\n", n->gaps.count,
 			(double)n->gaps.sum / 1e3, (double)n->gaps.max / 1e3,
-			noise_per_s(n) / 1e3);
+			noise_ns_per_s(n) / 1e3);
 	}
 	ge = &res->mode[HC_GLOBAL_EXPEDITED];
 	if (ge->supported && ge->bystander_ipis >= 0 &&
@@ -779,23 +774,6 @@ void hostcheck_print_text(FILE *f, const struct hostcheck_result *res)
 			"(one of them unsupported)\n");
 }
 
-/* A JSON string: our reasons are constants, but escape anyway. */
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 void hostcheck_print_json(FILE *f, const struct hostcheck_result *res)
 {
 	fprintf(f, "{\"caller_cpu\":%d,\"bystander_cpu\":%d,\"same_core\":%s,"
@@ -811,7 +789,7 @@ void hostcheck_print_json(FILE *f, const struct hostcheck_result *res)
 		fprintf(f, "%s\"%s\":{\"supported\":%s,\"why_unsupported\":", m ? "," : "",
 			r->name, r->supported ? "true" : "false");
 		if (r->why_unsupported)
-			json_str(f, r->why_unsupported);
+			json_string(f, r->why_unsupported);
 		else
 			fputs("null", f);
 		fprintf(f, ",\"error\":%d,\"calls\":%" PRIu64 ",\"p50_ns\":%" PRIu64
@@ -821,7 +799,7 @@ void hostcheck_print_json(FILE *f, const struct hostcheck_result *res)
 			",\"noise_ns_per_s\":%.1f}}",
 			r->error, r->calls, r->p50_ns, r->p99_ns, r->max_ns, r->elapsed_ns,
 			r->bystander_ipis, n->runtime_ns, n->gaps.count, n->gaps.sum,
-			n->gaps.max, noise_per_s(n));
+			n->gaps.max, noise_ns_per_s(n));
 	}
 	fputs("}}", f);
 }

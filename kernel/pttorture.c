@@ -420,15 +420,9 @@ int torture_quiet(const struct ptsync_config *cfg, struct torture_outcome *out)
 {
 	struct ptsync_run *run = ptsync_run_create(cfg);
 	struct torture_totals t;
-	uint64_t end;
 
 	cpus_start(run, torture_cpu);
-	end = run->start_ns + (uint64_t)(cfg->duration_s * NSEC_PER_SEC);
-	while (ktime_get_ns() < end && !(out->stop && READ_ONCE(*out->stop))) {
-		struct timespec ts = { 0, 20 * (long)NSEC_PER_MSEC };
-
-		nanosleep(&ts, NULL);
-	}
+	sleep_until_ns(run->start_ns + (uint64_t)(cfg->duration_s * NSEC_PER_SEC), out->stop);
 	out->leaked = (uint64_t)ptsync_run_stop(run);
 	torture_sum(run, &t);
 	out->seconds = (double)(run->end_ns - run->start_ns) / NSEC_PER_SEC;

@@ -47,6 +47,8 @@ void timerlat_measure(struct noise *n, uint64_t period_ns, uint64_t duration_ns,
 /* Try SCHED_FIFO for the calling thread; false if not permitted. */
 bool timerlat_set_fifo(void);
 void noise_merge(struct noise *dst, const struct noise *src);
+/* Time lost (gaps, or lateness) per second measured. */
+double noise_ns_per_s(const struct noise *n);
 const char *noise_mode_name(enum noise_mode m);
 
 #endif /* PTSYNC_OSNOISE_H */

@@ -57,6 +57,9 @@ static inline int prandom_chance(struct prandom *r, double p)
 	return (double)(prandom_u64(r) >> 11) * 0x1.0p-53 < p;
 }
 
+/* Sleep until @end_ns, or until *@stop is set (checked every 20 ms). */
+void sleep_until_ns(uint64_t end_ns, const _Atomic int *stop);
+
 /* Busy-wait without sleeping: used inside IRQs-off sections. */
 static inline void ndelay_spin(uint64_t ns)
 {
@@ -65,6 +68,11 @@ static inline void ndelay_spin(uint64_t ns)
 	while (ktime_get_ns() < end)
 		;
 }
+
+#include <stdio.h>
+
+/* @s as a JSON string, quoted and escaped. */
+void json_string(FILE *f, const char *s);
 
 _Noreturn void ptsync_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

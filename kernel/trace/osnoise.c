@@ -90,3 +90,8 @@ void noise_merge(struct noise *dst, const struct noise *src)
 	dst->fifo |= src->fifo;
 	hist_merge(&dst->gaps, &src->gaps);
 }
+
+double noise_ns_per_s(const struct noise *n)
+{
+	return n->runtime_ns ? (double)n->gaps.sum * 1e9 / (double)n->runtime_ns : 0.0;
+}
