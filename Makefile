@@ -37,7 +37,7 @@ all: deps-check $(PTSYNC)
 deps-check:
 	@$(PKG_CONFIG) --exists liburcu-qsbr || { scripts/deps.sh --check; exit 1; }
 
-$(BUILD)/%.o: %.c $(wildcard include/ptsync/*.h)
+$(BUILD)/%.o: %.c $(wildcard include/ptsync/*.h tools/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 

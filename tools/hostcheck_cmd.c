@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
  * ptsync hostcheck: time membarrier(2) on the host kernel while a
- * bystander process measures its own osnoise (kernel/hostcheck.c).
+ * bystander process measures its own osnoise (tools/hostcheck.c).
  */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 
 #include "opts.h"
-#include "ptsync/hostcheck.h"
+#include "hostcheck.h"
 #include "ptsync/watchdog.h"
 
 #define EXIT_INTERNAL	4

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ptsync/compare.h"
+#include "compare.h"
 #include "ptsync/run.h"
 #include "ptsync/torture.h"
 

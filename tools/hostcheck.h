@@ -26,7 +26,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "osnoise.h"
+#include "ptsync/osnoise.h"
 
 enum hc_mode {
 	HC_BASELINE,

@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ptsync/compare.h"
+#include "compare.h"
 #include "ptsync/gup.h"
 #include "ptsync/irqflags.h"
 #include "ptsync/rcupdate.h"

@@ -57,7 +57,7 @@
 #include <unistd.h>
 
 #include "ptsync/compiler.h"
-#include "ptsync/hostcheck.h"
+#include "hostcheck.h"
 #include "ptsync/stats.h"
 #include "ptsync/util.h"
 #include "ptsync/watchdog.h"

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ptsync/compare.h"
+#include "compare.h"
 
 uint64_t compare_sync_pct(const struct compare_result *res, double p)
 {

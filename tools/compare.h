@@ -27,8 +27,8 @@
 #include <stdio.h>
 
 #include "hostcheck.h"
-#include "osnoise.h"
-#include "run.h"
+#include "ptsync/osnoise.h"
+#include "ptsync/run.h"
 
 #define COMPARE_MAX_STRATEGIES	16
 
@@ -84,7 +84,7 @@ void compare_config_default(struct compare_config *cfg);
 /* Runs everything, prints the table, writes the files; exit status. */
 int ptsync_compare(const struct compare_config *cfg);
 
-/* kernel/compare_report.c */
+/* tools/compare_report.c */
 void compare_print_table(FILE *f, const struct compare_report *r);
 int compare_write_files(struct compare_report *r);
 double compare_model_ratio(const struct compare_report *r);
