@@ -3,24 +3,115 @@
  * The architecture's TLB invalidation, as mmu_gather sees it.
  *
  * ptsync has no hardware TLB to flush; what matters to page-table freeing
- * is *how* the flush reaches other CPUs.  The default models broadcast
- * invalidation (arm64 TLBI ...IS, AMD INVLPGB, paravirt hypercall flushes):
- * the invalidation completes without interrupting any CPU, so an IRQs-off
- * walker is not held off by it and the explicit sync of tlb_remove_table()
- * is what keeps it safe.  (x86's native flush IPIs the CPUs in mm_cpumask;
- * that mode belongs here too and is where a flush could stand in for the
- * sync.)
+ * is *how* the flush reaches other CPUs, because a flush that interrupts a
+ * CPU and waits for it is also a sync against that CPU's IRQs-off walkers,
+ * and one that interrupts nobody is not.  Three modes (--tlb):
+ *
+ *  invlpgb  broadcast invalidation: AMD INVLPGB+TLBSYNC, arm64 TLBI ...IS.
+ *           Completes without interrupting any CPU, so an IRQs-off walker
+ *           is not held off by it.  The model takes no memory ordering from
+ *           it either: a strategy that needs the unhook ordered before its
+ *           own loads must say so itself.
+ *  native   x86 without INVLPGB: IPI every other CPU in mm_cpumask and wait
+ *           until each ran the flush.  A lazy-TLB CPU (one that switched
+ *           to idle or a kernel thread and kept the mm loaded) is skipped
+ *           unless page tables were freed, since then its paging-structure
+ *           caches may point into a freed table.
+ *  pv       KVM paravirt flush: as native, but a vCPU the host has
+ *           preempted is not interrupted; the host is asked to flush it
+ *           when it next runs.  A preempted vCPU can be stopped in the
+ *           middle of an IRQs-off walk, so this flush is no sync.
  */
+#include <string.h>
+
+#include "ptsync/run.h"
+#include "ptsync/smp.h"
 #include "ptsync/tlb.h"
 
-void flush_tlb_mm_range(struct mm_struct *mm, uint64_t start, uint64_t end,
+static const char *const tlb_mode_names[NR_TLB_MODES] = {
+	[TLB_INVLPGB] = "invlpgb",
+	[TLB_NATIVE] = "native",
+	[TLB_PV] = "pv",
+};
+
+const char *tlb_mode_name(int mode)
+{
+	return mode >= 0 && mode < NR_TLB_MODES ? tlb_mode_names[mode] : "auto";
+}
+
+int tlb_mode_find(const char *name)
+{
+	for (int m = 0; m < NR_TLB_MODES; m++)
+		if (!strcmp(tlb_mode_names[m], name))
+			return m;
+	return -1;
+}
+
+const char *tlb_modes_str(unsigned int modes, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = 0;
+	for (int m = 0; m < NR_TLB_MODES && off < len; m++)
+		if (modes & TLB_MODE_BIT(m))
+			off += (size_t)snprintf(buf + off, len - off, "%s%s",
+						off ? "," : "", tlb_mode_names[m]);
+	return buf;
+}
+
+bool tlb_mode_flushes_by_ipi(int mode)
+{
+	return mode == TLB_NATIVE || mode == TLB_PV;
+}
+
+struct flush_tlb_info {
+	struct ptsync_run *run;
+	bool freed_tables;
+	bool pv;
+};
+
+/* The flush itself: there is no TLB; taking the interrupt is the point. */
+static void flush_tlb_func(void *info)
+{
+	(void)info;
+}
+
+/* native_flush_tlb_multi(): lazy CPUs only when tables were freed. */
+static bool flush_tlb_cond(int cpu, void *arg)
+{
+	const struct flush_tlb_info *info = arg;
+	struct cpu *c = &info->run->cpus[cpu];
+
+	/* kvm_flush_tlb_multi(): a preempted vCPU is flushed by the host
+	 * on its next entry instead of being interrupted now. */
+	if (info->pv && READ_ONCE(c->preempted))
+		return false;
+	return info->freed_tables || !READ_ONCE(c->is_lazy);
+}
+
+bool flush_tlb_mm_range(struct mm_struct *mm, uint64_t start, uint64_t end,
 			bool freed_tables)
 {
-	(void)mm;
+	struct ptsync_run *run = mm->run;
+	int mode = run->cfg.tlb_mode;
+	struct flush_tlb_info info = {
+		.run = run, .freed_tables = freed_tables, .pv = mode == TLB_PV,
+	};
+
 	(void)start;
 	(void)end;
-	(void)freed_tables;
-	/* The broadcast invalidation is complete, for every CPU, before we
-	 * go on to free (TLBI; DSB ISH).  No CPU is interrupted. */
+	if (!tlb_mode_flushes_by_ipi(mode))
+		return false;	/* invlpgb: done, nobody interrupted */
+	/*
+	 * The cleared entries before mm_cpumask is read (inc_mm_tlb_gen()'s
+	 * full barrier in the kernel): a CPU that switches to this mm after
+	 * we read the mask sets its bit, then (smp_mb() in switch_mm()) sees
+	 * the cleared entries.  Store buffering: both sides need the fence.
+	 */
 	smp_mb();
+	smp_call_function_many_cond(mm_cpumask(mm), flush_tlb_func, &info,
+				    SCF_WAIT | SCF_TLB, flush_tlb_cond);
+	/* Native with freed_tables interrupted every CPU in the mask; PV
+	 * may have skipped a preempted one, so it proves nothing. */
+	return mode == TLB_NATIVE && freed_tables;
 }

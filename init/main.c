@@ -15,6 +15,7 @@
 
 #include "ptsync/run.h"
 #include "ptsync/smp.h"
+#include "ptsync/store_buffer.h"
 #include "ptsync/watchdog.h"
 
 void ptsync_config_default(struct ptsync_config *cfg)
@@ -28,7 +29,11 @@ void ptsync_config_default(struct ptsync_config *cfg)
 	cfg->hz = 250;
 	cfg->batch_fail = 0.1;
 	cfg->batch_pool = 64;
-	cfg->walk_delay_ns = 0;
+	cfg->walk_delay = (struct walk_delay){ .mode = WALK_DELAY_FIXED };
+	cfg->tlb_mode = TLB_MODE_AUTO;
+	cfg->preempt_chance = 0.001;
+	cfg->preempt_ns = 200 * NSEC_PER_USEC;
+	cfg->user_chance = 0.25;
 	cfg->duration_s = 10;
 	cfg->stall_timeout_s = 10;
 	cfg->seed = 1;
@@ -55,6 +60,8 @@ static void cpu_init(struct ptsync_run *run, struct cpu *c, int id)
 		c->role = ROLE_WALKER;
 	else
 		c->role = ROLE_BYSTANDER;
+	/* nohz_full isolates the bystanders: their user mode takes no tick. */
+	c->nohz_full = cfg->nohz_full && c->role == ROLE_BYSTANDER;
 	c->csd = calloc((size_t)run->nr_cpus, sizeof(*c->csd));
 	if (!c->csd)
 		ptsync_die("out of memory for CPU %d", id);
@@ -83,15 +90,40 @@ static int mms_init(struct ptsync_run *run)
 	return 0;
 }
 
+int ptsync_tlb_mode(const struct pt_sync_ops *ops, int mode)
+{
+	if (mode != TLB_MODE_AUTO)
+		return mode;
+	/* Where the strategy is broken, run it there: that is its point. */
+	for (int m = 0; m < NR_TLB_MODES; m++)
+		if (ops->unsafe_tlb_modes & TLB_MODE_BIT(m))
+			return m;
+	for (int m = 0; m < NR_TLB_MODES; m++)
+		if (ops->tlb_modes & TLB_MODE_BIT(m))
+			return m;
+	return TLB_INVLPGB;
+}
+
+static void pt_reclaim_stats_init(struct pt_reclaim_stats *s)
+{
+	pthread_mutex_init(&s->lock, NULL);
+	samples_init(&s->cb_lat, 1u << 20);
+}
+
 int ptsync_run_init(struct ptsync_run *run, const struct ptsync_config *cfg)
 {
 	memset(run, 0, sizeof(*run));
 	run->cfg = *cfg;
+	run->cfg.tlb_mode = ptsync_tlb_mode(cfg->ops, cfg->tlb_mode);
+	run->walk_delay_on = cfg->walk_delay.mode == WALK_DELAY_RANDOM ||
+			     cfg->walk_delay.ns ||
+			     (run->cfg.tlb_mode == TLB_PV && cfg->preempt_chance > 0);
 	if (run->cfg.nr_walkers < 0)
 		run->cfg.nr_walkers = cfg->nr_cpus - cfg->nr_freers - cfg->nr_bystanders;
 	run->ops = cfg->ops;
 	run->nr_cpus = cfg->nr_cpus;
 	run->tick_ns = NSEC_PER_SEC / (uint64_t)cfg->hz;
+	store_buffer_setup(cfg->sb_window_ns);
 	smp_init_signals();
 
 	run->cpus = calloc((size_t)run->nr_cpus, sizeof(*run->cpus));
@@ -105,6 +137,7 @@ int ptsync_run_init(struct ptsync_run *run, const struct ptsync_config *cfg)
 	    mms_init(run))
 		return -ENOMEM;
 	samples_init(&run->batch_gp, 1u << 20);
+	pt_reclaim_stats_init(&run->reclaim);
 	pthread_barrier_init(&run->start_barrier, NULL, (unsigned int)run->nr_cpus + 1);
 	pthread_barrier_init(&run->stop_barrier, NULL, (unsigned int)run->nr_cpus);
 	run->gp_start = rcu_gp_count();
@@ -129,6 +162,7 @@ int ptsync_run_drain(struct ptsync_run *run)
 void ptsync_run_destroy(struct ptsync_run *run)
 {
 	watchdog_stop(run);
+	store_buffer_setup(0);
 	for (int i = 0; i < run->nr_cpus; i++) {
 		free(run->cpus[i].csd);
 		samples_free(&run->cpus[i].sync_lat);
@@ -139,6 +173,8 @@ void ptsync_run_destroy(struct ptsync_run *run)
 	free(run->mms);
 	batch_pool_destroy(&run->batches);
 	samples_free(&run->batch_gp);
+	samples_free(&run->reclaim.cb_lat);
+	pthread_mutex_destroy(&run->reclaim.lock);
 	folio_arena_destroy(&run->folios);
 	pt_arena_destroy(&run->pt);
 	pthread_barrier_destroy(&run->start_barrier);
@@ -163,7 +199,12 @@ void report_violation(struct cpu *c, enum violation_kind kind, int level,
 {
 	struct violation_log *v = &c->run->violations;
 	uint32_t slot = atomic_fetch_add_explicit(&v->nr_logged, 1, memory_order_relaxed);
+	uint64_t since = ktime_get_ns() - c->run->start_ns;
+	uint64_t none = 0;
 
+	/* The first one wins; +1 keeps a violation at t = 0 apart from none. */
+	atomic_compare_exchange_strong_explicit(&v->first_ns, &none, since + 1,
+						memory_order_relaxed, memory_order_relaxed);
 	atomic_inc_relaxed(v->total);
 	atomic_inc_relaxed(v->by_kind[kind]);
 	if (slot < VIOLATION_LOG) {

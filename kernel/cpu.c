@@ -101,10 +101,31 @@ static int host_cpu_for(int n)
 	return -1;
 }
 
+/*
+ * Which host core CPU @c runs on.  One each while there are cores enough;
+ * beyond that, overlap matters more than balance: the freers get cores of
+ * their own, walkers share the remaining cores (so a walker is always
+ * running while a freer frees), and bystanders fill in after them.
+ */
+static int cpu_host_slot(const struct cpu *c)
+{
+	const struct ptsync_config *cfg = &c->run->cfg;
+	int host = host_nr_cpus(), id = c->id;
+	int freers = cfg->nr_freers, walkers = cfg->nr_walkers;
+
+	if (c->run->nr_cpus <= host || freers >= host)
+		return id;
+	if (c->role == ROLE_FREER)
+		return id;
+	if (c->role == ROLE_WALKER)
+		return freers + (id - freers) % (host - freers);
+	return (id - freers - walkers) % host;
+}
+
 static void cpu_pin(struct cpu *c)
 {
 	cpu_set_t set;
-	int host = host_cpu_for(c->id);
+	int host = host_cpu_for(cpu_host_slot(c));
 
 	c->host_cpu = -1;
 	if (host < 0)
@@ -122,10 +143,32 @@ void ct_user_enter(struct cpu *c)
 	rcu_eqs_enter(c);
 }
 
+/*
+ * Back in the kernel.  The context store is ordered before the first
+ * page-table read that follows (the first GUP-fast walk): pairs with the
+ * smp_mb() a freer makes between its unhook and reading this CPU's
+ * context (eqs_sync_one(), synchronize_rcu_expedited()).  Store
+ * buffering, so a full fence on each side.
+ */
 void ct_user_exit(struct cpu *c)
 {
 	rcu_eqs_exit(c);
 	WRITE_ONCE(c->context, CONTEXT_KERNEL);
+	smp_mb();
+}
+
+/* Idle: an extended quiescent state, like user mode. */
+void ct_idle_enter(struct cpu *c)
+{
+	WRITE_ONCE(c->context, CONTEXT_IDLE);
+	rcu_eqs_enter(c);
+}
+
+void ct_idle_exit(struct cpu *c)
+{
+	rcu_eqs_exit(c);
+	WRITE_ONCE(c->context, CONTEXT_KERNEL);
+	smp_mb();	/* as in ct_user_exit() */
 }
 
 /*
@@ -190,6 +233,8 @@ int cpus_start(struct ptsync_run *run, cpu_fn_t fn)
 			ptsync_die("cannot start CPU %d: %s", i, strerror(err));
 		cpumask_set_cpu(i, &run->online);
 	}
+	/* Before the barrier: no CPU can queue a table before this. */
+	run->reclaim.last_ns = ktime_get_ns();
 	pthread_barrier_wait(&run->start_barrier);
 	run->start_ns = ktime_get_ns();
 	return 0;

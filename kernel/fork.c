@@ -108,19 +108,30 @@ void mmap_write_unlock(struct mm_struct *mm)
 	pthread_mutex_unlock(&mm->mmap_lock);
 }
 
+/*
+ * Lazy TLB, as x86 does it: switching to no mm (idle, a kernel thread)
+ * keeps the previous mm loaded; the CPU stays in its mm_cpumask and is
+ * marked lazy, and leaves the mask only when it loads another mm.
+ */
 void switch_mm(struct cpu *c, struct mm_struct *next)
 {
-	struct mm_struct *prev = READ_ONCE(c->mm);
+	struct mm_struct *prev = READ_ONCE(c->active_mm);
 
+	WRITE_ONCE(c->mm, next);
+	if (!next) {
+		if (prev)
+			WRITE_ONCE(c->is_lazy, 1);
+		return;
+	}
+	WRITE_ONCE(c->is_lazy, 0);
 	if (prev == next)
 		return;
-	/* Relaxed: no strategy yet decides whom to sync from mm_cpumask.
-	 * One that does (targeted IPIs, or a flush that IPIs the mask)
-	 * needs a full barrier here against its own after the unhook: the
-	 * store-buffering pattern of BRIEF invariant 9. */
 	if (prev)
 		cpumask_clear_cpu(c->id, mm_cpumask(prev));
-	if (next)
-		cpumask_set_cpu(c->id, mm_cpumask(next));
-	WRITE_ONCE(c->mm, next);
+	cpumask_set_cpu(c->id, mm_cpumask(next));
+	WRITE_ONCE(c->active_mm, next);
+	/* In the mask before the first read of next's tables: pairs with
+	 * the smp_mb() between the unhook and the read of mm_cpumask in
+	 * flush_tlb_mm_range().  Store buffering: a fence on each side. */
+	smp_mb();
 }

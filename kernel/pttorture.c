@@ -30,7 +30,8 @@
 
 #define REGION_BASE	(1ULL << 40)
 #define REGION_PAGES	(PMD_SIZE / PAGE_SIZE)
-#define USER_SPIN_NS	(20 * NSEC_PER_USEC)
+#define USER_SPIN_NS	(20 * NSEC_PER_USEC)	/* a bystander's user-mode stint */
+#define USER_STINT_NS	(2 * NSEC_PER_USEC)	/* a walker's, before its syscall */
 
 uint64_t torture_region_addr(unsigned int r)
 {
@@ -98,6 +99,18 @@ static void freer_job(struct cpu *c)
 	mmput(mm);
 }
 
+/* Run in user mode (an extended quiescent state) for about @ns. */
+static void user_stint(struct cpu *c, uint64_t ns)
+{
+	uint64_t end = ktime_get_ns() + ns;
+
+	cpu_set_activity(c, ACT_USER);
+	ct_user_enter(c);
+	while (ktime_get_ns() < end && !READ_ONCE(c->run->stop))
+		cpu_relax();
+	ct_user_exit(c);		/* a syscall: back in the kernel */
+}
+
 void torture_walker_job(struct cpu *c)
 {
 	const struct ptsync_config *cfg = &c->run->cfg;
@@ -111,6 +124,10 @@ void torture_walker_job(struct cpu *c)
 	if (!mmget_not_zero(mm))
 		return;
 	switch_mm(c, mm);
+	/* A process that makes a syscall which pins pages: it comes from
+	 * user mode, an EQS, and its walk is the first thing after entry. */
+	if (prandom_chance(&c->rnd, cfg->user_chance))
+		user_stint(c, USER_STINT_NS);
 	inc = READ_ONCE(mm->incarnation);
 	addr = torture_region_addr((unsigned int)prandom_below(&c->rnd, cfg->regions)) +
 	       prandom_below(&c->rnd, REGION_PAGES) * PAGE_SIZE;
@@ -129,14 +146,9 @@ void torture_walker_job(struct cpu *c)
 static void bystander_job(struct cpu *c)
 {
 	struct ptsync_run *run = c->run;
-	uint64_t end = ktime_get_ns() + USER_SPIN_NS;
 
 	switch_mm(c, &run->mms[run->nr_mms - 1]);
-	cpu_set_activity(c, ACT_USER);
-	ct_user_enter(c);
-	while (ktime_get_ns() < end && !READ_ONCE(run->stop))
-		cpu_relax();
-	ct_user_exit(c);		/* a syscall: back in the kernel */
+	user_stint(c, USER_SPIN_NS);
 }
 
 void torture_cpu(struct cpu *c)
@@ -161,7 +173,8 @@ struct torture_totals {
 	uint64_t walks, walks_failed, pages_grabbed, maps, unmaps, exits, map_failed;
 	uint64_t fallbacks, syncs, sync_ns_total, sync_ns_max;
 	uint64_t ipis_sent, ipis_received, ipis_deferred, calls_sent, calls_run;
-	uint64_t qs_reported, user_entries;
+	uint64_t tlb_calls_sent, tlb_calls_run, exp_qs, preemptions;
+	uint64_t qs_reported, user_entries, tlb_flushes, batch_injected;
 };
 
 static void torture_sum(const struct ptsync_run *run, struct torture_totals *t)
@@ -175,7 +188,9 @@ static void torture_sum(const struct ptsync_run *run, struct torture_totals *t)
 		ADD(unmaps); ADD(exits); ADD(map_failed); ADD(fallbacks);
 		ADD(syncs); ADD(sync_ns_total); ADD(ipis_sent); ADD(ipis_received);
 		ADD(ipis_deferred); ADD(calls_sent); ADD(calls_run);
-		ADD(qs_reported); ADD(user_entries);
+		ADD(qs_reported); ADD(user_entries); ADD(tlb_calls_sent);
+		ADD(tlb_calls_run); ADD(exp_qs); ADD(preemptions);
+		ADD(tlb_flushes); ADD(batch_injected);
 #undef ADD
 		if (READ_ONCE(s->sync_ns_max) > t->sync_ns_max)
 			t->sync_ns_max = READ_ONCE(s->sync_ns_max);
@@ -189,27 +204,62 @@ static const char *level_name(int level)
 	return level >= 0 && level < PT_LEVELS ? names[level] : "?";
 }
 
+const char *walk_delay_str(const struct walk_delay *d, char *buf, size_t len)
+{
+	if (d->mode == WALK_DELAY_RANDOM)
+		snprintf(buf, len, "random:%g,%g", d->p_us, d->p_ticks);
+	else
+		snprintf(buf, len, "%" PRIu64 "ns", d->ns);
+	return buf;
+}
+
 void torture_print_params(FILE *f, const struct ptsync_run *run, const char *tag)
 {
 	const struct ptsync_config *cfg = &run->cfg;
 	int host = host_nr_cpus();
+	char wd[64];
 
-	fprintf(f, "ptsync torture %s: strategy=%s cpus=%d (freers=%d walkers=%d "
+	fprintf(f, "ptsync torture %s: strategy=%s tlb=%s cpus=%d (freers=%d walkers=%d "
 		"bystanders=%d) host_cpus=%d%s mms=%d hz=%d batch-fail=%g "
-		"batch-pool=%u walk-delay-ns=%" PRIu64 " walk-pages=%u regions=%u "
-		"duration=%g stall-timeout=%g seed=%" PRIu64 "\n",
-		tag, run->ops->name, cfg->nr_cpus, cfg->nr_freers, cfg->nr_walkers,
-		cfg->nr_bystanders, host,
+		"batch-pool=%u walk-delay=%s walk-pages=%u regions=%u "
+		"sb-window-ns=%" PRIu64 " duration=%g stall-timeout=%g seed=%" PRIu64 "%s\n",
+		tag, run->ops->name, tlb_mode_name(cfg->tlb_mode), cfg->nr_cpus,
+		cfg->nr_freers, cfg->nr_walkers, cfg->nr_bystanders, host,
 		cfg->nr_cpus > host ? " (oversubscribed: fine for torture, not for timing)" : "",
 		cfg->nr_mms, cfg->hz, cfg->batch_fail, cfg->batch_pool,
-		cfg->walk_delay_ns, cfg->walk_pages, cfg->regions, cfg->duration_s,
-		cfg->stall_timeout_s, cfg->seed);
+		walk_delay_str(&cfg->walk_delay, wd, sizeof(wd)), cfg->walk_pages,
+		cfg->regions, cfg->sb_window_ns, cfg->duration_s, cfg->stall_timeout_s,
+		cfg->seed, cfg->nohz_full ? " nohz-full" : "");
+}
+
+/* Everything that makes the workload, as options: the run again. */
+void torture_print_repeat(FILE *f, const struct ptsync_run *run)
+{
+	const struct ptsync_config *cfg = &run->cfg;
+	char wd[64];
+
+	fprintf(f, "ptsync torture repeat: ptsync torture --strategy=%s --tlb=%s "
+		"--cpus=%d --freers=%d --walkers=%d --bystanders=%d --mms=%d --hz=%d "
+		"--batch-fail=%.17g --batch-pool=%u --walk-delay=%s --walk-pages=%u "
+		"--regions=%u --huge-chance=%.17g --exit-chance=%.17g "
+		"--preempt-chance=%.17g --user-chance=%.17g --pt-pages=%u --folios=%u "
+		"--sb-window-ns=%" PRIu64 " --duration=%g --seed=%" PRIu64 "%s%s\n",
+		run->ops->name, tlb_mode_name(cfg->tlb_mode), cfg->nr_cpus,
+		cfg->nr_freers, cfg->nr_walkers, cfg->nr_bystanders, cfg->nr_mms,
+		cfg->hz, cfg->batch_fail, cfg->batch_pool,
+		walk_delay_str(&cfg->walk_delay, wd, sizeof(wd)), cfg->walk_pages,
+		cfg->regions, cfg->huge_chance, cfg->exit_chance, cfg->preempt_chance,
+		cfg->user_chance, cfg->pt_pages, cfg->folios, cfg->sb_window_ns,
+		cfg->duration_s,
+		cfg->seed, cfg->nohz_full ? " --nohz-full" : "",
+		cfg->pin ? "" : " --no-pin");
 }
 
 static uint64_t tables_freed(const struct ptsync_run *run)
 {
 	return READ_ONCE(run->stats.tables_freed_batched) +
-	       READ_ONCE(run->stats.tables_freed_one);
+	       READ_ONCE(run->stats.tables_freed_one) +
+	       READ_ONCE(run->stats.tables_freed_rcu_one);
 }
 
 static void torture_progress(const struct ptsync_run *run, double t)
@@ -258,6 +308,25 @@ static void torture_wait(struct ptsync_run *run)
 		fprintf(stderr, "ptsync: interrupted: stopping and reporting\n");
 }
 
+/* PT_RECLAIM's memory: tables waiting one by one for a grace period. */
+static void reclaim_summary(struct ptsync_run *run, double *mean, int64_t *peak)
+{
+	struct pt_reclaim_stats *rs = &run->reclaim;
+	uint64_t span = run->end_ns - run->start_ns;
+
+	pthread_mutex_lock(&rs->lock);
+	*peak = rs->peak;
+	*mean = span ? rs->page_ns / (double)span : 0;
+	pthread_mutex_unlock(&rs->lock);
+}
+
+static double first_violation_s(const struct ptsync_run *run)
+{
+	uint64_t first = READ_ONCE(run->violations.first_ns);
+
+	return first ? (double)(first - 1) / NSEC_PER_SEC : -1;
+}
+
 static void print_text(FILE *f, struct ptsync_run *run,
 		       const struct torture_totals *t, int leaked, bool ok)
 {
@@ -265,50 +334,68 @@ static void print_text(FILE *f, struct ptsync_run *run,
 	double secs = (double)(run->end_ns - run->start_ns) / NSEC_PER_SEC;
 	uint64_t nv = READ_ONCE(v->total);
 	uint32_t logged = READ_ONCE(v->nr_logged);
+	double mean;
+	int64_t peak;
 
 	fprintf(f, "ptsync torture stats: %.2f s: walks %" PRIu64 " (%" PRIu64
 		" incomplete) pages grabbed %" PRIu64 "\n",
 		secs, t->walks, t->walks_failed, t->pages_grabbed);
 	fprintf(f, "ptsync torture stats: maps %" PRIu64 " unmaps %" PRIu64
 		" exits %" PRIu64 " map failures %" PRIu64 " tlb flushes %" PRIu64 "\n",
-		t->maps, t->unmaps, t->exits, t->map_failed,
-		READ_ONCE(run->stats.tlb_flushes));
+		t->maps, t->unmaps, t->exits, t->map_failed, t->tlb_flushes);
 	fprintf(f, "ptsync torture stats: tables freed %" PRIu64 " (batched %" PRIu64
-		", one by one %" PRIu64 ") batches %" PRIu64 " batch alloc failures: "
-		"injected %" PRIu64 " pool empty %" PRIu64 "\n",
+		", one by one %" PRIu64 ", call_rcu one by one %" PRIu64 ") batches %"
+		PRIu64 " batch alloc failures: injected %" PRIu64 " pool empty %" PRIu64 "\n",
 		tables_freed(run), READ_ONCE(run->stats.tables_freed_batched),
 		READ_ONCE(run->stats.tables_freed_one),
+		READ_ONCE(run->stats.tables_freed_rcu_one),
 		READ_ONCE(run->stats.batches_flushed),
-		READ_ONCE(run->batches.injected), READ_ONCE(run->batches.exhausted));
+		t->batch_injected, READ_ONCE(run->batches.exhausted));
 	fprintf(f, "ptsync torture stats: fallbacks %" PRIu64 " syncs %" PRIu64
-		" sync avg %.1f us max %.1f us grace periods %" PRIu64 "\n",
+		" sync avg %.1f us max %.1f us grace periods %" PRIu64
+		" expedited QS %" PRIu64 "\n",
 		t->fallbacks, t->syncs,
 		t->syncs ? (double)t->sync_ns_total / (double)t->syncs / 1e3 : 0.0,
-		(double)t->sync_ns_max / 1e3, rcu_gp_count() - run->gp_start);
+		(double)t->sync_ns_max / 1e3, rcu_gp_count() - run->gp_start, t->exp_qs);
 	fprintf(f, "ptsync torture stats: batch grace periods (call_rcu to callback) "
 		"p50 %.1f us p99 %.1f us max %.1f us over %zu batches\n",
 		(double)samples_percentile(&run->batch_gp, 50) / 1e3,
 		(double)samples_percentile(&run->batch_gp, 99) / 1e3,
 		(double)samples_max(&run->batch_gp) / 1e3, run->batch_gp.n);
+	reclaim_summary(run, &mean, &peak);
+	if (run->ops->free_one)
+		fprintf(f, "ptsync torture stats: tables waiting in call_rcu peak %" PRId64
+			" (%" PRId64 " KiB) mean %.1f (%.1f KiB); callback p50 %.1f us"
+			" p99 %.1f us max %.1f us\n", peak, peak * (int64_t)PAGE_SIZE / 1024,
+			mean, mean * PAGE_SIZE / 1024,
+			(double)samples_percentile(&run->reclaim.cb_lat, 50) / 1e3,
+			(double)samples_percentile(&run->reclaim.cb_lat, 99) / 1e3,
+			(double)samples_max(&run->reclaim.cb_lat) / 1e3);
 	fprintf(f, "ptsync torture stats: ipis sent %" PRIu64 " received %" PRIu64
-		" deferred %" PRIu64 " calls %" PRIu64 "/%" PRIu64 "%s\n",
+		" deferred %" PRIu64 " calls %" PRIu64 "/%" PRIu64 " (tlb flush %" PRIu64
+		"/%" PRIu64 ") vcpu preemptions %" PRIu64 "%s\n",
 		t->ipis_sent, t->ipis_received, t->ipis_deferred, t->calls_run,
-		t->calls_sent, t->ipis_sent != t->ipis_received ? " !!!" : "");
+		t->calls_sent, t->tlb_calls_run, t->tlb_calls_sent, t->preemptions,
+		t->ipis_sent != t->ipis_received ? " !!!" : "");
 	for (int i = 0; i < run->nr_cpus; i++) {
 		const struct cpu *c = &run->cpus[i];
 		const struct cpu_stats *s = &c->stats;
+		uint64_t calls = READ_ONCE(s->calls_run), tlb = READ_ONCE(s->tlb_calls_run);
 
 		fprintf(f, "ptsync torture cpu %d: %-9s host %d ipis sent %" PRIu64
-			" received %" PRIu64 " deferred %" PRIu64 " walks %" PRIu64
-			" fallbacks %" PRIu64 " qs %" PRIu64 "\n",
+			" received %" PRIu64 " (sync %" PRIu64 " tlb %" PRIu64 ") deferred %"
+			PRIu64 " walks %" PRIu64 " fallbacks %" PRIu64 " qs %" PRIu64 "\n",
 			c->id, cpu_role_name(c->role), c->host_cpu,
-			READ_ONCE(s->ipis_sent), READ_ONCE(s->ipis_received),
-			READ_ONCE(s->ipis_deferred), READ_ONCE(s->walks),
+			READ_ONCE(s->ipis_sent), READ_ONCE(s->ipis_received), calls - tlb,
+			tlb, READ_ONCE(s->ipis_deferred), READ_ONCE(s->walks),
 			READ_ONCE(s->fallbacks), READ_ONCE(s->qs_reported));
 	}
 	fprintf(f, "ptsync torture stats: violations %" PRIu64 "%s live objects "
 		"after rcu_barrier %d%s\n", nv, nv ? " !!!" : "", leaked,
 		leaked ? " !!!" : "");
+	if (nv)
+		fprintf(f, "ptsync torture stats: first violation after %.3f s\n",
+			first_violation_s(run));
 	for (uint32_t i = 0; i < logged && i < VIOLATION_LOG; i++) {
 		const struct violation *x = &v->log[i];
 
@@ -318,6 +405,7 @@ static void print_text(FILE *f, struct ptsync_run *run,
 			violation_kind_name(x->kind));
 	}
 	torture_print_params(f, run, "end");
+	torture_print_repeat(f, run);
 	fprintf(f, "ptsync torture: --- End of test: %s\n", ok ? "SUCCESS" : "FAILURE");
 }
 
@@ -327,40 +415,61 @@ static void print_json(FILE *f, struct ptsync_run *run,
 	const struct ptsync_config *cfg = &run->cfg;
 	const struct violation_log *v = &run->violations;
 	uint32_t logged = READ_ONCE(v->nr_logged);
+	char wd[64];
+	double mean;
+	int64_t peak;
 
-	fprintf(f, "{\"strategy\":\"%s\",\"seed\":%" PRIu64 ",\"duration_s\":%.3f,"
+	fprintf(f, "{\"strategy\":\"%s\",\"safe\":%s,\"tlb\":\"%s\",\"seed\":%" PRIu64
+		",\"duration_s\":%.3f,"
 		"\"cpus\":%d,\"freers\":%d,\"walkers\":%d,\"bystanders\":%d,"
 		"\"host_cpus\":%d,\"mms\":%d,\"hz\":%d,\"batch_fail\":%g,"
-		"\"batch_pool\":%u,\"walk_delay_ns\":%" PRIu64 ",",
-		run->ops->name, cfg->seed,
+		"\"batch_pool\":%u,\"walk_delay\":\"%s\",\"nohz_full\":%s,",
+		run->ops->name, pt_sync_safe(run->ops) ? "true" : "false",
+		tlb_mode_name(cfg->tlb_mode), cfg->seed,
 		(double)(run->end_ns - run->start_ns) / NSEC_PER_SEC,
 		cfg->nr_cpus, cfg->nr_freers, cfg->nr_walkers, cfg->nr_bystanders,
 		host_nr_cpus(), cfg->nr_mms, cfg->hz, cfg->batch_fail,
-		cfg->batch_pool, cfg->walk_delay_ns);
+		cfg->batch_pool, walk_delay_str(&cfg->walk_delay, wd, sizeof(wd)),
+		cfg->nohz_full ? "true" : "false");
 	fprintf(f, "\"walks\":%" PRIu64 ",\"walks_incomplete\":%" PRIu64
 		",\"pages_grabbed\":%" PRIu64 ",\"maps\":%" PRIu64 ",\"unmaps\":%"
 		PRIu64 ",\"exits\":%" PRIu64 ",\"tables_freed\":%" PRIu64
 		",\"tables_freed_batched\":%" PRIu64 ",\"tables_freed_one\":%" PRIu64
+		",\"tables_freed_rcu_one\":%" PRIu64
 		",\"batches\":%" PRIu64 ",\"batch_fail_injected\":%" PRIu64
 		",\"batch_pool_empty\":%" PRIu64 ",\"fallbacks\":%" PRIu64
 		",\"syncs\":%" PRIu64 ",\"sync_ns_avg\":%.0f,\"sync_ns_max\":%" PRIu64
 		",\"ipis_sent\":%" PRIu64 ",\"ipis_received\":%" PRIu64
-		",\"ipis_deferred\":%" PRIu64 ",\"grace_periods\":%" PRIu64
+		",\"ipis_deferred\":%" PRIu64 ",\"sync_calls_run\":%" PRIu64
+		",\"tlb_calls_run\":%" PRIu64 ",\"exp_qs\":%" PRIu64
+		",\"vcpu_preemptions\":%" PRIu64 ",\"grace_periods\":%" PRIu64
 		",\"tlb_flushes\":%" PRIu64 ",\"violations\":%" PRIu64
+		",\"first_violation_s\":%.6f"
 		",\"leaked_objects\":%d,\"result\":\"%s\",",
 		t->walks, t->walks_failed, t->pages_grabbed, t->maps, t->unmaps,
 		t->exits, tables_freed(run), READ_ONCE(run->stats.tables_freed_batched),
 		READ_ONCE(run->stats.tables_freed_one),
-		READ_ONCE(run->stats.batches_flushed), READ_ONCE(run->batches.injected),
+		READ_ONCE(run->stats.tables_freed_rcu_one),
+		READ_ONCE(run->stats.batches_flushed), t->batch_injected,
 		READ_ONCE(run->batches.exhausted), t->fallbacks, t->syncs,
 		t->syncs ? (double)t->sync_ns_total / (double)t->syncs : 0.0,
 		t->sync_ns_max, t->ipis_sent, t->ipis_received, t->ipis_deferred,
-		rcu_gp_count() - run->gp_start, READ_ONCE(run->stats.tlb_flushes),
-		READ_ONCE(v->total), leaked, ok ? "SUCCESS" : "FAILURE");
+		t->calls_run - t->tlb_calls_run, t->tlb_calls_run, t->exp_qs,
+		t->preemptions, rcu_gp_count() - run->gp_start, t->tlb_flushes,
+		READ_ONCE(v->total), first_violation_s(run), leaked,
+		ok ? "SUCCESS" : "FAILURE");
 	fprintf(f, "\"batch_gp_ns\":{\"p50\":%" PRIu64 ",\"p99\":%" PRIu64 ",\"max\":%"
 		PRIu64 ",\"count\":%zu},", samples_percentile(&run->batch_gp, 50),
 		samples_percentile(&run->batch_gp, 99), samples_max(&run->batch_gp),
 		run->batch_gp.n);
+	reclaim_summary(run, &mean, &peak);
+	fprintf(f, "\"pt_reclaim\":{\"peak_pages\":%" PRId64 ",\"peak_bytes\":%" PRId64
+		",\"mean_pages\":%.3f,\"mean_bytes\":%.0f,\"callback_ns\":{\"p50\":%" PRIu64
+		",\"p99\":%" PRIu64 ",\"max\":%" PRIu64 ",\"count\":%zu}},",
+		peak, peak * (int64_t)PAGE_SIZE, mean, mean * PAGE_SIZE,
+		samples_percentile(&run->reclaim.cb_lat, 50),
+		samples_percentile(&run->reclaim.cb_lat, 99),
+		samples_max(&run->reclaim.cb_lat), run->reclaim.cb_lat.n);
 	fprintf(f, "\"violations_by_kind\":{");
 	for (int k = 0; k < NR_VIOLATION_KINDS; k++) {
 		static const char *const keys[NR_VIOLATION_KINDS] = {
@@ -374,15 +483,17 @@ static void print_json(FILE *f, struct ptsync_run *run,
 	for (int i = 0; i < run->nr_cpus; i++) {
 		const struct cpu *c = &run->cpus[i];
 		const struct cpu_stats *s = &c->stats;
+		uint64_t calls = READ_ONCE(s->calls_run), tlb = READ_ONCE(s->tlb_calls_run);
 
 		fprintf(f, "%s{\"cpu\":%d,\"role\":\"%s\",\"host_cpu\":%d,"
 			"\"ipis_sent\":%" PRIu64 ",\"ipis_received\":%" PRIu64
+			",\"sync_calls_run\":%" PRIu64 ",\"tlb_calls_run\":%" PRIu64
 			",\"ipis_deferred\":%" PRIu64 ",\"walks\":%" PRIu64
 			",\"fallbacks\":%" PRIu64 ",\"syncs\":%" PRIu64
 			",\"qs_reported\":%" PRIu64 "}", i ? "," : "", c->id,
 			cpu_role_name(c->role), c->host_cpu,
 			READ_ONCE(s->ipis_sent), READ_ONCE(s->ipis_received),
-			READ_ONCE(s->ipis_deferred), READ_ONCE(s->walks),
+			calls - tlb, tlb, READ_ONCE(s->ipis_deferred), READ_ONCE(s->walks),
 			READ_ONCE(s->fallbacks), READ_ONCE(s->syncs),
 			READ_ONCE(s->qs_reported));
 	}
@@ -427,6 +538,7 @@ int torture_quiet(const struct ptsync_config *cfg, struct torture_outcome *out)
 	torture_sum(run, &t);
 	out->seconds = (double)(run->end_ns - run->start_ns) / NSEC_PER_SEC;
 	out->violations = READ_ONCE(run->violations.total);
+	out->first_violation_s = first_violation_s(run);
 	out->fallbacks = t.fallbacks;
 	out->walks = t.walks;
 	out->ipis_sent = t.ipis_sent;
@@ -451,10 +563,12 @@ int ptsync_torture(const struct ptsync_config *cfg, bool json)
 	torture_sum(run, &t);
 	ok = READ_ONCE(run->violations.total) == 0 && leaked == 0 &&
 	     t.ipis_sent == t.ipis_received;
-	if (json)
+	if (json) {
 		print_json(stdout, run, &t, leaked, ok);
-	else
+		torture_print_repeat(stderr, run);
+	} else {
 		print_text(stdout, run, &t, leaked, ok);
+	}
 	fflush(stdout);
 	ptsync_run_destroy(run);
 	free(run);

@@ -24,6 +24,7 @@
 #include "ptsync/irqflags.h"
 #include "ptsync/run.h"
 #include "ptsync/smp.h"
+#include "ptsync/store_buffer.h"
 #include "ptsync/watchdog.h"
 
 static pthread_once_t ipi_once = PTHREAD_ONCE_INIT;
@@ -77,7 +78,9 @@ static void flush_smp_call_function_queue(struct cpu *c)
 		smp_call_func_t func = csd->func;
 		void *info = csd->info;
 
-		if (READ_ONCE(csd->flags) & CSD_TYPE_SYNC) {
+		unsigned int flags = READ_ONCE(csd->flags);
+
+		if (flags & CSD_TYPE_SYNC) {
 			func(info);
 			csd_unlock(csd);	/* csd may be reused from here */
 		} else {
@@ -85,6 +88,8 @@ static void flush_smp_call_function_queue(struct cpu *c)
 			func(info);
 		}
 		atomic_inc_relaxed(c->stats.calls_run);
+		if (flags & CSD_TYPE_TLB)
+			atomic_inc_relaxed(c->stats.tlb_calls_run);
 		csd = next;
 	}
 }
@@ -183,37 +188,61 @@ static void csd_lock_wait(struct cpu *me, struct call_single_data *csd,
 	stall_wait_end(me);
 }
 
-void smp_call_function_many(const struct cpumask *mask, smp_call_func_t func,
-			    void *info, bool wait)
+/*
+ * The sender side of every IPI: queue @func on each online CPU of @mask
+ * but this one for which @cond_func (if any) says yes, signal those whose
+ * queue was empty, and with SCF_WAIT spin until each has run it.
+ */
+void smp_call_function_many_cond(const struct cpumask *mask, smp_call_func_t func,
+				 void *info, unsigned int scf_flags,
+				 smp_cond_func_t cond_func)
 {
 	struct cpu *me = this_cpu();
 	struct ptsync_run *run = me->run;
+	bool wait = scf_flags & SCF_WAIT;
+	unsigned int type = (wait ? CSD_TYPE_SYNC : 0) |
+			    (scf_flags & SCF_TLB ? CSD_TYPE_TLB : 0);
+	struct cpumask sent;
 	int cpu;
 
 	if (irqs_disabled())
 		ptsync_die("CPU %d: smp_call_function_many() with IRQs disabled "
 			   "(would deadlock against another sender)", me->id);
+	cpumask_clear(&sent);
 	for_each_cpu(cpu, mask, run->nr_cpus) {
 		struct call_single_data *csd = &me->csd[cpu];
 
 		if (cpu == me->id || !cpumask_test_cpu(cpu, &run->online))
 			continue;
+		if (cond_func && !cond_func(cpu, info))
+			continue;
+		/* Queueing is a LOCK'd cmpxchg on x86: a full fence. */
+		store_buffer_fence();
 		csd_lock_wait(me, csd, STALL_CSD);
 		csd->func = func;
 		csd->info = info;
 		csd->src = me->id;
 		csd->dst = cpu;
-		WRITE_ONCE(csd->flags, CSD_FLAG_LOCK | (wait ? CSD_TYPE_SYNC : 0));
+		WRITE_ONCE(csd->flags, CSD_FLAG_LOCK | type);
 		this_cpu_inc(me->stats.calls_sent);
+		if (type & CSD_TYPE_TLB)
+			this_cpu_inc(me->stats.tlb_calls_sent);
+		cpumask_set_cpu(cpu, &sent);
 		if (call_queue_add(&run->cpus[cpu], csd))
 			send_call_function_ipi(me, &run->cpus[cpu]);
 	}
 	if (!wait)
 		return;
-	for_each_cpu(cpu, mask, run->nr_cpus) {
-		if (cpu != me->id && cpumask_test_cpu(cpu, &run->online))
-			csd_lock_wait(me, &me->csd[cpu], STALL_IPI);
-	}
+	/* Wait on exactly the CPUs we queued on: cond_func is not asked
+	 * twice, since its answer may have changed in between. */
+	for_each_cpu(cpu, &sent, run->nr_cpus)
+		csd_lock_wait(me, &me->csd[cpu], STALL_IPI);
+}
+
+void smp_call_function_many(const struct cpumask *mask, smp_call_func_t func,
+			    void *info, bool wait)
+{
+	smp_call_function_many_cond(mask, func, info, wait ? SCF_WAIT : 0, NULL);
 }
 
 void smp_call_function(smp_call_func_t func, void *info, bool wait)

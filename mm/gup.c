@@ -111,6 +111,44 @@ static struct folio *gup_leaf_folio(struct gup_walk *w, uint64_t e, int level,
 	return pfn_to_folio(fa, pfn);
 }
 
+/*
+ * Torture's widening of the window in which this walk sits inside a PTE
+ * table (between the PMD read and the PTE reads), IRQs still masked:
+ * --walk-delay, and under --tlb=pv the host preempting this vCPU, which
+ * a PV flush sees in the preempted flag and skips.
+ */
+static __attribute__((noinline)) void gup_walk_delay(struct gup_walk *w)
+{
+	struct ptsync_run *run = w->mm->run;
+	const struct walk_delay *d = &run->cfg.walk_delay;
+	struct cpu *c = w->cpu;
+	uint64_t ns = d->ns;
+
+	if (!c)
+		return;
+	if (d->mode == WALK_DELAY_RANDOM) {
+		double r = (double)(prandom_u64(&c->rnd) >> 11) * 0x1.0p-53;
+
+		ns = 0;
+		if (r < d->p_ticks)
+			ns = run->tick_ns * (1 + prandom_below(&c->rnd, WALK_DELAY_TICKS_MAX));
+		else if (r < d->p_ticks + d->p_us)
+			ns = NSEC_PER_USEC * (1 + prandom_below(&c->rnd, WALK_DELAY_US_MAX));
+	}
+	if (ns)
+		ndelay_spin(ns);
+	if (run->cfg.tlb_mode == TLB_PV &&
+	    prandom_chance(&c->rnd, run->cfg.preempt_chance)) {
+		/* The host deschedules us mid-walk: no interrupt is taken
+		 * until we run again.  The flag is the host's word to a
+		 * flusher; nothing else orders against it. */
+		WRITE_ONCE(c->preempted, 1);
+		this_cpu_inc(c->stats.preemptions);
+		ndelay_spin(run->cfg.preempt_ns);
+		WRITE_ONCE(c->preempted, 0);
+	}
+}
+
 static void gup_race_window(struct gup_walk *w, uint64_t addr)
 {
 	struct ptsync_run *run = w->mm->run;
@@ -191,8 +229,8 @@ static bool gup_fast_level(struct gup_walk *w, pgent_t *table, int level,
 		child = gup_table(w, e, level, addr);
 		if (!child)
 			return false;
-		if (level == PT_PMD && w->mm->run->cfg.walk_delay_ns)
-			ndelay_spin(w->mm->run->cfg.walk_delay_ns);
+		if (level == PT_PMD && unlikely(w->mm->run->walk_delay_on))
+			gup_walk_delay(w);
 		if (!gup_fast_level(w, child, level - 1, addr, next, ep, e))
 			return false;
 	}

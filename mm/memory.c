@@ -18,6 +18,7 @@
  */
 #include "ptsync/mm.h"
 #include "ptsync/run.h"
+#include "ptsync/store_buffer.h"
 #include "ptsync/tlb.h"
 
 static pgent_t *entry_table(struct mm_struct *mm, uint64_t e)
@@ -142,6 +143,7 @@ static void zap_level(struct mmu_gather *tlb, pgent_t *table, int level,
 
 static bool table_empty(const pgent_t *table)
 {
+	store_buffer_fence();	/* our own unhooks, read back */
 	for (int i = 0; i < PTRS_PER_TABLE; i++) {
 		if (!pt_none(READ_ONCE(table[i])))
 			return false;
@@ -171,7 +173,7 @@ static void free_level(struct mmu_gather *tlb, pgent_t *table, int level,
 		/* Step 1, unhook: no walk that starts after this can find
 		 * the child.  Walks already past this entry are mmu_gather's
 		 * business. */
-		WRITE_ONCE(*ep, 0);
+		pt_unhook(this_cpu(), ep);
 		WRITE_ONCE(virt_to_ptdesc(pt, child)->state, PT_DETACHED);
 		free_pt_tlb(tlb, child, addr & ~((1ULL << pt_shift(level)) - 1),
 			    level - 1);

@@ -28,6 +28,7 @@
 #include "ptsync/rcupdate.h"
 #include "ptsync/run.h"
 #include "ptsync/smp.h"
+#include "ptsync/store_buffer.h"
 #include "ptsync/tlb.h"
 
 int batch_pool_init(struct batch_pool *p, struct ptsync_run *run,
@@ -88,9 +89,14 @@ struct mmu_table_batch *tlb_batch_alloc_nowait(struct batch_pool *p)
 	struct mmu_table_batch *b = NULL;
 
 	if (p->fail_p > 0 && c && prandom_chance(&c->rnd, p->fail_p)) {
-		atomic_inc_relaxed(p->injected);
+		/* A per-CPU count, not a locked RMW: on x86 a LOCK'd
+		 * instruction is a full barrier, and this path lies between
+		 * the unhook and the strategy's sync, whose ordering must be
+		 * its own for torture to test it. */
+		this_cpu_inc(c->stats.batch_injected);
 		return NULL;
 	}
+	store_buffer_fence();		/* the lock's RMW */
 	pthread_mutex_lock(&p->lock);
 	if (p->nr_free)
 		b = p->free[--p->nr_free];
@@ -120,6 +126,7 @@ static void __tlb_gather_mmu(struct mmu_gather *tlb, struct mm_struct *mm, bool 
 	tlb->fullmm = fullmm;
 	tlb->freed_tables = false;
 	tlb->nr_pages = 0;
+	tlb->flush_ipi_broadcast = false;
 	tlb->start = fullmm ? 0 : TASK_SIZE;
 	tlb->end = fullmm ? TASK_SIZE : 0;
 }
@@ -136,10 +143,15 @@ void tlb_gather_mmu_fullmm(struct mmu_gather *tlb, struct mm_struct *mm)
 
 void tlb_flush_mmu_tlbonly(struct mmu_gather *tlb)
 {
+	struct cpu *c = this_cpu();
+
+	tlb->flush_ipi_broadcast = false;
 	if (tlb->end <= tlb->start)
 		return;
-	flush_tlb_mm_range(tlb->mm, tlb->start, tlb->end, tlb->freed_tables);
-	atomic_inc_relaxed(tlb->run->stats.tlb_flushes);
+	tlb->flush_ipi_broadcast = flush_tlb_mm_range(tlb->mm, tlb->start, tlb->end,
+						      tlb->freed_tables);
+	if (c)	/* per CPU, not locked: see tlb_batch_alloc_nowait() */
+		this_cpu_inc(c->stats.tlb_flushes);
 	if (!tlb->fullmm) {
 		tlb->start = TASK_SIZE;
 		tlb->end = 0;
@@ -178,6 +190,7 @@ static void tlb_table_flush(struct mmu_gather *tlb)
 	tlb_table_invalidate(tlb);
 	atomic_inc_relaxed(tlb->run->stats.batches_flushed);
 	*batch_queued_ns(&tlb->run->batches, batch) = ktime_get_ns();
+	store_buffer_fence();	/* call_rcu() enqueues with an xchg */
 	/* The tables were unhooked before they were batched; call_rcu()
 	 * orders those stores before the callback (RCU's own guarantee). */
 	call_rcu(&batch->rcu, tlb_remove_table_rcu);
@@ -203,9 +216,61 @@ void tlb_remove_table_sync_one(void)
 /* The seed: a grace period.  Process context only (it sleeps). */
 void tlb_remove_table_sync_rcu(void)
 {
+	store_buffer_fence();	/* a grace period starts with smp_mb() */
 	synchronize_rcu();
 }
 
+/* PT_RECLAIM: the grace period is over; this table is nobody's now. */
+static void __tlb_remove_table_one_rcu(struct rcu_head *head)
+{
+	struct ptdesc *pd = container_of(head, struct ptdesc, pt_rcu_head);
+	/* A detached table keeps its owner until it is freed, and the mm
+	 * struct outlives the run's tables. */
+	struct ptsync_run *run = READ_ONCE(pd->mm)->run;
+	struct pt_reclaim_stats *rs = &run->reclaim;
+	uint64_t now = ktime_get_ns();
+
+	pthread_mutex_lock(&rs->lock);
+	rs->page_ns += (double)rs->pending * (double)(now - rs->last_ns);
+	rs->last_ns = now;
+	rs->pending--;
+	/* Written before call_rcu(), which orders it before this callback. */
+	samples_add(&rs->cb_lat, now - pd->rcu_queued_ns);
+	pthread_mutex_unlock(&rs->lock);
+	pt_free(&run->pt, pfn_to_table(&run->pt, (uint64_t)(pd - run->pt.desc)));
+	atomic_inc_relaxed(run->stats.tables_freed_rcu_one);
+}
+
+/*
+ * PT_RECLAIM's fallback: no batch page, so the table's own ptdesc carries
+ * the rcu_head.  Nothing is allocated, nobody is interrupted, the freer
+ * does not sleep; the price is the table's page, held for a grace period.
+ */
+void __tlb_remove_table_one(struct mmu_gather *tlb, void *table)
+{
+	struct ptdesc *pd = virt_to_ptdesc(&tlb->run->pt, table);
+	struct pt_reclaim_stats *rs = &tlb->run->reclaim;
+	uint64_t now = ktime_get_ns();
+
+	pthread_mutex_lock(&rs->lock);
+	rs->page_ns += (double)rs->pending * (double)(now - rs->last_ns);
+	rs->last_ns = now;
+	if (++rs->pending > rs->peak)
+		rs->peak = rs->pending;
+	pthread_mutex_unlock(&rs->lock);
+	pd->rcu_queued_ns = now;
+	store_buffer_fence();	/* as in tlb_table_flush() */
+	/* The unhook happened before; call_rcu() orders it, and the
+	 * queueing time, before the callback (RCU's own guarantee). */
+	call_rcu(&pd->pt_rcu_head, __tlb_remove_table_one_rcu);
+}
+
+/*
+ * No batch page: the strategy makes this one table safe, by waiting
+ * (sync_one, then the table is freed here) or by deferring the free
+ * (free_one).  Either way the freer's time in it is what --batch-fail
+ * costs it, and is sampled.
+ */
 static void tlb_remove_table_one(struct mmu_gather *tlb, void *table)
 {
 	const struct pt_sync_ops *ops = tlb->run->ops;
@@ -213,21 +278,22 @@ static void tlb_remove_table_one(struct mmu_gather *tlb, void *table)
 	uint64_t t0, dt;
 
 	this_cpu_inc(c->stats.fallbacks);
+	t0 = ktime_get_ns();
 	if (ops->free_one) {
 		ops->free_one(tlb, table);
-		return;
+	} else {
+		if (ops->sync_one)
+			ops->sync_one(tlb);
+		store_buffer_fence();	/* pt_free() takes a lock */
+		pt_free(&tlb->run->pt, table);
+		atomic_inc_relaxed(tlb->run->stats.tables_freed_one);
 	}
-	t0 = ktime_get_ns();
-	if (ops->sync_one)
-		ops->sync_one(tlb);
 	dt = ktime_get_ns() - t0;
 	this_cpu_inc(c->stats.syncs);
 	this_cpu_add(c->stats.sync_ns_total, dt);
 	if (dt > READ_ONCE(c->stats.sync_ns_max))
 		WRITE_ONCE(c->stats.sync_ns_max, dt);
 	samples_add(&c->sync_lat, dt);
-	pt_free(&tlb->run->pt, table);
-	atomic_inc_relaxed(tlb->run->stats.tables_freed_one);
 }
 
 void tlb_remove_table(struct mmu_gather *tlb, void *table)
@@ -267,5 +333,6 @@ void tlb_flush_mmu(struct mmu_gather *tlb)
 
 void tlb_finish_mmu(struct mmu_gather *tlb)
 {
+	store_buffer_fence();	/* nothing stays buffered past the gather */
 	tlb_flush_mmu(tlb);
 }

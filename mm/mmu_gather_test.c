@@ -92,7 +92,7 @@ static void inject_cpu(struct cpu *c)
 		tlb_remove_table(&tlb, detached_table(run, &run->mms[0]));
 	tlb_finish_mmu(&tlb);
 	t->fallbacks = READ_ONCE(c->stats.fallbacks);
-	t->injected = READ_ONCE(run->batches.injected);
+	t->injected = READ_ONCE(c->stats.batch_injected);
 }
 
 static void map_cpu(struct cpu *c)

@@ -217,7 +217,7 @@ static void json_result(FILE *f, const struct compare_report *r, const struct co
 	double base = noise_ns_per_s(&r->res[0].noise);
 
 	fprintf(f, "{\"name\":\"%s\",\"baseline\":%s,\"safe\":%s,", res->ops->name,
-		res->baseline ? "true" : "false", res->ops->safe ? "true" : "false");
+		res->baseline ? "true" : "false", pt_sync_safe(res->ops) ? "true" : "false");
 	fprintf(f, "\"violations\":%" PRIu64 ",\"safety_seconds\":%.3f,\"safety_fallbacks\":%"
 		PRIu64 ",\"leaked_objects\":%" PRIu64 ",", res->violations, res->safety_s,
 		res->safety_fallbacks, res->leaked);

@@ -28,7 +28,8 @@ enum {
 	OPT_MMS, OPT_HZ, OPT_BATCH_FAIL, OPT_BATCH_POOL, OPT_WALK_DELAY,
 	OPT_DURATION, OPT_STALL, OPT_SEED, OPT_WALK_PAGES, OPT_REGIONS,
 	OPT_PT_PAGES, OPT_FOLIOS, OPT_HUGE, OPT_EXIT, OPT_NO_PIN, OPT_JSON,
-	OPT_NO_PROGRESS, OPT_HELP,
+	OPT_NO_PROGRESS, OPT_HELP, OPT_WALK_DELAY_SPEC, OPT_TLB, OPT_NOHZ_FULL,
+	OPT_PREEMPT, OPT_PREEMPT_US, OPT_USER_CHANCE, OPT_SB_WINDOW,
 	/* compare only */
 	OPT_STRATEGIES, OPT_REPS, OPT_PHASE_S, OPT_WALK_S, OPT_SAFETY_S,
 	OPT_HOSTCHECK_S, OPT_NO_HOSTCHECK, OPT_NOISE, OPT_NOISE_THRESHOLD,
@@ -46,6 +47,13 @@ static const struct option torture_options[] = {
 	{ "batch-fail",    required_argument, NULL, OPT_BATCH_FAIL },
 	{ "batch-pool",    required_argument, NULL, OPT_BATCH_POOL },
 	{ "walk-delay-ns", required_argument, NULL, OPT_WALK_DELAY },
+	{ "walk-delay",    required_argument, NULL, OPT_WALK_DELAY_SPEC },
+	{ "tlb",           required_argument, NULL, OPT_TLB },
+	{ "nohz-full",     no_argument,       NULL, OPT_NOHZ_FULL },
+	{ "preempt-chance", required_argument, NULL, OPT_PREEMPT },
+	{ "preempt-us",    required_argument, NULL, OPT_PREEMPT_US },
+	{ "user-chance",   required_argument, NULL, OPT_USER_CHANCE },
+	{ "sb-window-ns",  required_argument, NULL, OPT_SB_WINDOW },
 	{ "duration",      required_argument, NULL, OPT_DURATION },
 	{ "stall-timeout", required_argument, NULL, OPT_STALL },
 	{ "seed",          required_argument, NULL, OPT_SEED },
@@ -108,12 +116,12 @@ static void print_usage(FILE *f)
 	fprintf(f,
 "usage: ptsync compare [options]     the main job: every strategy side by side (--help)\n"
 "       ptsync torture [options]     torture-test one sync strategy\n"
-"       ptsync list                  list the sync strategies\n"
+"       ptsync list [--tsv]          the sync strategies, safe or not, TLB modes\n"
 "       ptsync hostcheck [options]   time membarrier(2) on this kernel (--help)\n"
 "\n"
 "torture options (defaults in brackets):\n"
 "  --strategy=NAME       %s [rcu]\n"
-"  --cpus=N              simulated CPUs, 2..%d [4]\n"
+"  --cpus=N              simulated CPUs, 2..%d [host cores: more hides races]\n"
 "  --freers=N            CPUs that map/unmap/exit [1]\n"
 "  --bystanders=N        CPUs running another mm in user mode [1, 0 if cpus<3]\n"
 "  --walkers=N           CPUs running GUP-fast [the rest]\n"
@@ -121,7 +129,18 @@ static void print_usage(FILE *f)
 "  --hz=N                RCU tick: quiescent states at most N/s, 1..10000 [250]\n"
 "  --batch-fail=P        chance a batch allocation fails, 0..1 [0.1]\n"
 "  --batch-pool=N        batch pages in the GFP_NOWAIT pool, 0..65536 [64]\n"
-"  --walk-delay-ns=N     spin with IRQs off inside each walk, 0..1e9 [0]\n"
+"  --walk-delay=SPEC     IRQs-off spin inside each walk: N[ns|us|ms] every walk,\n"
+"                        random (mostly none, 1%% up to 50 us, rarely 1-4 ticks),\n"
+"                        random:P_US,P_TICKS [0]; --walk-delay-ns=N as before\n"
+"  --tlb=MODE            TLB flush: invlpgb (no IPI), native (x86: IPI mm_cpumask,\n"
+"                        lazy CPUs when tables are freed), pv (KVM: skips\n"
+"                        preempted vCPUs) [the strategy's first; see list]\n"
+"  --nohz-full           bystanders' user mode takes no tick: an RCU EQS\n"
+"  --preempt-chance=P    pv: chance a walk's vCPU is preempted mid-walk [0.001]\n"
+"  --preempt-us=N        ... for N us [200]\n"
+"  --user-chance=P       chance a walker comes from user mode (EQS) [0.25]\n"
+"  --sb-window-ns=N      hold the freer's unhooks N ns in an emulated store\n"
+"                        buffer; fences wait for them, loads pass [0: off]\n"
 "  --duration=S          seconds to run, >0 [10]\n"
 "  --stall-timeout=S     watchdog: a wait longer than this is a stall [10]\n"
 "  --seed=N              workload seed [from the clock; printed]\n"
@@ -162,6 +181,44 @@ static void resolve_roles(struct ptsync_config *cfg, const struct role_opts *r)
 			    cfg->nr_freers + cfg->nr_walkers + cfg->nr_bystanders);
 }
 
+/*
+ * --walk-delay: "N" or "N<ns|us|ms>" on every walk, "random" for the
+ * default mix, "random:P_US,P_TICKS" to choose the chances of a
+ * microseconds-long and of a ticks-long IRQs-off delay.
+ */
+static void parse_walk_delay(struct walk_delay *d, const char *arg)
+{
+	static const char *const what = "--walk-delay: expected N[ns|us|ms], random or "
+		"random:P_US,P_TICKS (chances 0..1, summing to at most 1), got '%s'";
+	char *end;
+
+	if (!strncmp(arg, "random", 6)) {
+		*d = (struct walk_delay){ .mode = WALK_DELAY_RANDOM,
+			.p_us = WALK_DELAY_P_US, .p_ticks = WALK_DELAY_P_TICKS };
+		if (!arg[6])
+			return;
+		if (arg[6] != ':')
+			usage_error(what, arg);
+		errno = 0;
+		d->p_us = strtod(arg + 7, &end);
+		if (errno || end == arg + 7 || *end != ',')
+			usage_error(what, arg);
+		d->p_ticks = strtod(end + 1, &end);
+		if (errno || *end || !(d->p_us >= 0 && d->p_ticks >= 0 &&
+				       d->p_us + d->p_ticks <= 1))
+			usage_error(what, arg);
+		return;
+	}
+	errno = 0;
+	double v = strtod(arg, &end);
+	double scale = !*end || !strcmp(end, "ns") ? 1 : !strcmp(end, "us") ? 1e3 :
+		       !strcmp(end, "ms") ? 1e6 : -1;
+
+	if (errno || end == arg || scale < 0 || !(v >= 0) || v * scale > 1e9)
+		usage_error(what, arg);
+	*d = (struct walk_delay){ .mode = WALK_DELAY_FIXED, .ns = (uint64_t)(v * scale) };
+}
+
 static void parse_torture_opt(struct ptsync_config *cfg, struct role_opts *r,
 			      int opt, const char *arg, bool *json)
 {
@@ -186,7 +243,25 @@ static void parse_torture_opt(struct ptsync_config *cfg, struct role_opts *r,
 	case OPT_HZ:	cfg->hz = (int)parse_int(name, arg, 1, 10000); break;
 	case OPT_BATCH_FAIL: cfg->batch_fail = parse_double(name, arg, 0, 1, false); break;
 	case OPT_BATCH_POOL: cfg->batch_pool = (unsigned int)parse_int(name, arg, 0, 65536); break;
-	case OPT_WALK_DELAY: cfg->walk_delay_ns = (uint64_t)parse_int(name, arg, 0, 1000000000); break;
+	case OPT_WALK_DELAY:
+		cfg->walk_delay = (struct walk_delay){
+			.ns = (uint64_t)parse_int(name, arg, 0, 1000000000) };
+		break;
+	case OPT_WALK_DELAY_SPEC: parse_walk_delay(&cfg->walk_delay, arg); break;
+	case OPT_TLB:
+		cfg->tlb_mode = tlb_mode_find(arg);
+		if (cfg->tlb_mode < 0)
+			usage_error("--tlb: expected invlpgb, native or pv, got '%s'", arg);
+		break;
+	case OPT_NOHZ_FULL: cfg->nohz_full = true; break;
+	case OPT_PREEMPT: cfg->preempt_chance = parse_double(name, arg, 0, 1, false); break;
+	case OPT_PREEMPT_US:
+		cfg->preempt_ns = (uint64_t)parse_int(name, arg, 1, 1000000) * NSEC_PER_USEC;
+		break;
+	case OPT_USER_CHANCE: cfg->user_chance = parse_double(name, arg, 0, 1, false); break;
+	case OPT_SB_WINDOW:
+		cfg->sb_window_ns = (uint64_t)parse_int(name, arg, 0, 10000000);
+		break;
 	case OPT_DURATION: cfg->duration_s = parse_double(name, arg, 0, 86400 * 7, true); break;
 	case OPT_STALL:	cfg->stall_timeout_s = parse_double(name, arg, 0, 86400, true); break;
 	case OPT_SEED:	cfg->seed = parse_u64(name, arg); break;
@@ -202,11 +277,39 @@ static void parse_torture_opt(struct ptsync_config *cfg, struct role_opts *r,
 	}
 }
 
+/* A strategy with a TLB mode it is not defined for, --nohz-full alone. */
+static void check_tlb_mode(const struct pt_sync_ops *ops, int mode)
+{
+	char modes[64];
+
+	if (mode == TLB_MODE_AUTO || (ops->tlb_modes & TLB_MODE_BIT(mode)))
+		return;
+	usage_error("--tlb: strategy %s is defined for %s only, not --tlb=%s",
+		    ops->name, tlb_modes_str(ops->tlb_modes, modes, sizeof(modes)),
+		    tlb_mode_name(mode));
+}
+
+static void check_nohz_full(const struct ptsync_config *cfg)
+{
+	if (cfg->nohz_full && cfg->nr_bystanders < 1)
+		usage_error("--nohz-full: it isolates the bystander CPUs, and there are none "
+			    "(give --bystanders=N, N >= 1, and CPUs for them)");
+}
+
+/* Never more simulated CPUs than host cores, unless asked: oversubscribed
+ * CPUs take turns, and races between them hide. */
+static int default_nr_cpus(void)
+{
+	int host = host_nr_cpus();
+
+	return host < 2 ? 2 : host > NR_CPUS ? NR_CPUS : host;
+}
+
 static int cmd_torture(int argc, char **argv)
 {
 	struct ptsync_config cfg;
 	struct role_opts roles = { -1, -1, -1 };
-	bool json = false;
+	bool json = false, cpus_given = false;
 	int opt;
 
 	ptsync_config_default(&cfg);
@@ -220,11 +323,16 @@ static int cmd_torture(int argc, char **argv)
 		}
 		if (opt == '?')
 			usage_bad_option(torture_options, argv[optind - 1], "torture");
+		cpus_given |= opt == OPT_CPUS;
 		parse_torture_opt(&cfg, &roles, opt, optarg, &json);
 	}
 	if (optind < argc)
 		usage_error("torture: unexpected argument '%s'", argv[optind]);
+	if (!cpus_given)
+		cfg.nr_cpus = default_nr_cpus();
 	resolve_roles(&cfg, &roles);
+	check_tlb_mode(cfg.ops, cfg.tlb_mode);
+	check_nohz_full(&cfg);
 	return ptsync_torture(&cfg, json);
 }
 
@@ -238,10 +346,10 @@ static void parse_strategies(struct compare_config *cc, const char *arg)
 	for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		const struct pt_sync_ops *ops = pt_sync_ops_find(tok);
 
-		if (!ops || ops == cc->ops[0])
+		if (!ops || ops->baseline)
 			usage_error("--strategies: '%s' is not a strategy to compare; valid: %s "
-				    "(none is always run, as the baseline)", tok,
-				    pt_sync_ops_names(names, sizeof(names)));
+				    "(%s is always run, as the baseline)", tok,
+				    pt_sync_ops_names(names, sizeof(names)), cc->ops[0]->name);
 		if (cc->nr_ops == COMPARE_MAX_STRATEGIES)
 			usage_error("--strategies: at most %d", COMPARE_MAX_STRATEGIES - 1);
 		cc->ops[cc->nr_ops++] = ops;
@@ -336,11 +444,15 @@ static int cmd_compare(int argc, char **argv)
 	compare_config_default(&cc);
 	cc.base.seed = ktime_get_ns() ^ ((uint64_t)getpid() << 32);
 	cc.base.progress = true;
-	cc.ops[0] = &none_sync_ops;
 	cc.nr_ops = 1;
-	for (int i = 0; pt_sync_ops_all[i]; i++)
-		if (pt_sync_ops_all[i] != cc.ops[0] && cc.nr_ops < COMPARE_MAX_STRATEGIES)
-			cc.ops[cc.nr_ops++] = pt_sync_ops_all[i];
+	for (int i = 0; pt_sync_ops_all[i]; i++) {
+		const struct pt_sync_ops *o = pt_sync_ops_all[i];
+
+		if (o->baseline)
+			cc.ops[0] = o;
+		else if (pt_sync_safe(o) && cc.nr_ops < COMPARE_MAX_STRATEGIES)
+			cc.ops[cc.nr_ops++] = o;
+	}
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		switch (opt) {
@@ -369,16 +481,47 @@ static int cmd_compare(int argc, char **argv)
 		usage_error("--json: compare always writes results.json (see --out)");
 	cc.progress = cc.base.progress;
 	resolve_compare_roles(&cc.base, &roles, cpus_given);
+	/* One flush mode for every strategy, or the comparison is not fair. */
+	if (cc.base.tlb_mode == TLB_MODE_AUTO)
+		cc.base.tlb_mode = TLB_INVLPGB;
+	for (int i = 0; i < cc.nr_ops; i++)
+		check_tlb_mode(cc.ops[i], cc.base.tlb_mode);
+	check_nohz_full(&cc.base);
 	rc = ptsync_compare(&cc);
 	free(options);
 	return rc;
 }
 
-static int cmd_list(void)
+/*
+ * ptsync list: every strategy, whether torture must find it safe, and the
+ * TLB modes it is defined for.  --tsv is for scripts (the tests iterate
+ * it, so a new strategy is tortured without editing a test):
+ * name, safe|unsafe, tlb modes, modes where unsafe, twin of, description.
+ */
+static int cmd_list(int argc, char **argv)
 {
-	for (int i = 0; pt_sync_ops_all[i]; i++)
-		printf("%-6s %s%s\n", pt_sync_ops_all[i]->name, pt_sync_ops_all[i]->desc,
-		       pt_sync_ops_all[i]->safe ? "" : " [UNSAFE]");
+	bool tsv = argc > 1 && !strcmp(argv[1], "--tsv");
+	char modes[64], bad[64];
+
+	if (argc > 2 || (argc == 2 && !tsv))
+		usage_error("list: expected no argument or --tsv, got '%s'", argv[argc - 1]);
+	if (!tsv)
+		printf("%-13s %-22s %-19s %s\n", "strategy", "torture", "tlb modes", "what");
+	for (int i = 0; pt_sync_ops_all[i]; i++) {
+		const struct pt_sync_ops *o = pt_sync_ops_all[i];
+		char verdict[64];
+
+		tlb_modes_str(o->tlb_modes, modes, sizeof(modes));
+		tlb_modes_str(o->unsafe_tlb_modes, bad, sizeof(bad));
+		if (tsv) {
+			printf("%s\t%s\t%s\t%s\t%s\t%s\n", o->name,
+			       pt_sync_safe(o) ? "safe" : "unsafe", modes, bad[0] ? bad : "-",
+			       o->twin_of ? o->twin_of : "-", o->desc);
+			continue;
+		}
+		snprintf(verdict, sizeof(verdict), pt_sync_safe(o) ? "safe" : "UNSAFE (%s)", bad);
+		printf("%-13s %-22s %-19s %s\n", o->name, verdict, modes, o->desc);
+	}
 	return 0;
 }
 
@@ -393,7 +536,7 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "torture"))
 		return cmd_torture(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "list"))
-		return cmd_list();
+		return cmd_list(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "hostcheck"))
 		return cmd_hostcheck(argc - 1, argv + 1);
 	usage_error("unknown command '%s'; valid: compare, torture, hostcheck, list", argv[1]);

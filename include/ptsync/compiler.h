@@ -24,13 +24,21 @@
 #define PTSYNC_COMPILER_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #define READ_ONCE(x)		atomic_load_explicit(&(x), memory_order_relaxed)
 #define WRITE_ONCE(x, v)	atomic_store_explicit(&(x), (v), memory_order_relaxed)
 #define smp_load_acquire(p)	atomic_load_explicit((p), memory_order_acquire)
 #define smp_store_release(p, v)	atomic_store_explicit((p), (v), memory_order_release)
-#define smp_mb()		atomic_thread_fence(memory_order_seq_cst)
+/* smp_mb() also drains torture's emulated store buffer (store_buffer.h). */
+extern bool store_buffer_on;
+void store_buffer_drain(void);
+#define smp_mb()	do {						\
+	atomic_thread_fence(memory_order_seq_cst);			\
+	if (unlikely(store_buffer_on))					\
+		store_buffer_drain();					\
+} while (0)
 #define smp_rmb()		atomic_thread_fence(memory_order_acquire)
 #define smp_wmb()		atomic_thread_fence(memory_order_release)
 #define barrier()		atomic_signal_fence(memory_order_seq_cst)

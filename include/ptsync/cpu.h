@@ -98,10 +98,13 @@ struct cpu_stats {
 	_Atomic uint64_t walks, walks_failed, pages_grabbed;
 	_Atomic uint64_t maps, unmaps, exits, map_failed;
 	_Atomic uint64_t fallbacks, syncs, sync_ns_total, sync_ns_max;
-	_Atomic uint64_t ipis_sent, calls_sent;
+	_Atomic uint64_t ipis_sent, calls_sent, tlb_calls_sent;
 	_Atomic uint64_t qs_reported, user_entries;
-	/* written from this CPU's signal handler (and its irq-enable path) */
-	_Atomic uint64_t ipis_received, ipis_deferred, calls_run;
+	_Atomic uint64_t tlb_flushes, batch_injected, preemptions;
+	/* written from this CPU's signal handler (and its irq-enable path);
+	 * calls_run counts every call, tlb_calls_run those of TLB flushes */
+	_Atomic uint64_t ipis_received, ipis_deferred, calls_run, tlb_calls_run;
+	_Atomic uint64_t exp_qs;	/* expedited-GP handler ran here */
 };
 
 struct cpu {
@@ -122,6 +125,21 @@ struct cpu {
 	struct call_single_data *csd;	/* [nr_cpus]: this CPU as sender */
 
 	_Atomic(struct mm_struct *) mm;	/* current->mm, NULL when none */
+	/*
+	 * Lazy TLB (switch_mm() in kernel/fork.c): the mm whose tables this
+	 * CPU still has loaded.  A CPU that stops running a user mm (idle, a
+	 * kernel thread) keeps it, stays in its mm_cpumask and is "lazy".
+	 */
+	_Atomic(struct mm_struct *) active_mm;
+	_Atomic int is_lazy;
+	/* The host has descheduled this vCPU (PV TLB flush reads it). */
+	_Atomic int preempted;
+	/* targeted: the mm this CPU is walking locklessly, or NULL. */
+	_Atomic(struct mm_struct *) active_lockless_pt_walk_mm;
+	bool nohz_full;			/* user mode is an EQS (no tick) */
+	/* --sb-window: this CPU's one buffered unhook (arch/store_buffer.c) */
+	_Atomic uint64_t *sb_ep;		/* a pgent_t, or NULL */
+	uint64_t sb_visible_ns;
 	_Atomic int context;		/* enum cpu_context */
 	_Atomic int activity;		/* enum cpu_activity */
 
@@ -168,5 +186,7 @@ void cpu_barrier_wait(struct cpu *c, pthread_barrier_t *b);
 /* Context transitions (kernel/context_tracking.c in the kernel). */
 void ct_user_enter(struct cpu *c);
 void ct_user_exit(struct cpu *c);
+void ct_idle_enter(struct cpu *c);
+void ct_idle_exit(struct cpu *c);
 
 #endif /* PTSYNC_CPU_H */

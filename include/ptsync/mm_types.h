@@ -57,6 +57,7 @@ struct ptdesc {
 	_Atomic(struct mm_struct *) mm;		/* owner while not free */
 	_Atomic uint64_t gen;			/* bumped by every free */
 	struct rcu_head pt_rcu_head;		/* per-table RCU (PT_RECLAIM) */
+	uint64_t rcu_queued_ns;			/* when it went to call_rcu() */
 	uint32_t next_free;
 };
 

@@ -35,6 +35,9 @@ void rcu_eqs_enter(struct cpu *c);
 void rcu_eqs_exit(struct cpu *c);
 
 void synchronize_rcu(void);
+/* kernel/rcu/tree_exp.c: IPI every CPU RCU watches, handler reports QS. */
+void synchronize_rcu_expedited(void);
+bool rcu_cpu_watching(const struct cpu *c);
 void call_rcu(struct rcu_head *head, void (*func)(struct rcu_head *head));
 void rcu_barrier(void);
 

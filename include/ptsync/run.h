@@ -17,6 +17,30 @@
 #include "strategy.h"
 #include "tlb.h"
 
+/*
+ * IRQs-off delay inside each walk (--walk-delay), between reading the PMD
+ * and reading the PTE table it points to: where a walker sits inside a
+ * table that a freer may be freeing.  Random delays are mostly none,
+ * sometimes microseconds (a long walk, a host interrupt), rarely several
+ * ticks, so a sync that waits too little cannot hide behind tick rounding.
+ */
+enum walk_delay_mode {
+	WALK_DELAY_FIXED,	/* ns on every walk (0: none) */
+	WALK_DELAY_RANDOM,
+};
+
+struct walk_delay {
+	enum walk_delay_mode mode;
+	uint64_t ns;		/* FIXED */
+	double p_us;		/* RANDOM: chance of 1..WALK_DELAY_US_MAX us */
+	double p_ticks;		/* RANDOM: chance of 1..WALK_DELAY_TICKS_MAX ticks */
+};
+
+#define WALK_DELAY_US_MAX	50
+#define WALK_DELAY_TICKS_MAX	4
+#define WALK_DELAY_P_US		0.01	/* random's defaults */
+#define WALK_DELAY_P_TICKS	0.00002
+
 struct ptsync_config {
 	int nr_cpus;
 	int nr_freers, nr_walkers, nr_bystanders;
@@ -24,7 +48,13 @@ struct ptsync_config {
 	int hz;
 	double batch_fail;
 	unsigned int batch_pool;
-	uint64_t walk_delay_ns;
+	struct walk_delay walk_delay;
+	int tlb_mode;			/* enum tlb_mode, or TLB_MODE_AUTO */
+	bool nohz_full;			/* bystanders in user mode take no tick */
+	double preempt_chance;		/* pv: a walk's vCPU is preempted mid-walk */
+	uint64_t preempt_ns;		/* for this long */
+	double user_chance;		/* a walker job starts in user mode */
+	uint64_t sb_window_ns;		/* --sb-window: unhooks stay buffered */
 	double duration_s;
 	double stall_timeout_s;
 	uint64_t seed;
@@ -61,6 +91,7 @@ struct violation {
 
 struct violation_log {
 	_Atomic uint64_t total;
+	_Atomic uint64_t first_ns;	/* since the run started; 0: none yet */
 	_Atomic uint64_t by_kind[NR_VIOLATION_KINDS];
 	_Atomic uint32_t nr_logged;
 	struct violation log[VIOLATION_LOG];
@@ -68,11 +99,24 @@ struct violation_log {
 
 const char *violation_kind_name(enum violation_kind k);
 
+/*
+ * PT_RECLAIM's cost: page-table pages that wait for a grace period one by
+ * one.  The count changes under the lock, which also integrates it over
+ * time for the mean; the callback's latency is sampled there too.
+ */
+struct pt_reclaim_stats {
+	pthread_mutex_t lock;
+	int64_t pending, peak;
+	uint64_t last_ns;
+	double page_ns;		/* integral of pending over time */
+	struct samples cb_lat;	/* call_rcu -> callback, ns */
+};
+
 /* Counters of things no single CPU owns. */
 struct run_stats {
 	_Atomic uint64_t tables_freed_batched, tables_freed_one;
+	_Atomic uint64_t tables_freed_rcu_one;	/* PT_RECLAIM: call_rcu per table */
 	_Atomic uint64_t batches_flushed, batches_freed;
-	_Atomic uint64_t tlb_flushes;
 	_Atomic uint64_t mm_exits, mm_inits;
 };
 
@@ -91,6 +135,8 @@ struct ptsync_run {
 	struct batch_pool batches;
 	struct samples batch_gp;	/* call_rcu -> callback, ns; written by
 					 * liburcu's (single) call_rcu worker */
+	struct pt_reclaim_stats reclaim; /* tables waiting in call_rcu() one by one */
+	bool walk_delay_on;		/* a delay or a preemption may happen */
 	uint64_t tick_ns;
 
 	void (*cpu_fn)(struct cpu *c);	/* what each CPU thread runs */
@@ -115,6 +161,8 @@ struct ptsync_run {
 };
 
 int ptsync_run_init(struct ptsync_run *run, const struct ptsync_config *cfg);
+/* The TLB mode a run of @ops uses when asked for @mode (maybe AUTO). */
+int ptsync_tlb_mode(const struct pt_sync_ops *ops, int mode);
 void ptsync_run_destroy(struct ptsync_run *run);
 void ptsync_run_exit_mms(struct ptsync_run *run);
 /* After the CPUs stopped: rcu_barrier(), then live tables + folios. */

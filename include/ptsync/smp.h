@@ -24,7 +24,17 @@ typedef void (*smp_call_func_t)(void *info);
 enum {
 	CSD_FLAG_LOCK = 1,	/* in flight: sender may not reuse it */
 	CSD_TYPE_SYNC = 2,	/* sender waits: unlock after func ran */
+	CSD_TYPE_TLB = 4,	/* a TLB-flush IPI, counted apart */
 };
+
+/* smp_call_function_many_cond() flags. */
+enum {
+	SCF_WAIT = 1,		/* return once every target ran func */
+	SCF_TLB = 2,		/* a TLB flush's IPI (for the counts) */
+};
+
+/* Whether to interrupt @cpu at all; read by the sender, per target. */
+typedef bool (*smp_cond_func_t)(int cpu, void *info);
 
 struct call_single_data {
 	_Atomic(struct call_single_data *) next;	/* call queue link */
@@ -34,6 +44,9 @@ struct call_single_data {
 	int src, dst;
 };
 
+void smp_call_function_many_cond(const struct cpumask *mask, smp_call_func_t func,
+				 void *info, unsigned int scf_flags,
+				 smp_cond_func_t cond_func);
 void smp_call_function_many(const struct cpumask *mask, smp_call_func_t func,
 			    void *info, bool wait);
 void smp_call_function(smp_call_func_t func, void *info, bool wait);

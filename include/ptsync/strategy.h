@@ -10,13 +10,16 @@
  *    until no walker can hold it (sync_one), then free it at once - or hand
  *    the table to something that frees it later (free_one).
  *
- * A NULL hook means "nothing to do" for the walk hooks and "use sync_one,
- * then free" for free_one.  Adding a strategy is one file in strategy/ and
- * one line in strategy/strategy.c.
+ * A NULL walk hook means "nothing to do"; a NULL free_one means "sync_one,
+ * then free".  Adding a strategy is one file in strategy/ and one line in
+ * strategy/strategy.c; the harness (torture, compare, the tests) decides
+ * everything else from the fields below, never from a strategy's name.
  *
- * `none` frees at once with no wait at all.  It is wrong on purpose, like
- * rcutorture's busted flavour: the torture test must catch it every run, or
- * the torture test is what is broken.
+ * Some strategies are wrong on purpose, like rcutorture's busted flavours:
+ * `none` frees at once, and each newer strategy has a broken twin carrying
+ * the bug its review found.  unsafe_tlb_modes says under which TLB flush
+ * modes the torture test must catch one; if it ever passes there, the
+ * torture test is what is broken.
  */
 #ifndef PTSYNC_STRATEGY_H
 #define PTSYNC_STRATEGY_H
@@ -31,21 +34,37 @@ struct mmu_gather;
 struct pt_sync_ops {
 	const char *name;
 	const char *desc;	/* one line, for --help and reports */
-	bool safe;		/* expected to pass torture */
+	bool baseline;		/* compare's floor: the no-sync run */
+	unsigned int tlb_modes;	/* TLB_MODE_BIT()s it is defined for */
+	unsigned int unsafe_tlb_modes;	/* where torture must catch it */
+	const char *twin_of;	/* a broken twin: the strategy it breaks */
 	void (*walk_begin)(struct cpu *c, struct mm_struct *mm);
 	void (*walk_end)(struct cpu *c, struct mm_struct *mm);
 	void (*sync_one)(struct mmu_gather *tlb);
 	void (*free_one)(struct mmu_gather *tlb, void *table);
 };
 
+static inline bool pt_sync_safe(const struct pt_sync_ops *ops)
+{
+	return ops->unsafe_tlb_modes == 0;
+}
+
 extern const struct pt_sync_ops none_sync_ops;
 extern const struct pt_sync_ops ipi_sync_ops;
 extern const struct pt_sync_ops rcu_sync_ops;
+extern const struct pt_sync_ops pt_reclaim_sync_ops;
+extern const struct pt_sync_ops rcu_exp_sync_ops;
+extern const struct pt_sync_ops targeted_sync_ops;
+extern const struct pt_sync_ops targeted_rmb_sync_ops;
+extern const struct pt_sync_ops flush_ipi_sync_ops;
+extern const struct pt_sync_ops flush_ipi_pv_sync_ops;
+extern const struct pt_sync_ops eqs_sync_ops;
+extern const struct pt_sync_ops eqs_racy_sync_ops;
 
 const struct pt_sync_ops *pt_sync_ops_find(const char *name);
 /* All strategies, NULL-terminated, in report order. */
 extern const struct pt_sync_ops *const pt_sync_ops_all[];
-/* "none, ipi, rcu" into buf: for usage errors and --help. */
+/* "none, ipi, rcu, ..." into buf: for usage errors and --help. */
 const char *pt_sync_ops_names(char *buf, size_t len);
 
 #endif /* PTSYNC_STRATEGY_H */

@@ -73,6 +73,8 @@ struct mmu_gather {
 	uint64_t start, end;		/* range to invalidate */
 	bool fullmm;
 	bool freed_tables;		/* a table was unhooked: flush walks too */
+	bool flush_ipi_broadcast;	/* the last flush IPI'd, and waited for,
+					 * every CPU that can walk mm */
 	unsigned int nr_pages;
 	struct folio *pages[MAX_GATHER_BATCH];
 };
@@ -90,7 +92,7 @@ struct batch_pool {
 	struct mmu_table_batch **free;
 	unsigned int nr_free;
 	uint64_t *queued_ns;		/* [nr]: when each batch went to call_rcu */
-	_Atomic uint64_t allocs, injected, exhausted;
+	_Atomic uint64_t allocs, exhausted;	/* injected: per CPU */
 };
 
 int batch_pool_init(struct batch_pool *p, struct ptsync_run *run,
@@ -148,9 +150,51 @@ static inline void pud_free_tlb(struct mmu_gather *tlb, pud_t *pud, uint64_t add
 
 void tlb_remove_table_sync_one(void);
 void tlb_remove_table_sync_rcu(void);
+/* PT_RECLAIM: hand one table to call_rcu() through its own ptdesc. */
+void __tlb_remove_table_one(struct mmu_gather *tlb, void *table);
 
-/* The arch's TLB invalidation (arch/tlbflush.c). */
-void flush_tlb_mm_range(struct mm_struct *mm, uint64_t start, uint64_t end,
+/*
+ * skip-redundant-sync: true when this gather's last flush interrupted, and
+ * waited for, every CPU that can be walking tlb->mm (x86 native flush with
+ * freed_tables).  Then every IRQs-off walker that saw the table is gone.
+ */
+static inline bool tlb_table_flush_implies_ipi_broadcast(const struct mmu_gather *tlb)
+{
+	return tlb->flush_ipi_broadcast;
+}
+
+/*
+ * How a TLB flush reaches other CPUs (arch/tlbflush.c, --tlb):
+ *  invlpgb  broadcast invalidation (AMD INVLPGB, arm64 TLBI ...IS): no IPI
+ *  native   x86: IPI every other CPU in mm_cpumask and wait; lazy-TLB
+ *           CPUs only when page tables were freed
+ *  pv       KVM paravirt: as native, but a preempted vCPU is not
+ *           interrupted; the host flushes it when it next runs
+ */
+enum tlb_mode {
+	TLB_INVLPGB,
+	TLB_NATIVE,
+	TLB_PV,
+	NR_TLB_MODES,
+	TLB_MODE_AUTO = -1,	/* config: the strategy's first mode */
+};
+
+#define TLB_MODE_BIT(m)		(1u << (m))
+#define TLB_MODES_ALL		(TLB_MODE_BIT(NR_TLB_MODES) - 1)
+
+const char *tlb_mode_name(int mode);
+int tlb_mode_find(const char *name);		/* -1 if unknown */
+/* "invlpgb,native" for a TLB_MODE_BIT() set, into buf. */
+const char *tlb_modes_str(unsigned int modes, char *buf, size_t len);
+/* Whether the flush of @mode delivers its invalidation by IPI at all. */
+bool tlb_mode_flushes_by_ipi(int mode);
+
+/*
+ * The arch's TLB invalidation (arch/tlbflush.c).  Returns true when it
+ * interrupted and waited for every CPU in mm_cpumask that could be walking
+ * @mm (what tlb_table_flush_implies_ipi_broadcast() reports).
+ */
+bool flush_tlb_mm_range(struct mm_struct *mm, uint64_t start, uint64_t end,
 			bool freed_tables);
 
 #endif /* PTSYNC_TLB_H */

@@ -26,6 +26,7 @@ struct torture_outcome {
 	const _Atomic int *stop;	/* in: ends the run early when set */
 	double seconds;
 	uint64_t violations, leaked, fallbacks, walks, ipis_sent, ipis_received;
+	double first_violation_s;	/* -1: none */
 };
 
 /* Run one torture test printing nothing. */
@@ -38,5 +39,9 @@ void torture_cpu(struct cpu *c);
 void torture_walker_job(struct cpu *c);
 uint64_t torture_region_addr(unsigned int region);
 void torture_print_params(FILE *f, const struct ptsync_run *run, const char *tag);
+/* One line: the options that repeat this run's workload exactly. */
+void torture_print_repeat(FILE *f, const struct ptsync_run *run);
+/* "random:P_US,P_TICKS" or "Nns": what --walk-delay accepts. */
+const char *walk_delay_str(const struct walk_delay *d, char *buf, size_t len);
 
 #endif /* PTSYNC_TORTURE_H */

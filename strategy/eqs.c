@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+/*
+ * eqs: do not IPI CPUs in an extended quiescent state, user mode or idle
+ * (Valentin Schneider's IPI deferral, RFC v8, Mar 2026, building on
+ * context tracking; kick_active_cpus_sync, 2018).
+ *
+ * A CPU in user mode or idle cannot be inside GUP-fast, so the broadcast
+ * need not interrupt it: it catches up on its next kernel entry.  Whether
+ * that is safe is a question of ordering, store buffering again:
+ *
+ *	CPU leaving user mode		freer
+ *	context = KERNEL		pmd = 0 (unhook)
+ *	smp_mb()  (ct_user_exit)	smp_mb()
+ *	first walk: read pmd		read context
+ *
+ * Either the freer sees KERNEL and IPIs the CPU, or the CPU's walk sees
+ * the cleared pmd.  Reading the state without the freer's fence is racy
+ * (the point made in review): the freer can read a stale USER while its
+ * unhook still sits in its store buffer, skip the CPU, and free the table
+ * the CPU has just walked into.  `eqs-racy` is that twin.
+ */
+#include "ptsync/run.h"
+#include "ptsync/smp.h"
+#include "ptsync/strategy.h"
+#include "ptsync/tlb.h"
+
+/* smp_call_function_many_cond(): can @cpu be inside a walk? */
+static bool eqs_cpu_in_kernel(int cpu, void *info)
+{
+	struct ptsync_run *run = info;
+
+	/* Pairs with the smp_mb() after the context store in
+	 * ct_user_exit()/ct_idle_exit(). */
+	return READ_ONCE(run->cpus[cpu].context) == CONTEXT_KERNEL;
+}
+
+static void eqs_ipi(void *info)
+{
+	(void)info;
+}
+
+static void eqs_sync_one(struct mmu_gather *tlb)
+{
+	/* The unhook before reading any CPU's context: pairs with the
+	 * smp_mb() in ct_user_exit()/ct_idle_exit(). */
+	smp_mb();
+	smp_call_function_many_cond(&tlb->run->online, eqs_ipi, tlb->run, SCF_WAIT,
+				    eqs_cpu_in_kernel);
+}
+
+/* WRONG on purpose: the context is read with nothing ordering the unhook. */
+static void eqs_racy_sync_one(struct mmu_gather *tlb)
+{
+	smp_call_function_many_cond(&tlb->run->online, eqs_ipi, tlb->run, SCF_WAIT,
+				    eqs_cpu_in_kernel);
+}
+
+const struct pt_sync_ops eqs_sync_ops = {
+	.name = "eqs",
+	.desc = "IPI only CPUs in kernel mode; user/idle CPUs catch up on entry",
+	.tlb_modes = TLB_MODES_ALL,
+	.sync_one = eqs_sync_one,
+};
+
+const struct pt_sync_ops eqs_racy_sync_ops = {
+	.name = "eqs-racy",
+	.desc = "eqs reading the context without ordering it (unsafe)",
+	.tlb_modes = TLB_MODES_ALL,
+	/* see targeted-rmb: IPI flushes bring a fence of their own */
+	.unsafe_tlb_modes = TLB_MODE_BIT(TLB_INVLPGB),
+	.twin_of = "eqs",
+	.sync_one = eqs_racy_sync_one,
+};

@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pt-reclaim: the fallback with CONFIG_PT_RECLAIM, the default wherever
+ * MMU_GATHER_RCU_TABLE_FREE is set on 64-bit since early 2026.
+ *
+ * The table that could not be batched is handed to call_rcu() through the
+ * rcu_head in its own ptdesc, so the fallback needs no allocation at all
+ * and does not wait: no IPI, no sleep.  The cost moves from time to
+ * memory: every such table stays allocated for a grace period, which is
+ * what compare and torture report for it (pages waiting, peak and mean,
+ * and how long each waited).  It only applies where a table is freed: a
+ * caller that reuses the table (a khugepaged collapse depositing it) still
+ * needs a real sync.
+ */
+#include "ptsync/strategy.h"
+#include "ptsync/tlb.h"
+
+const struct pt_sync_ops pt_reclaim_sync_ops = {
+	.name = "pt-reclaim",
+	.desc = "PT_RECLAIM: call_rcu() on the table's own ptdesc; no wait, memory held a GP",
+	.tlb_modes = TLB_MODES_ALL,
+	.free_one = __tlb_remove_table_one,
+};
