@@ -233,10 +233,11 @@ int cpus_start(struct ptsync_run *run, cpu_fn_t fn)
 			ptsync_die("cannot start CPU %d: %s", i, strerror(err));
 		cpumask_set_cpu(i, &run->online);
 	}
-	/* Before the barrier: no CPU can queue a table before this. */
-	run->reclaim.last_ns = ktime_get_ns();
-	pthread_barrier_wait(&run->start_barrier);
+	/* Before the barrier, which orders them before every CPU's first
+	 * job: a violation or a queued table may come at once. */
 	run->start_ns = ktime_get_ns();
+	run->reclaim.last_ns = run->start_ns;
+	pthread_barrier_wait(&run->start_barrier);
 	return 0;
 }
 

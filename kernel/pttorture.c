@@ -63,17 +63,45 @@ static void pick_range(struct cpu *c, uint64_t *addr, uint64_t *len)
 	*len = nr * PAGE_SIZE;
 }
 
+/*
+ * Aim where a walker is: a walker that stalls inside a PTE table (a
+ * --walk-delay) leaves a hint, and half the time the freer takes it and
+ * unmaps that whole 2 MiB region, so a sync that waits too little frees
+ * the very table the walker sits in instead of, most likely, another.
+ */
+static bool torture_walk_hint(struct cpu *c, struct mm_struct **mm, uint64_t *addr)
+{
+	struct ptsync_run *run = c->run;
+	uint64_t hint = READ_ONCE(run->walk_hint);
+
+	if (!hint || prandom_below(&c->rnd, 2))
+		return false;
+	WRITE_ONCE(run->walk_hint, 0);
+	*mm = &run->mms[hint >> 32];
+	*addr = ((hint & 0xffffffffULL) - 1) << PMD_SHIFT;
+	return true;
+}
+
 static void freer_job(struct cpu *c)
 {
 	const struct ptsync_config *cfg = &c->run->cfg;
 	struct mm_struct *mm = pick_mm(c);
 	uint64_t addr, len;
+	bool aimed = torture_walk_hint(c, &mm, &addr);
 
 	if (!mmget_not_zero(mm)) {
 		mm_recreate(mm);	/* the last process exited */
 		return;
 	}
 	switch_mm(c, mm);
+	if (aimed) {
+		cpu_set_activity(c, ACT_UNMAP);
+		munmap_range(mm, addr, PMD_SIZE);
+		this_cpu_inc(c->stats.unmaps);
+		switch_mm(c, NULL);
+		mmput(mm);
+		return;
+	}
 	pick_range(c, &addr, &len);
 	if (prandom_chance(&c->rnd, cfg->exit_chance)) {
 		cpu_set_activity(c, ACT_EXIT);

@@ -117,7 +117,7 @@ static struct folio *gup_leaf_folio(struct gup_walk *w, uint64_t e, int level,
  * --walk-delay, and under --tlb=pv the host preempting this vCPU, which
  * a PV flush sees in the preempted flag and skips.
  */
-static __attribute__((noinline)) void gup_walk_delay(struct gup_walk *w)
+static __attribute__((noinline)) void gup_walk_delay(struct gup_walk *w, uint64_t addr)
 {
 	struct ptsync_run *run = w->mm->run;
 	const struct walk_delay *d = &run->cfg.walk_delay;
@@ -135,8 +135,19 @@ static __attribute__((noinline)) void gup_walk_delay(struct gup_walk *w)
 		else if (r < d->p_ticks + d->p_us)
 			ns = NSEC_PER_USEC * (1 + prandom_below(&c->rnd, WALK_DELAY_US_MAX));
 	}
-	if (ns)
+	if (ns) {
+		uint64_t now = ktime_get_ns();
+
+		/* Tell the freers where a walker sits (torture aims there),
+		 * a long stay winning over short ones while it lasts.  A
+		 * hint only, so relaxed: see torture_walk_hint(). */
+		if (ns > run->tick_ns || now > READ_ONCE(run->walk_hint_until)) {
+			WRITE_ONCE(run->walk_hint_until, now + ns);
+			WRITE_ONCE(run->walk_hint, ((uint64_t)w->mm->id << 32) |
+				   ((addr >> PMD_SHIFT) + 1));
+		}
 		ndelay_spin(ns);
+	}
 	if (run->cfg.tlb_mode == TLB_PV &&
 	    prandom_chance(&c->rnd, run->cfg.preempt_chance)) {
 		/* The host deschedules us mid-walk: no interrupt is taken
@@ -230,7 +241,7 @@ static bool gup_fast_level(struct gup_walk *w, pgent_t *table, int level,
 		if (!child)
 			return false;
 		if (level == PT_PMD && unlikely(w->mm->run->walk_delay_on))
-			gup_walk_delay(w);
+			gup_walk_delay(w, addr);
 		if (!gup_fast_level(w, child, level - 1, addr, next, ep, e))
 			return false;
 	}

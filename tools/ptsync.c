@@ -111,7 +111,7 @@ static void print_compare_usage(FILE *f)
 
 static void print_usage(FILE *f)
 {
-	char names[128];
+	char names[256];
 
 	fprintf(f,
 "usage: ptsync compare [options]     the main job: every strategy side by side (--help)\n"
@@ -223,7 +223,7 @@ static void parse_torture_opt(struct ptsync_config *cfg, struct role_opts *r,
 			      int opt, const char *arg, bool *json)
 {
 	const char *name = NULL;
-	char names[128];
+	char names[256];
 
 	for (const struct option *o = torture_options; o->name; o++)
 		if (o->val == opt)
@@ -339,7 +339,7 @@ static int cmd_torture(int argc, char **argv)
 /* "ipi,rcu" -> ops[1..]; ops[0] is always the no-sync baseline. */
 static void parse_strategies(struct compare_config *cc, const char *arg)
 {
-	char buf[256], names[128], *save = NULL;
+	char buf[256], names[256], *save = NULL;
 
 	snprintf(buf, sizeof(buf), "%s", arg);
 	cc->nr_ops = 1;

@@ -39,7 +39,7 @@ struct walk_delay {
 #define WALK_DELAY_US_MAX	50
 #define WALK_DELAY_TICKS_MAX	4
 #define WALK_DELAY_P_US		0.01	/* random's defaults */
-#define WALK_DELAY_P_TICKS	0.00002
+#define WALK_DELAY_P_TICKS	0.00005
 
 struct ptsync_config {
 	int nr_cpus;
@@ -137,6 +137,9 @@ struct ptsync_run {
 					 * liburcu's (single) call_rcu worker */
 	struct pt_reclaim_stats reclaim; /* tables waiting in call_rcu() one by one */
 	bool walk_delay_on;		/* a delay or a preemption may happen */
+	_Atomic uint64_t walk_hint;	/* mm id << 32 | (2 MiB slot + 1) of the
+					 * latest delayed walk; 0: none */
+	_Atomic uint64_t walk_hint_until;	/* when that walker leaves */
 	uint64_t tick_ns;
 
 	void (*cpu_fn)(struct cpu *c);	/* what each CPU thread runs */
