@@ -59,6 +59,7 @@ const struct pt_sync_ops eqs_sync_ops = {
 	.name = "eqs",
 	.desc = "IPI only CPUs in kernel mode; user/idle CPUs catch up on entry",
 	.tlb_modes = TLB_MODES_ALL,
+	.bystander = BYSTANDER_IPI_UNLESS_USER,
 	.sync_one = eqs_sync_one,
 };
 
@@ -66,6 +67,7 @@ const struct pt_sync_ops eqs_racy_sync_ops = {
 	.name = "eqs-racy",
 	.desc = "eqs reading the context without ordering it (unsafe)",
 	.tlb_modes = TLB_MODES_ALL,
+	.bystander = BYSTANDER_IPI_UNLESS_USER,
 	/* see targeted-rmb: IPI flushes bring a fence of their own */
 	.unsafe_tlb_modes = TLB_MODE_BIT(TLB_INVLPGB),
 	.twin_of = "eqs",

@@ -24,5 +24,6 @@ const struct pt_sync_ops rcu_exp_sync_ops = {
 	.name = "rcu-exp",
 	.desc = "synchronize_rcu_expedited(): IPI CPUs not in an EQS, handler reports the QS",
 	.tlb_modes = TLB_MODES_ALL,
+	.bystander = BYSTANDER_IPI_UNLESS_NOHZ_FULL,
 	.sync_one = rcu_exp_sync_one,
 };

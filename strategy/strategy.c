@@ -43,3 +43,15 @@ const char *pt_sync_ops_names(char *buf, size_t len)
 					i ? ", " : "", pt_sync_ops_all[i]->name);
 	return buf;
 }
+
+const char *pt_sync_bystander_name(enum pt_sync_bystander b)
+{
+	static const char *const names[NR_BYSTANDER_KINDS] = {
+		[BYSTANDER_SPARED] = "spared",
+		[BYSTANDER_IPI_PER_SYNC] = "ipi-per-sync",
+		[BYSTANDER_IPI_UNLESS_NOHZ_FULL] = "ipi-unless-nohz-full",
+		[BYSTANDER_IPI_UNLESS_USER] = "ipi-unless-user",
+	};
+
+	return b < NR_BYSTANDER_KINDS ? names[b] : "?";
+}

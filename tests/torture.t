@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Short torture runs of every strategy.  `none` frees tables with no sync at
-# all; if a run of it ever comes back clean, the checker is broken, and this
-# test says so.  The safe strategies must come back clean while actually
-# taking the fallback the seed changed, IRQs held off for milliseconds too.
+# Torture every strategy `ptsync list --tsv` names, so a new strategy is
+# tortured without editing this file.
+#
+# What breaks if this fails: a safe strategy that lets a walker into a
+# freed table, or a checker that has stopped seeing it.  Unsafe strategies
+# (`none`, and each broken twin) must be caught under every TLB mode where
+# they are marked unsafe, on every run; if one ever comes back clean, the
+# torture test is what is broken.  Safe ones must come back clean while
+# taking the fallback, at --batch-fail=1 and 0.01, under every TLB mode
+# they support, with random IRQs-off walk delays (some longer than two
+# ticks, so a grace period too short cannot hide behind tick rounding) and
+# the freer's unhooks held in the emulated store buffer.
 . "$(dirname "$0")/tap.sh"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 seed=${PTSYNC_SEED:-$(date +%s)}
 echo "# seed $seed (PTSYNC_SEED=$seed reproduces the workload)"
+teeth="--walk-delay=random --sb-window-ns=5000"
 
 run() {	# run NAME ARGS...: torture with --json into $tmp/NAME.json
 	local name=$1; shift
@@ -16,35 +25,64 @@ run() {	# run NAME ARGS...: torture with --json into $tmp/NAME.json
 	echo $? >"$tmp/$name.rc"
 }
 
-# The checker must catch `none`, with default settings, every run.
-run none --strategy=none --duration=10
+"$PTSYNC" list --tsv >"$tmp/list" 2>&1
+ok $? "ptsync list --tsv"
+n=$(wc -l <"$tmp/list")
+ok $(( n >= 3 ? 0 : 1 )) "$n strategies listed"
+
+# The checker must catch `none` with default settings, every run.
+run none --strategy=none --duration=5
 v=$(json_num "$tmp/none.json" violations)
 ok $(( $(cat "$tmp/none.rc") == 1 && ${v:-0} > 0 ? 0 : 1 )) \
-	"none: caught, $v violations, exit status $(cat "$tmp/none.rc")"
+	"none, defaults: caught, $v violations, exit status $(cat "$tmp/none.rc")"
 
-for s in ipi rcu; do
-	for args in "--batch-fail=1" "--batch-fail=0.01" "--batch-fail=1 --walk-delay-ns=2000000"; do
-		name="$s$(echo "$args" | tr -c 'a-z0-9' _)"
-		# shellcheck disable=SC2086
-		run "$name" --strategy=$s --duration=2 $args
-		f="$tmp/$name.json"
-		rc=$(cat "$tmp/$name.rc")
-		v=$(json_num "$f" violations); fb=$(json_num "$f" fallbacks)
-		sent=$(json_num "$f" ipis_sent); recv=$(json_num "$f" ipis_received)
-		ok $(( rc == 0 && ${v:-1} == 0 && ${fb:-0} > 0 ? 0 : 1 )) \
-			"$s $args: 0 violations, $fb fallbacks, exit $rc"
-		[ "$rc" -eq 0 ] || sed 's/^/# /' "$tmp/$name.err"
-		ok $(( ${sent:--1} == ${recv:--2} ? 0 : 1 )) "$s $args: IPIs sent $sent = received $recv"
-		if [ "$s" = rcu ]; then
-			ok $(( ${sent:-1} == 0 ? 0 : 1 )) "rcu $args: no IPI at all"
-		fi
+while IFS=$'\t' read -r name verdict modes unsafe_modes _; do
+	if [ "$verdict" = unsafe ]; then
+		for m in ${unsafe_modes//,/ }; do
+			id="$name-$m"
+			# shellcheck disable=SC2086
+			run "$id" --strategy="$name" --tlb="$m" --batch-fail=1 $teeth --duration=5
+			f="$tmp/$id.json"
+			v=$(json_num "$f" violations); t=$(json_num "$f" first_violation_s)
+			ok $(( $(cat "$tmp/$id.rc") == 1 && ${v:-0} > 0 ? 0 : 1 )) \
+				"$name --tlb=$m (unsafe): caught, $v violations, first after ${t}s"
+			[ "${v:-0}" -gt 0 ] || sed 's/^/# /' "$tmp/$id.err"
+		done
+		continue
+	fi
+	for m in ${modes//,/ }; do
+		for bf in 1 0.01; do
+			id="$name-$m-$bf"
+			# shellcheck disable=SC2086
+			run "$id" --strategy="$name" --tlb="$m" --batch-fail="$bf" $teeth --duration=1
+			f="$tmp/$id.json"
+			rc=$(cat "$tmp/$id.rc")
+			v=$(json_num "$f" violations); fb=$(json_num "$f" fallbacks)
+			sent=$(json_num "$f" ipis_sent); recv=$(json_num "$f" ipis_received)
+			ok $(( rc == 0 && ${v:-1} == 0 && ${fb:-0} > 0 &&
+			       ${sent:--1} == ${recv:--2} ? 0 : 1 )) \
+				"$name --tlb=$m --batch-fail=$bf: 0 violations ($v), $fb fallbacks, IPIs sent $sent = received $recv, exit $rc"
+			[ "$rc" -eq 0 ] || sed 's/^/# /' "$tmp/$id.err"
+		done
 	done
-done
+done <"$tmp/list"
 
-# Every key the issue promises is in the JSON.
-for key in strategy walks tables_freed fallbacks syncs ipis_sent ipis_received \
-	   grace_periods violations batch_gp_ns; do
+# Every key the reports promise is in the JSON.
+for key in strategy tlb walks tables_freed fallbacks syncs ipis_sent ipis_received \
+	   sync_calls_run tlb_calls_run grace_periods violations first_violation_s \
+	   batch_gp_ns pt_reclaim walk_delay; do
 	grep -q "\"$key\":" "$tmp/none.json"
 	ok $? "json has \"$key\""
 done
+
+# The repeat line names every option of the run: replaying it shows the
+# same parameters (the seed included) at start.
+rep=$(sed -n 's/^ptsync torture repeat: ptsync torture //p' "$tmp/none.err")
+[ -n "$rep" ]; ok $? "the run printed how to repeat it"
+# shellcheck disable=SC2086
+"$PTSYNC" torture $rep --duration=0.2 --no-progress >"$tmp/again" 2>&1
+grep '^ptsync torture start:' "$tmp/again" | sed 's/duration=[^ ]* //' >"$tmp/p2"
+"$PTSYNC" torture --strategy=none --seed="$seed" --duration=0.2 --no-progress 2>&1 |
+	grep '^ptsync torture start:' | sed 's/duration=[^ ]* //' >"$tmp/p1"
+cmp -s "$tmp/p1" "$tmp/p2"; ok $? "the repeated run has the same parameters: $(head -c 120 "$tmp/p2")"
 done_testing

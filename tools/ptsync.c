@@ -496,7 +496,8 @@ static int cmd_compare(int argc, char **argv)
  * ptsync list: every strategy, whether torture must find it safe, and the
  * TLB modes it is defined for.  --tsv is for scripts (the tests iterate
  * it, so a new strategy is tortured without editing a test):
- * name, safe|unsafe, tlb modes, modes where unsafe, twin of, description.
+ * name, safe|unsafe, tlb modes, modes where unsafe, twin of, what a
+ * bystander pays, description.
  */
 static int cmd_list(int argc, char **argv)
 {
@@ -514,9 +515,10 @@ static int cmd_list(int argc, char **argv)
 		tlb_modes_str(o->tlb_modes, modes, sizeof(modes));
 		tlb_modes_str(o->unsafe_tlb_modes, bad, sizeof(bad));
 		if (tsv) {
-			printf("%s\t%s\t%s\t%s\t%s\t%s\n", o->name,
+			printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n", o->name,
 			       pt_sync_safe(o) ? "safe" : "unsafe", modes, bad[0] ? bad : "-",
-			       o->twin_of ? o->twin_of : "-", o->desc);
+			       o->twin_of ? o->twin_of : "-",
+			       pt_sync_bystander_name(o->bystander), o->desc);
 			continue;
 		}
 		snprintf(verdict, sizeof(verdict), pt_sync_safe(o) ? "safe" : "UNSAFE (%s)", bad);

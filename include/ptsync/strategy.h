@@ -31,6 +31,18 @@ struct cpu;
 struct mm_struct;
 struct mmu_gather;
 
+/*
+ * What a sync costs a bystander CPU running another mm, exactly: the
+ * count compare and the tests hold each strategy to.
+ */
+enum pt_sync_bystander {
+	BYSTANDER_SPARED,		/* never interrupted */
+	BYSTANDER_IPI_PER_SYNC,		/* one IPI per fallback sync */
+	BYSTANDER_IPI_UNLESS_NOHZ_FULL,	/* ... unless in user mode, nohz_full */
+	BYSTANDER_IPI_UNLESS_USER,	/* ... unless in user mode or idle */
+	NR_BYSTANDER_KINDS
+};
+
 struct pt_sync_ops {
 	const char *name;
 	const char *desc;	/* one line, for --help and reports */
@@ -38,6 +50,7 @@ struct pt_sync_ops {
 	unsigned int tlb_modes;	/* TLB_MODE_BIT()s it is defined for */
 	unsigned int unsafe_tlb_modes;	/* where torture must catch it */
 	const char *twin_of;	/* a broken twin: the strategy it breaks */
+	enum pt_sync_bystander bystander;
 	void (*walk_begin)(struct cpu *c, struct mm_struct *mm);
 	void (*walk_end)(struct cpu *c, struct mm_struct *mm);
 	void (*sync_one)(struct mmu_gather *tlb);
@@ -66,5 +79,7 @@ const struct pt_sync_ops *pt_sync_ops_find(const char *name);
 extern const struct pt_sync_ops *const pt_sync_ops_all[];
 /* "none, ipi, rcu, ..." into buf: for usage errors and --help. */
 const char *pt_sync_ops_names(char *buf, size_t len);
+/* "spared", "ipi-per-sync", ...: for list --tsv and results.json. */
+const char *pt_sync_bystander_name(enum pt_sync_bystander b);
 
 #endif /* PTSYNC_STRATEGY_H */
