@@ -9,6 +9,6 @@
 MODELS ?=
 
 verify:
-	PAN_CC="$(CC)" models/verify.sh $(MODELS)
+	@PAN_CC="$(CC)" models/verify.sh $(MODELS)
 
 .PHONY: verify
