@@ -1,0 +1,221 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# make verify: check every spin model under SC and under x86-TSO.
+#
+#   models/verify.sh            every model
+#   models/verify.sh NAME...    only these (models/verify.sh --list)
+#
+# A model expected safe must be proven: an exhaustive search (pan -DSAFETY)
+# with no assertion violation, not cut short by the depth limit, that
+# reaches both the free and the walker's read of the table (else it would
+# be safe for want of trying).  A model expected broken must be refuted: a
+# counterexample that violates the walker's assertion, replayed as a short
+# interleaving (breadth-first search finds the shortest).  Either
+# expectation unmet is a failure, and so is a model that does not build.
+# Exit status: 0 all as expected, 1 a failure, 2 bad usage.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+SPIN=${SPIN:-spin}
+PAN_CC=${PAN_CC:-${CC:-cc}}
+PAN_DEPTH=${PAN_DEPTH:-100000}	# pan -m: a search that hits it is a failure
+
+# name, model file, spin -D flags, expected under SC, expected under TSO
+RUNS="
+none                   ipi_sync.pml         -DNOSYNC          refuted refuted
+ipi                    ipi_sync.pml         -                 proven  proven
+rcu                    rcu_gp.pml           -                 proven  proven
+pt-reclaim             pt_reclaim.pml       -                 proven  proven
+pt-reclaim-early       pt_reclaim.pml       -DEARLY           refuted refuted
+targeted               targeted.pml         -                 proven  proven
+targeted-rmb           targeted.pml         -DRMB             proven  refuted
+eqs                    eqs.pml              -                 proven  proven
+eqs-racy               eqs.pml              -DRACY            proven  refuted
+flush-ipi              flush_ipi.pml        -                 proven  proven
+flush-ipi-pv           flush_ipi.pml        -DPV              proven  proven
+flush-ipi-pv-nosync    flush_ipi.pml        -DPV,-DSKIP_SYNC  refuted refuted
+khugepaged             khugepaged.pml       -                 proven  proven
+khugepaged-rcu         khugepaged.pml       -DSYNC_GP         proven  proven
+khugepaged-nosync      khugepaged.pml       -DNOSYNC          refuted refuted
+hugetlb-unshare        hugetlb_unshare.pml  -                 proven  proven
+hugetlb-unshare-nosync hugetlb_unshare.pml  -DNOSYNC          refuted refuted
+"
+
+names() { echo "$RUNS" | awk 'NF { print $1 }'; }
+
+usage() {
+	echo "usage: models/verify.sh [--list] [MODEL...]"
+	echo "models: $(names | tr '\n' ' ')"
+}
+
+want=""
+for a in "$@"; do
+	case $a in
+	-h|--help) usage; exit 0 ;;
+	--list) names; exit 0 ;;
+	-*) echo "verify: unknown option $a (models/verify.sh --help)" >&2; exit 2 ;;
+	*)
+		names | grep -qx -- "$a" ||
+			{ echo "verify: no model named '$a' (models/verify.sh --list)" >&2; exit 2; }
+		want="$want $a" ;;
+	esac
+done
+
+for tool in "$SPIN" "$PAN_CC"; do
+	command -v "$tool" >/dev/null 2>&1 ||
+		{ echo "verify: $tool not found (scripts/deps.sh installs it)" >&2; exit 1; }
+done
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ptsync-verify.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
+
+now_ms() { date +%s%3N; }
+
+# One model under one memory model, in its own directory.  Writes
+# `verdict` (one line: pass|fail, then the text for the report) and, for
+# a counterexample, `cex` (the interleaving).
+run_one() {	# dir name file defs mm expect
+	local dir=$1 name=$2 file=$3 defs=$4 mm=$5 expect=$6
+	local -a d=()
+	local t0 t1 states depth err line
+	cd "$dir" || return
+	cp "$here"/*.pml .
+	[ "$defs" != - ] && IFS=, read -r -a d <<<"$defs"
+	[ "$mm" = TSO ] && d+=(-DTSO)
+
+	build() {	# extra pan -D flags
+		"$SPIN" "${d[@]}" -a "$file" >spin.log 2>&1 &&
+			"$PAN_CC" -O0 -w -DSAFETY "$@" -o pan pan.c >cc.log 2>&1
+	}
+	# The replayed trail: the models' own printf lines, numbered, then
+	# the assertion that failed.
+	replay() {
+		"$SPIN" "${d[@]}" -T -t "$file" >replay.log 2>&1
+		grep -E '^(CPU[0-9]|rcu:|host:)' replay.log | awk '{ printf "  %3d  %s\n", NR, $0 }' >cex
+		line=$(sed -n 's/^spin: \(.*\), Error: assertion violated$/\1/p' replay.log | head -n 1)
+		sed -n "s/^spin: text of failed assertion: \(.*\)/       => violated: \1 at $line/p" \
+			replay.log | head -n 1 >>cex
+	}
+
+	build_failed() {
+		echo "fail FAIL: does not build: $(cat spin.log cc.log 2>/dev/null |
+			grep -m 2 -i error | tr '\n' ' ')" >verdict
+	}
+
+	if [ "$expect" = proven ]; then
+		build || { build_failed; return; }
+		t0=$(now_ms)
+		./pan -m"$PAN_DEPTH" -w20 >pan.log 2>&1
+		t1=$(now_ms)
+	else
+		build -DBFS || { build_failed; return; }
+		t0=$(now_ms)
+		./pan -w20 >pan.log 2>&1
+		t1=$(now_ms)
+	fi
+	states=$(awk '/states, stored$/ { print $1; exit }' pan.log)
+	err=$(sed -n 's/.*errors: \([0-9]*\).*/\1/p' pan.log | head -n 1)
+	depth=$(sed -n 's/.*depth reached \([0-9]*\).*/\1/p' pan.log | head -n 1)
+	local secs
+	secs=$(awk -v ms=$((t1 - t0)) 'BEGIN { printf "%.2f", ms / 1000 }')
+
+	if [ -z "$states" ] || [ -z "$err" ]; then
+		echo "fail FAIL: pan did not finish: $(tail -n 2 pan.log | tr '\n' ' ')" >verdict
+		return
+	fi
+	if grep -qE 'max search depth too small|out of memory|Search not completed' pan.log &&
+	   [ "$err" = 0 ]; then
+		echo "fail FAIL: search incomplete (depth reached $depth): $(grep -m1 -E 'max search depth|out of memory|not completed' pan.log)" >verdict
+		return
+	fi
+
+	if [ "$expect" = proven ]; then
+		if [ "$err" != 0 ]; then
+			# Rebuild breadth-first for a short trail to show.
+			rm -f ./*.trail
+			build -DBFS && ./pan -w20 >pan-bfs.log 2>&1
+			replay
+			echo "fail FAIL: expected proven, counterexample found ($states states)" >verdict
+			return
+		fi
+		# Vacuity: the free and the walker's table read must be reached.
+		local lines bad=""
+		lines=$(grep -nE '(READ_TABLE|PT_FREE)\(' "$file" | grep -v '#define' | cut -d: -f1)
+		for l in $lines; do
+			grep -qE "^[[:space:]]+$file:$l, " pan.log && bad="$bad $l"
+		done
+		if [ -n "$bad" ]; then
+			echo "fail FAIL: vacuous: never reached: $file line$bad" >verdict
+			return
+		fi
+		echo "pass proven ($states states, depth $depth, ${secs} s)" >verdict
+	else
+		if [ "$err" = 0 ]; then
+			echo "fail FAIL: expected a counterexample, search proved it safe ($states states)" >verdict
+			return
+		fi
+		replay
+		if ! grep -q '!=poison' cex; then
+			echo "fail FAIL: the error found is not the walker's: $(grep -m1 '^pan:1:' pan.log)" >verdict
+			return
+		fi
+		echo "pass refuted as expected ($(($(wc -l <cex) - 1)) steps, ${states} states, ${secs} s)" >verdict
+	fi
+}
+
+# Every selected run, as "index name file defs mm expect".
+jobs_list() {
+	local i=0
+	echo "$RUNS" | while read -r name file defs sc tso; do
+		[ -n "$name" ] || continue
+		if [ -n "$want" ]; then
+			case "$want " in
+			*" $name "*) ;;
+			*) continue ;;
+			esac
+		fi
+		i=$((i + 1)); echo "$i $name $file $defs SC $sc"
+		i=$((i + 1)); echo "$i $name $file $defs TSO $tso"
+	done
+}
+
+ncpu=$(nproc 2>/dev/null || echo 2)
+list=$(jobs_list)
+nruns=$(echo "$list" | wc -l)
+echo "ptsync verify: $("$SPIN" -V | head -n 1), $nruns runs on $ncpu CPUs"
+
+t_start=$(now_ms)
+running=0
+while read -r idx name file defs mm expect; do
+	mkdir -p "$tmp/$idx"
+	( run_one "$tmp/$idx" "$name" "$file" "$defs" "$mm" "$expect" ) &
+	running=$((running + 1))
+	if [ $running -ge "$ncpu" ]; then
+		wait -n
+		running=$((running - 1))
+	fi
+done <<<"$list"
+wait
+
+pass=0 fail=0
+while read -r idx name file defs mm expect; do
+	v=$(cat "$tmp/$idx/verdict" 2>/dev/null || echo "fail FAIL: no verdict")
+	printf '  %-24s %-4s %s\n' "$name" "$mm" "${v#* }"
+	case $v in
+	pass*) pass=$((pass + 1)) ;;
+	*) fail=$((fail + 1)) ;;
+	esac
+done <<<"$list"
+
+while read -r idx name file defs mm expect; do
+	[ -s "$tmp/$idx/cex" ] || continue
+	flags=$([ "$defs" = - ] || echo " ${defs//,/ }")
+	echo
+	echo "counterexample: $name, $mm ($file$flags$([ "$mm" = TSO ] && echo " -DTSO"))"
+	cat "$tmp/$idx/cex"
+done <<<"$list"
+
+echo
+echo "$pass passed, $fail failed ($(awk -v ms=$(($(now_ms) - t_start)) 'BEGIN { printf "%.1f", ms / 1000 }') s)"
+[ "$fail" = 0 ]
