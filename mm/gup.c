@@ -2,7 +2,7 @@
 /*
  * GUP-fast: lockless page-table walking, and the checker that watches it.
  *
- * The walk (BRIEF §1, mm/gup.c in the kernel): mask IRQs; read each entry
+ * The walk (gup_fast() in the kernel's mm/gup.c): mask IRQs; read each entry
  * exactly once (READ_ONCE) and find the next table from that local copy,
  * never from a second read; bail on anything not present; take a huge leaf
  * whole; for a base page take a folio reference only if the count is not

@@ -32,8 +32,8 @@ targeted-rmb           targeted.pml         -DRMB             proven  refuted
 eqs                    eqs.pml              -                 proven  proven
 eqs-racy               eqs.pml              -DRACY            proven  refuted
 flush-ipi              flush_ipi.pml        -                 proven  proven
-flush-ipi-pv           flush_ipi.pml        -DPV              proven  proven
-flush-ipi-pv-nosync    flush_ipi.pml        -DPV,-DSKIP_SYNC  refuted refuted
+flush-ipi-on-pv        flush_ipi.pml        -DPV              proven  proven
+flush-ipi-pv           flush_ipi.pml        -DPV,-DSKIP_SYNC  refuted refuted
 khugepaged             khugepaged.pml       -                 proven  proven
 khugepaged-rcu         khugepaged.pml       -DSYNC_GP         proven  proven
 khugepaged-nosync      khugepaged.pml       -DNOSYNC          refuted refuted
