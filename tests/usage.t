@@ -25,9 +25,27 @@ bad --stall-timeout torture --stall-timeout=0
 bad --frobnicate torture --frobnicate
 bad --cpus torture --cpus
 bad bogus bogus
+bad --tlb torture --tlb=x86
+bad --tlb torture --tlb=
+bad --tlb torture --strategy=flush-ipi-pv --tlb=native
+bad "defined for pv only" torture --strategy=flush-ipi-pv --tlb=invlpgb
+bad --nohz-full torture --cpus=2 --nohz-full
+bad --nohz-full torture --cpus=3 --bystanders=0 --nohz-full
+bad --walk-delay torture --walk-delay=often
+bad --walk-delay torture --walk-delay=random:0.5
+bad --walk-delay torture --walk-delay=random:0.7,0.7
+bad --walk-delay torture --walk-delay=5s
+bad --walk-delay torture --walk-delay=-3us
+bad --preempt-chance torture --preempt-chance=2
+bad --sb-window-ns torture --sb-window-ns=-1
+bad --tlb compare --strategies=flush-ipi-pv --tlb=native
+bad list list --bogus
 
 "$PTSYNC" list >"$tmp/out"
 ok $? "ptsync list exits 0"
 grep -q '^none .*UNSAFE' "$tmp/out"
 ok $? "ptsync list marks none unsafe"
+"$PTSYNC" list --tsv >"$tmp/out"
+awk -F'\t' 'NF != 7 { exit 1 }' "$tmp/out"
+ok $? "ptsync list --tsv: seven tab-separated fields a line"
 done_testing
