@@ -228,9 +228,10 @@ static void __tlb_remove_table_one_rcu(struct rcu_head *head)
 	 * struct outlives the run's tables. */
 	struct ptsync_run *run = READ_ONCE(pd->mm)->run;
 	struct pt_reclaim_stats *rs = &run->reclaim;
-	uint64_t now = ktime_get_ns();
+	uint64_t now;
 
 	pthread_mutex_lock(&rs->lock);
+	now = ktime_get_ns();	/* under the lock: last_ns never passes it */
 	rs->page_ns += (double)rs->pending * (double)(now - rs->last_ns);
 	rs->last_ns = now;
 	rs->pending--;
@@ -250,9 +251,10 @@ void __tlb_remove_table_one(struct mmu_gather *tlb, void *table)
 {
 	struct ptdesc *pd = virt_to_ptdesc(&tlb->run->pt, table);
 	struct pt_reclaim_stats *rs = &tlb->run->reclaim;
-	uint64_t now = ktime_get_ns();
+	uint64_t now;
 
 	pthread_mutex_lock(&rs->lock);
+	now = ktime_get_ns();	/* as in __tlb_remove_table_one_rcu() */
 	rs->page_ns += (double)rs->pending * (double)(now - rs->last_ns);
 	rs->last_ns = now;
 	if (++rs->pending > rs->peak)

@@ -33,17 +33,36 @@ field() {	# field STRATEGY KEY: a top-level number of one strategy's object
 		for (@{$j->{strategies}}) { print $_->{$ARGV[1]} if $_->{name} eq $ARGV[0] }' \
 		"$1" "$2" <"$f"
 }
-sent=$(field ipi ipis_sent); recv=$(field ipi ipis_received)
-ok $(( ${sent:-0} > 0 && sent == ${recv:--1} ? 0 : 1 )) "ipi: IPIs sent $sent = received $recv"
-calls=$(field ipi calls_sent); run=$(field ipi calls_run)
-ok $(( ${calls:-0} > 0 && calls == ${run:--1} ? 0 : 1 )) "ipi: calls sent $calls = run $run (acknowledged)"
-fb=$(field ipi fallbacks); by=$(field ipi bystander_ipis)
-ok $(( ${fb:-0} > 0 && ${by:-0} == fb ? 0 : 1 )) "ipi: the bystander took one IPI per fallback ($by for $fb)"
-by=$(field rcu bystander_ipis); sent=$(field rcu ipis_sent)
-ok $(( ${by:-1} == 0 && ${sent:-1} == 0 ? 0 : 1 )) "rcu: 0 IPIs to bystanders ($by), 0 sent ($sent)"
-v=$(field rcu violations); ok $(( ${v:-1} == 0 ? 0 : 1 )) "rcu: no violations"
-v=$(field ipi violations); ok $(( ${v:-1} == 0 ? 0 : 1 )) "ipi: no violations"
-grep -q "^rcu " "$tmp/a.out"; ok $? "the table has a row for rcu"
+# Exact counts, for every safe strategy `ptsync list --tsv` names: what a
+# bystander (another mm, user mode for the whole phase) is owed by the
+# strategy's own declaration, and IPIs sent = received = calls run.
+"$PTSYNC" list --tsv >"$tmp/list"
+bystander_check() {	# bystander_check RESULTS-DIR NOHZ
+	local name verdict bys fb nb got want
+	f="$1/results.json"
+	while IFS=$'\t' read -r name verdict _ _ _ bys _; do
+		[ "$verdict" = safe ] || continue
+		fb=$(field "$name" fallbacks); nb=$(field "$name" bystanders)
+		got=$(field "$name" bystander_sync_ipis)
+		case "$bys" in
+		ipi-per-sync) want=$(( ${fb:-0} * ${nb:-0} )) ;;
+		ipi-unless-nohz-full) [ "$2" = nohz ] && want=0 || want=$(( ${fb:-0} * ${nb:-0} )) ;;
+		*) want=0 ;;
+		esac
+		ok $(( ${fb:-0} > 0 && ${got:--1} == want ? 0 : 1 )) \
+			"$name ($bys${2:+, $2}): $got sync IPIs to the bystander for $fb fallbacks (want $want)"
+		sent=$(field "$name" ipis_sent); recv=$(field "$name" ipis_received)
+		calls=$(field "$name" calls_sent); run=$(field "$name" calls_run)
+		ok $(( ${sent:--1} == ${recv:--2} && ${calls:--1} == ${run:--2} ? 0 : 1 )) \
+			"$name: IPIs sent $sent = received $recv, calls sent $calls = run $run"
+		[ -n "$2" ] && continue
+		v=$(field "$name" violations); ok $(( ${v:-1} == 0 ? 0 : 1 )) "$name: no violations"
+		grep -q "^$name " "$1/../$(basename "$1").out" 2>/dev/null || grep -q "^$name " "$tmp/a.out"
+		ok $? "the table has a row for $name"
+	done <"$tmp/list"
+}
+bystander_check "$tmp/a"
+
 
 if command -v gnuplot >/dev/null; then
 	for p in sync_cdf bystander_gaps bystander_ipis; do
@@ -73,6 +92,15 @@ grep -q '"noise_mode":"timerlat"' "$f"; ok $? "... and says timerlat in results.
 rt=$(field rcu bystander_noise_ns_per_s)
 perl -e 'exit !($ARGV[0] > 0)' "${rt:-0}"; ok $? "... with the bystander's wakeup lateness measured ($rt ns/s)"
 by=$(field rcu bystander_ipis); ok $(( ${by:-1} == 0 ? 0 : 1 )) "... and rcu still sends it no IPI"
+
+# --nohz-full: bystanders in user mode sit in an EQS; an expedited grace
+# period must leave them alone too.
+# shellcheck disable=SC2086
+"$PTSYNC" compare $short --nohz-full --no-hostcheck --safety-seconds=0 --no-plots \
+	--out="$tmp/n" >"$tmp/n.out" 2>&1
+ok $? "compare --nohz-full exits 0"
+grep -q '"nohz_full":true' "$tmp/n/results.json"; ok $? "... and says so in results.json"
+bystander_check "$tmp/n" nohz
 
 # Ctrl-C: partial results written, exit 130.
 "$PTSYNC" compare --no-progress --out="$tmp/c" >"$tmp/c.out" 2>&1 &

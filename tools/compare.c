@@ -11,6 +11,7 @@
  * case the report says the numbers measure the host scheduler too.
  */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -79,7 +80,7 @@ static void progress(const struct compare_config *cfg, const char *fmt, ...)
 
 struct cost_snapshot {
 	uint64_t unmaps, fallbacks, syncs, ipis_sent, ipis_received;
-	uint64_t calls_sent, calls_run;
+	uint64_t calls_sent, calls_run, tlb_calls_run;
 	struct noise noise;
 };
 
@@ -89,6 +90,10 @@ struct cost_phase {
 	struct cost_snapshot *snap;	/* [nr_cpus] */
 	struct samples *sync_lat;	/* merged by the freers after the rendezvous */
 	pthread_mutex_t lock;
+	/* The bystanders are in user mode (or idle) before the first unmap
+	 * and stay there until the last sync is done, so what they are sent
+	 * is exactly what the strategy sends a CPU there. */
+	_Atomic int settled, working;
 };
 
 /* Map a few pages into one region and unmap them: tables freed each time. */
@@ -111,23 +116,47 @@ static void cost_freer_job(struct cpu *c, unsigned int *region)
 	mmput(mm);
 }
 
-/* A bystander: its own mm, in user mode (osnoise) or idle (timerlat). */
-static void cost_bystander_job(struct cpu *c, const struct compare_config *cfg)
+/*
+ * A bystander: its own mm, in user mode (osnoise) or idle (timerlat), for
+ * the whole phase, as a real-time task on an isolated CPU would be: it
+ * never enters the kernel while a freer works, so a strategy that spares
+ * user-mode or idle CPUs must deliver it exactly zero IPIs.
+ */
+static void cost_bystander(struct cpu *c, struct cost_phase *ph)
 {
+	const struct compare_config *cfg = ph->cfg;
 	struct ptsync_run *run = c->run;
+	bool idle = cfg->noise_mode == NOISE_TIMERLAT;
 
 	switch_mm(c, &run->mms[run->nr_mms - 1]);
 	cpu_set_activity(c, ACT_USER);
-	if (cfg->noise_mode == NOISE_TIMERLAT) {
-		WRITE_ONCE(c->context, CONTEXT_IDLE);
-		rcu_eqs_enter(c);
-		timerlat_measure(&c->noise, cfg->timerlat_period_ns, METER_SLICE_NS, &run->stop);
-		rcu_eqs_exit(c);
-		WRITE_ONCE(c->context, CONTEXT_KERNEL);
-	} else {
+	if (idle)
+		ct_idle_enter(c);
+	else
 		ct_user_enter(c);
-		osnoise_measure(&c->noise, cfg->noise_threshold_ns, METER_SLICE_NS, &run->stop);
+	atomic_inc_relaxed(ph->settled);
+	while (!READ_ONCE(run->stop) || READ_ONCE(ph->working)) {
+		if (idle)
+			timerlat_measure(&c->noise, cfg->timerlat_period_ns,
+					 METER_SLICE_NS, &run->stop);
+		else
+			osnoise_measure(&c->noise, cfg->noise_threshold_ns,
+					METER_SLICE_NS, &run->stop);
+	}
+	if (idle)
+		ct_idle_exit(c);
+	else
 		ct_user_exit(c);
+}
+
+/* Freers and walkers start once every bystander is settled. */
+static void cost_wait_settled(struct cpu *c, struct cost_phase *ph)
+{
+	int want = c->run->cfg.nr_bystanders;
+
+	while (READ_ONCE(ph->settled) < want && !READ_ONCE(c->run->stop)) {
+		rcu_note_context_switch(c);
+		sched_yield();
 	}
 }
 
@@ -142,6 +171,7 @@ static void cost_snapshot(struct cpu *c, struct cost_phase *ph)
 	s->ipis_received = READ_ONCE(c->stats.ipis_received);
 	s->calls_sent = READ_ONCE(c->stats.calls_sent);
 	s->calls_run = READ_ONCE(c->stats.calls_run);
+	s->tlb_calls_run = READ_ONCE(c->stats.tlb_calls_run);
 	s->noise = c->noise;
 	if (c->sync_lat.n) {
 		pthread_mutex_lock(&ph->lock);
@@ -156,16 +186,21 @@ static void cost_cpu(struct cpu *c)
 	struct cost_phase *ph = run->priv;
 	unsigned int region = 0;
 
-	if (c->role == ROLE_BYSTANDER && ph->cfg->noise_mode == NOISE_TIMERLAT)
-		c->noise.fifo = timerlat_set_fifo();
-	while (!READ_ONCE(run->stop)) {
-		cpu_set_activity(c, ACT_SCHEDULE);
-		rcu_note_context_switch(c);
-		switch (c->role) {
-		case ROLE_FREER:	cost_freer_job(c, &region); break;
-		case ROLE_WALKER:	torture_walker_job(c); break;
-		case ROLE_BYSTANDER:	cost_bystander_job(c, ph->cfg); break;
+	if (c->role == ROLE_BYSTANDER) {
+		if (ph->cfg->noise_mode == NOISE_TIMERLAT)
+			c->noise.fifo = timerlat_set_fifo();
+		cost_bystander(c, ph);
+	} else {
+		cost_wait_settled(c, ph);
+		while (!READ_ONCE(run->stop)) {
+			cpu_set_activity(c, ACT_SCHEDULE);
+			rcu_note_context_switch(c);
+			if (c->role == ROLE_FREER)
+				cost_freer_job(c, &region);
+			else
+				torture_walker_job(c);
 		}
+		atomic_fetch_sub_explicit(&ph->working, 1, memory_order_relaxed);
 	}
 	/* Every job is over (and every sync it made acknowledged) once all
 	 * CPUs are here: the counts are final for the phase. */
@@ -189,12 +224,29 @@ static void cost_accumulate(struct compare_result *res, const struct ptsync_run 
 		res->calls_sent += s->calls_sent;
 		res->calls_run += s->calls_run;
 		res->ipis_each[i] += s->ipis_received;
+		res->tlb_calls += s->tlb_calls_run;
 		if (run->cpus[i].role == ROLE_BYSTANDER) {
 			res->is_bystander[i] = true;
 			res->bystander_ipis += s->ipis_received;
+			res->bystander_sync_calls += s->calls_run - s->tlb_calls_run;
+			res->bystander_tlb_calls += s->tlb_calls_run;
 			noise_merge(&res->noise, &s->noise);
 		}
 	}
+}
+
+/* pt-reclaim's memory, read after rcu_barrier() (nothing is pending). */
+static void cost_reclaim(struct compare_result *res, struct ptsync_run *run)
+{
+	struct pt_reclaim_stats *rs = &run->reclaim;
+
+	pthread_mutex_lock(&rs->lock);
+	if (rs->peak > res->held_peak)
+		res->held_peak = rs->peak;
+	res->held_page_ns += rs->page_ns;
+	res->held_span_ns += (double)(run->end_ns - run->start_ns);
+	samples_merge(&res->held_cb, &rs->cb_lat);
+	pthread_mutex_unlock(&rs->lock);
 }
 
 static void cost_phase(const struct compare_config *cfg, struct compare_result *res,
@@ -212,6 +264,7 @@ static void cost_phase(const struct compare_config *cfg, struct compare_result *
 	if (!ph.snap)
 		ptsync_die("out of memory");
 	pthread_barrier_init(&ph.done, NULL, (unsigned int)run->nr_cpus);
+	ph.working = run->cfg.nr_freers + run->cfg.nr_walkers;
 	pthread_mutex_init(&ph.lock, NULL);
 	run->priv = &ph;
 	cpus_start(run, cost_cpu);
@@ -219,6 +272,7 @@ static void cost_phase(const struct compare_config *cfg, struct compare_result *
 	ptsync_run_stop(run);		/* rcu_barrier(): every batch is freed */
 	cost_accumulate(res, run, &ph);
 	samples_merge(&res->batch_gp, &run->batch_gp);
+	cost_reclaim(res, run);
 	pthread_barrier_destroy(&ph.done);
 	pthread_mutex_destroy(&ph.lock);
 	free(ph.snap);
@@ -425,6 +479,7 @@ int ptsync_compare(const struct compare_config *cfg)
 		r->res[i].baseline = i == 0;
 		samples_init(&r->res[i].sync_lat, 1u << 22);
 		samples_init(&r->res[i].batch_gp, 1u << 20);
+		samples_init(&r->res[i].held_cb, 1u << 20);
 	}
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old);
@@ -446,6 +501,7 @@ int ptsync_compare(const struct compare_config *cfg)
 	for (int i = 0; i < r->nr_res; i++) {
 		samples_free(&r->res[i].sync_lat);
 		samples_free(&r->res[i].batch_gp);
+		samples_free(&r->res[i].held_cb);
 	}
 	free(r);
 	return partial ? 130 : status;

@@ -53,6 +53,14 @@ struct compare_result {
 	uint64_t unmaps, fallbacks, syncs;
 	uint64_t ipis_sent, ipis_received, calls_sent, calls_run;
 	uint64_t bystander_ipis;	/* received by bystander CPUs */
+	uint64_t bystander_sync_calls;	/* ... calls they ran: sync IPIs */
+	uint64_t bystander_tlb_calls;	/* ... and TLB-flush IPIs */
+	uint64_t tlb_calls;		/* TLB-flush calls run, every CPU */
+	/* pt-reclaim: tables held for a grace period (max over reps, mean
+	 * over all the phases' time) and each one's call_rcu latency */
+	int64_t held_peak;
+	double held_page_ns, held_span_ns;
+	struct samples held_cb;
 	uint64_t ipis_each[NR_CPUS];	/* received, per CPU */
 	bool is_bystander[NR_CPUS];
 	int nr_bystanders;

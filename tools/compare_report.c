@@ -48,6 +48,20 @@ static double ipis_per_bystander_per_fallback(const struct compare_result *res)
 	return (double)res->bystander_ipis / res->nr_bystanders / (double)res->fallbacks;
 }
 
+/* Sync IPIs alone (calls run that were not TLB flushes). */
+static double sync_ipis_per_bystander_per_fallback(const struct compare_result *res)
+{
+	if (!res->nr_bystanders || !res->fallbacks)
+		return 0;
+	return (double)res->bystander_sync_calls / res->nr_bystanders / (double)res->fallbacks;
+}
+
+/* PT_RECLAIM's tables waiting for a grace period, mean over the phases. */
+static double held_mean_pages(const struct compare_result *res)
+{
+	return res->held_span_ns > 0 ? res->held_page_ns / res->held_span_ns : 0;
+}
+
 static const struct compare_result *find(const struct compare_report *r, const char *name)
 {
 	for (int i = 0; i < r->nr_res; i++)
@@ -75,9 +89,10 @@ static void print_header(FILE *f, const struct compare_report *r)
 		b->nr_freers, b->nr_walkers, b->nr_bystanders,
 		r->oversubscribed ? " - OVERSUBSCRIBED: the numbers measure the host "
 				    "scheduler too" : "");
-	fprintf(f, "  %u reps x %g s per strategy, interleaved; hz %d, batch-fail %g, "
+	fprintf(f, "  %u reps x %g s per strategy, interleaved; hz %d, batch-fail %g, tlb %s%s, "
 		"bystander meter %s (%s), seed %" PRIu64 "%s\n", cfg->reps, cfg->phase_s,
-		b->hz, b->batch_fail, noise_mode_name(cfg->noise_mode),
+		b->hz, b->batch_fail, tlb_mode_name(b->tlb_mode),
+		b->nohz_full ? ", nohz_full bystanders" : "", noise_mode_name(cfg->noise_mode),
 		cfg->noise_mode == NOISE_OSNOISE ? "gaps above threshold" : "wakeup lateness",
 		b->seed, r->partial ? "  [PARTIAL: interrupted]" : "");
 	fprintf(f, "  host: %s, kernel %s\n\n", r->cpu_model, r->kernel);
@@ -86,22 +101,30 @@ static void print_header(FILE *f, const struct compare_report *r)
 static void print_row(FILE *f, const struct compare_report *r, const struct compare_result *res)
 {
 	double base = noise_ns_per_s(&r->res[0].noise), noise = noise_ns_per_s(&res->noise);
-	char p50[16], p99[16], max[16], gap[16], viol[24];
+	char p50[16], p99[16], max[16], gap[16], viol[24], held[32];
 
 	if (res->safety_run)
 		snprintf(viol, sizeof(viol), "%" PRIu64, res->violations);
 	else
 		snprintf(viol, sizeof(viol), "-");
-	fprintf(f, "%-9s %6s %9s %9s %9s %9" PRIu64 " %8.2f %10.1f %6.2fx %9s %6.0f %5.2fx %9.0f\n",
+	if (res->held_peak)
+		snprintf(held, sizeof(held), "%" PRId64 "/%.0f",
+			 res->held_peak * (int64_t)PAGE_SIZE / 1024,
+			 held_mean_pages(res) * PAGE_SIZE / 1024);
+	else
+		snprintf(held, sizeof(held), "0");
+	fprintf(f, "%-10s %5s %8s %8s %8s %8" PRIu64 " %8.2f %7.1f %10.1f %6.2fx %8s %5.0f %5.2fx %9s %8.0f\n",
 		res->ops->name, viol,
 		fmt_ns(p50, sizeof(p50), (double)compare_sync_pct(res, 50)),
 		fmt_ns(p99, sizeof(p99), (double)compare_sync_pct(res, 99)),
 		fmt_ns(max, sizeof(max), (double)samples_max(&res->sync_lat)),
-		res->syncs, ipis_per_bystander_per_fallback(res), noise / 1e3,
-		base > 0 ? noise / base : 0.0,
+		res->syncs, sync_ipis_per_bystander_per_fallback(res),
+		per_s(res->bystander_tlb_calls, res->seconds) /
+			(res->nr_bystanders ? res->nr_bystanders : 1),
+		noise / 1e3, base > 0 ? noise / base : 0.0,
 		fmt_ns(gap, sizeof(gap), (double)res->noise.gaps.max),
 		res->walk_ns, res->raw_walk_ns > 0 ? res->walk_ns / res->raw_walk_ns : 0.0,
-		per_s(res->unmaps, res->seconds));
+		held, per_s(res->unmaps, res->seconds));
 }
 
 /*
@@ -157,15 +180,19 @@ static void print_host(FILE *f, const struct compare_report *r)
 void compare_print_table(FILE *f, const struct compare_report *r)
 {
 	print_header(f, r);
-	fprintf(f, "%-9s %6s %9s %9s %9s %9s %8s %10s %7s %9s %6s %6s %9s\n",
+	fprintf(f, "%-10s %5s %8s %8s %8s %8s %8s %7s %10s %7s %8s %5s %6s %9s %8s\n",
 		"strategy", "viol", "sync p50", "p99", "max", "syncs", "IPI/b/fb",
-		"noise us/s", "x base", "max gap", "walk", "x raw", "unmaps/s");
+		"tlb/b/s", "noise us/s", "x base", "max gap", "walk", "x raw", "held KiB",
+		"unmaps/s");
 	for (int i = 0; i < r->nr_res; i++)
 		print_row(f, r, &r->res[i]);
 	fprintf(f, "\n%s is the baseline: no sync at all. Its violations are the checker "
-		"working; its noise is the floor.\nIPI/b/fb: IPIs received per bystander "
-		"per fallback. noise: bystander time lost, per second measured.\n"
-		"walk: ns per %d-page gup_fast, against the same walk unprotected (x raw).\n",
+		"working; its noise is the floor.\nIPI/b/fb: sync IPIs taken per bystander "
+		"per fallback; tlb/b/s: TLB-flush IPIs per bystander per second (--tlb).\n"
+		"sync: what the freer waits per fallback (pt-reclaim only queues). "
+		"noise: bystander time lost, per second measured.\n"
+		"walk: ns per %d-page gup_fast, against the same walk unprotected (x raw).\n"
+		"held KiB: page-table pages waiting for a grace period one by one, peak/mean.\n",
 		r->res[0].ops->name, 16);
 	print_host(f, r);
 }
@@ -235,9 +262,22 @@ static void json_result(FILE *f, const struct compare_report *r, const struct co
 		per_s(res->fallbacks, res->seconds), res->syncs);
 	fprintf(f, "\"ipis_sent\":%" PRIu64 ",\"ipis_received\":%" PRIu64 ",\"calls_sent\":%"
 		PRIu64 ",\"calls_run\":%" PRIu64 ",\"bystanders\":%d,\"bystander_ipis\":%" PRIu64
-		",\"bystander_ipis_per_fallback\":%.4f,\"ipis_received_per_cpu\":[",
+		",\"bystander_ipis_per_fallback\":%.4f,",
 		res->ipis_sent, res->ipis_received, res->calls_sent, res->calls_run,
 		res->nr_bystanders, res->bystander_ipis, ipis_per_bystander_per_fallback(res));
+	fprintf(f, "\"bystander\":\"%s\",\"bystander_sync_ipis\":%" PRIu64
+		",\"bystander_tlb_ipis\":%" PRIu64 ",\"sync_ipis_per_bystander_per_fallback\":%.4f,"
+		"\"tlb_ipis\":%" PRIu64 ",", pt_sync_bystander_name(res->ops->bystander),
+		res->bystander_sync_calls, res->bystander_tlb_calls,
+		sync_ipis_per_bystander_per_fallback(res), res->tlb_calls);
+	fprintf(f, "\"held_pages\":{\"peak\":%" PRId64 ",\"mean\":%.3f,\"peak_bytes\":%" PRId64
+		",\"mean_bytes\":%.0f,\"callback_ns\":{\"p50\":%" PRIu64 ",\"p99\":%" PRIu64
+		",\"max\":%" PRIu64 ",\"count\":%zu}},", res->held_peak, held_mean_pages(res),
+		res->held_peak * (int64_t)PAGE_SIZE, held_mean_pages(res) * PAGE_SIZE,
+		samples_percentile((struct samples *)&res->held_cb, 50),
+		samples_percentile((struct samples *)&res->held_cb, 99),
+		samples_max(&res->held_cb), res->held_cb.n);
+	fprintf(f, "\"ipis_received_per_cpu\":[");
 	for (int i = 0; i < r->cfg.base.nr_cpus; i++)
 		fprintf(f, "%s{\"cpu\":%d,\"bystander\":%s,\"ipis\":%" PRIu64 "}", i ? "," : "",
 			i, res->is_bystander[i] ? "true" : "false", res->ipis_each[i]);
@@ -259,10 +299,12 @@ static void json_config(FILE *f, const struct compare_report *r)
 		"\"hz\":%d,\"batch_fail\":%g,\"batch_pool\":%u,\"seed\":%" PRIu64 ",\"reps\":%u,"
 		"\"phase_seconds\":%g,\"walk_seconds\":%g,\"safety_seconds\":%g,"
 		"\"noise_mode\":\"%s\",\"noise_threshold_ns\":%" PRIu64 ",\"timerlat_period_ns\":%"
-		PRIu64 "},", b->nr_cpus, b->nr_freers, b->nr_walkers, b->nr_bystanders, b->hz,
+		PRIu64 ",\"tlb\":\"%s\",\"nohz_full\":%s},", b->nr_cpus, b->nr_freers,
+		b->nr_walkers, b->nr_bystanders, b->hz,
 		b->batch_fail, b->batch_pool, b->seed, cfg->reps, cfg->phase_s, cfg->walk_s,
 		cfg->safety_s, noise_mode_name(cfg->noise_mode), cfg->noise_threshold_ns,
-		cfg->timerlat_period_ns);
+		cfg->timerlat_period_ns, tlb_mode_name(b->tlb_mode),
+		b->nohz_full ? "true" : "false");
 }
 
 static void write_json(FILE *f, const struct compare_report *r)
@@ -295,19 +337,22 @@ static void write_csv(FILE *f, const struct compare_report *r)
 	fprintf(f, "strategy,baseline,violations,sync_p50_ns,sync_p99_ns,sync_max_ns,syncs,"
 		"fallbacks,bystander_ipis,ipis_per_bystander_per_fallback,"
 		"bystander_noise_ns_per_s,noise_vs_baseline,max_gap_ns,walk_ns,raw_walk_ns,"
-		"walk_ratio,unmaps_per_s\n");
+		"walk_ratio,unmaps_per_s,bystander_sync_ipis,bystander_tlb_ipis,"
+		"held_peak_pages,held_mean_pages\n");
 	for (int i = 0; i < r->nr_res; i++) {
 		const struct compare_result *res = &r->res[i];
 		double base = noise_ns_per_s(&r->res[0].noise), noise = noise_ns_per_s(&res->noise);
 
 		fprintf(f, "%s,%d,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%"
-			PRIu64 ",%" PRIu64 ",%.4f,%.1f,%.3f,%" PRIu64 ",%.1f,%.1f,%.4f,%.1f\n",
+			PRIu64 ",%" PRIu64 ",%.4f,%.1f,%.3f,%" PRIu64 ",%.1f,%.1f,%.4f,%.1f,%"
+			PRIu64 ",%" PRIu64 ",%" PRId64 ",%.3f\n",
 			res->ops->name, res->baseline, res->violations, compare_sync_pct(res, 50),
 			compare_sync_pct(res, 99), samples_max(&res->sync_lat), res->syncs,
 			res->fallbacks, res->bystander_ipis, ipis_per_bystander_per_fallback(res),
 			noise, base > 0 ? noise / base : 0.0, res->noise.gaps.max, res->walk_ns,
 			res->raw_walk_ns, res->raw_walk_ns > 0 ? res->walk_ns / res->raw_walk_ns : 0.0,
-			per_s(res->unmaps, res->seconds));
+			per_s(res->unmaps, res->seconds), res->bystander_sync_calls,
+			res->bystander_tlb_calls, res->held_peak, held_mean_pages(res));
 	}
 }
 
