@@ -176,6 +176,7 @@ static int bench_strategy(const struct pt_sync_ops *ops, struct walk_bench *b)
 	cfg.batch_fail = 0;
 	cfg.pt_pages = 64;
 	cfg.folios = 1024;
+	cfg.preempt_chance = 0;	/* pv: no vCPU preempted mid-walk here */
 	if (!run || ptsync_run_init(run, &cfg)) {
 		fprintf(stderr, "walk_insns: cannot set up a run\n");
 		return 1;
