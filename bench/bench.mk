@@ -21,4 +21,8 @@ bench: bench-build
 	bench/walk_insns.sh $(BUILD)/bench/walk_insns
 	$(BUILD)/bench/table_free
 
-.PHONY: bench bench-build
+# How often torture catches each unsafe strategy (minutes; see the script).
+bench-detect: $(PTSYNC)
+	bench/detect.sh $(PTSYNC)
+
+.PHONY: bench bench-build bench-detect

@@ -417,9 +417,18 @@ static void write_ipis(const struct compare_report *r)
 
 	if (!f)
 		return;
-	for (int i = 0; i < r->nr_res; i++)
-		fprintf(f, "%d %s %.4f\n", i, r->res[i].ops->name,
-			ipis_per_bystander_per_fallback(&r->res[i]));
+	/* index, name, all IPIs, sync IPIs per bystander per fallback, and
+	 * TLB-flush IPIs per bystander per fallback */
+	for (int i = 0; i < r->nr_res; i++) {
+		const struct compare_result *res = &r->res[i];
+		double tlb = res->nr_bystanders && res->fallbacks ?
+			(double)res->bystander_tlb_calls / res->nr_bystanders /
+			(double)res->fallbacks : 0;
+
+		fprintf(f, "%d %s %.4f %.4f %.4f\n", i, res->ops->name,
+			ipis_per_bystander_per_fallback(res),
+			sync_ipis_per_bystander_per_fallback(res), tlb);
+	}
 	fclose(f);
 }
 
@@ -452,9 +461,11 @@ static void write_script(const struct compare_report *r)
 		fprintf(f, "%s'gaps.dat' using 1:($%d > 0 ? $%d : 1/0) with linespoints lw 2 title '%s'",
 			i ? ", " : "", i + 2, i + 2, r->res[i].ops->name);
 	fprintf(f, "\n\nunset logscale\nset output 'bystander_ipis.png'\n"
-		"set title 'IPIs received per bystander per fallback'\nset style fill solid 0.6\n"
-		"set boxwidth 0.6\nset xlabel ''\nset ylabel 'IPIs'\nset yrange [0:%g]\n"
-		"plot 'ipis.dat' using 1:3:xtic(2) with boxes notitle, "
+		"set title 'IPIs received per bystander per fallback, by kind'\n"
+		"set style fill solid 0.6\nset boxwidth 0.35\nset xlabel ''\nset ylabel 'IPIs'\n"
+		"set yrange [0:%g]\nset xtics rotate by -30\nset key top right\n"
+		"plot 'ipis.dat' using ($1-0.18):4 with boxes title 'sync', "
+		"'' using ($1+0.18):5:xtic(2) with boxes title 'TLB flush', "
 		"'' using 1:3:(sprintf('%%.2f', $3)) with labels offset 0,1 notitle\n",
 		ymax > 0 ? ymax * 1.25 : 1.0);
 	fclose(f);
