@@ -4,8 +4,9 @@
  * exit_mmap().
  *
  * All three run under the mm's mmap_lock, so they never race with each
- * other; they race only with GUP-fast, which takes no lock.  That dictates
- * the two orderings in this file:
+ * other (munmap_range() frees tables under the read side after a
+ * downgrade, and says why that is enough); they race only with GUP-fast,
+ * which takes no lock.  That dictates the two orderings in this file:
  *  - a new table or folio is fully initialised before the entry pointing to
  *    it is stored, with release semantics, because a walker may follow the
  *    entry the moment it is visible;
@@ -294,11 +295,45 @@ static void free_pgd_range(struct mmu_gather *tlb, uint64_t addr, uint64_t end)
 	}
 }
 
+/*
+ * Called with mmap_lock held for write (exit_mmap) or for read after a
+ * downgrade (munmap_range): either way, by one thread per mm at a time
+ * (see munmap_range()), which the flag checks.  Relaxed: the exchange is
+ * a read-modify-write, so an overlapping caller sees the flag whatever
+ * the ordering; nothing is published through it.
+ */
 static void free_pgtables(struct mmu_gather *tlb, uint64_t addr, uint64_t end)
 {
+	struct mm_struct *mm = tlb->mm;
+
+	if (atomic_exchange_explicit(&mm->freeing_pgtables, 1, memory_order_relaxed))
+		ptsync_die("BUG: mm %d: two free_pgtables() at once", mm->id);
 	free_pgd_range(tlb, addr, end);
+	WRITE_ONCE(mm->freeing_pgtables, 0);
 }
 
+/*
+ * munmap, in the kernel's order: do_vmi_align_munmap() detaches the VMAs
+ * holding mmap_lock for write, then mmap_write_downgrade(), and the page
+ * tables are torn down under the read lock, so that the sync the table
+ * fallback may do (a whole grace period, for the seed) holds off writers
+ * to this mm only, not readers (faults, GUP's slow path).
+ *
+ * There are no VMAs here; the zap, holding the lock for write, plays the
+ * detach: when it is done, nothing in the range is mapped.  Freeing the
+ * tables that left empty under the read lock is then safe because of who
+ * else can hold it:
+ *  - every path that adds or removes entries (map_range, the zap,
+ *    exit_mmap, mm_recreate, the last mmput) holds it for write, so no
+ *    table fills up between free_pgtables() finding it empty and
+ *    unhooking it;
+ *  - the read side is reached here only by downgrading a write hold, and
+ *    a write hold excludes every reader: at most one downgraded munmap
+ *    holds an mm's lock at a time, so two munmaps of one mm, overlapping
+ *    or not, never free tables concurrently (free_pgtables() checks).
+ * A reader that changed tables (a fault path) would need the kernel's
+ * answer first: VMAs owning the range, and floor/ceiling for the frees.
+ */
 void munmap_range(struct mm_struct *mm, uint64_t addr, uint64_t len)
 {
 	struct mmu_gather tlb;
@@ -306,9 +341,10 @@ void munmap_range(struct mm_struct *mm, uint64_t addr, uint64_t len)
 	mmap_write_lock(mm);
 	tlb_gather_mmu(&tlb, mm);
 	unmap_page_range(&tlb, addr, addr + len);
+	mmap_write_downgrade(mm);
 	free_pgtables(&tlb, addr, addr + len);
 	tlb_finish_mmu(&tlb);
-	mmap_write_unlock(mm);
+	mmap_read_unlock(mm);
 }
 
 void exit_mmap(struct mm_struct *mm)
