@@ -47,6 +47,15 @@ $(BUILD)/libptsync.a: $(LIB_OBJS)
 $(PTSYNC): $(TOOL_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/libptsync.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# ptsync --version: `git describe` of this checkout, or, outside git, the
+# fallback in tools/ptsync.c.  The stamp changes only when the version does.
+PTSYNC_VERSION := $(shell git describe --always --dirty 2>/dev/null)
+$(BUILD)/tools/ptsync.o: CPPFLAGS += $(if $(PTSYNC_VERSION),-DPTSYNC_VERSION='"$(PTSYNC_VERSION)"')
+$(BUILD)/tools/ptsync.o: $(BUILD)/version.stamp
+$(BUILD)/version.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(PTSYNC_VERSION)' | cmp -s - $@ || echo '$(PTSYNC_VERSION)' >$@
+
 $(BUILD)/%_test: $(BUILD)/%_test.o $(BUILD)/libptsync.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -66,7 +75,7 @@ torture-long: $(PTSYNC)
 clean:
 	rm -rf build
 
-.PHONY: all deps-check test check torture-long clean
+.PHONY: all deps-check test check torture-long clean FORCE
 .SECONDARY:
 -include bench/bench.mk
 -include models/models.mk

@@ -83,7 +83,7 @@ static int mms_init(struct ptsync_run *run)
 
 		mm->id = i;
 		mm->run = run;
-		pthread_mutex_init(&mm->mmap_lock, NULL);
+		mmap_init_lock(mm);
 		if (mm_init(mm))
 			return -ENOMEM;
 	}
@@ -169,7 +169,7 @@ void ptsync_run_destroy(struct ptsync_run *run)
 	}
 	free(run->cpus);
 	for (int i = 0; i < run->nr_mms; i++)
-		pthread_mutex_destroy(&run->mms[i].mmap_lock);
+		mmap_destroy_lock(&run->mms[i]);
 	free(run->mms);
 	batch_pool_destroy(&run->batches);
 	samples_free(&run->batch_gp);

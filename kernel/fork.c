@@ -87,25 +87,65 @@ bool mm_recreate(struct mm_struct *mm)
 	return done;
 }
 
-/* Sleeping on the lock is a quiescent state, as a context switch is. */
-void mmap_write_lock(struct mm_struct *mm)
+/*
+ * mmap_lock is an rw_semaphore (include/ptsync/rwsem.h), because munmap
+ * downgrades it: it zaps holding it for write and frees tables holding it
+ * for read (mm/memory.c).
+ */
+void mmap_init_lock(struct mm_struct *mm)
+{
+	init_rwsem(&mm->mmap_lock);
+}
+
+void mmap_destroy_lock(struct mm_struct *mm)
+{
+	rwsem_destroy(&mm->mmap_lock);
+}
+
+/*
+ * Sleeping on the lock is a quiescent state, as a context switch is: a
+ * CPU that stayed an RCU reader while it slept would hold up the grace
+ * period the holder may be waiting for in free_pgtables().
+ */
+static void mmap_lock_sleep(struct mm_struct *mm, void (*down)(struct rw_semaphore *),
+			    const char *what)
 {
 	struct cpu *c = this_cpu();
 	bool was_online = c && READ_ONCE(c->rcu_online);
 
-	if (pthread_mutex_trylock(&mm->mmap_lock) == 0)
-		return;
-	might_sleep("mmap_write_lock()");
+	might_sleep(what);
 	if (was_online)
 		rcu_eqs_enter(c);
-	pthread_mutex_lock(&mm->mmap_lock);
+	down(&mm->mmap_lock);
 	if (was_online)
 		rcu_eqs_exit(c);
 }
 
+void mmap_write_lock(struct mm_struct *mm)
+{
+	if (!down_write_trylock(&mm->mmap_lock))
+		mmap_lock_sleep(mm, down_write, "mmap_write_lock()");
+}
+
 void mmap_write_unlock(struct mm_struct *mm)
 {
-	pthread_mutex_unlock(&mm->mmap_lock);
+	up_write(&mm->mmap_lock);
+}
+
+void mmap_write_downgrade(struct mm_struct *mm)
+{
+	downgrade_write(&mm->mmap_lock);
+}
+
+void mmap_read_lock(struct mm_struct *mm)
+{
+	if (!down_read_trylock(&mm->mmap_lock))
+		mmap_lock_sleep(mm, down_read, "mmap_read_lock()");
+}
+
+void mmap_read_unlock(struct mm_struct *mm)
+{
+	up_read(&mm->mmap_lock);
 }
 
 /*

@@ -98,11 +98,9 @@ static void flush_smp_call_function_queue(struct cpu *c)
 static void handle_ipi(struct cpu *c)
 {
 	WRITE_ONCE(c->irqs_disabled, 1);
-	WRITE_ONCE(c->in_irq, 1);
 	barrier();	/* against a nested handler on this thread */
 	flush_smp_call_function_queue(c);
 	barrier();
-	WRITE_ONCE(c->in_irq, 0);
 	WRITE_ONCE(c->irqs_disabled, 0);
 }
 

@@ -4,10 +4,22 @@
  * wait older than --stall-timeout into a report and exit status 3.
  *
  * It reports what a kernel engineer would ask first: who is waiting, for
- * what, since when, and for an IPI the target's IRQ state and activity; for
- * a grace period, every CPU that has not passed a quiescent state since the
- * wait began.  It never tries to recover: a stall in this model is a bug in
- * the model or in the strategy under test, and a hang would hide it.
+ * what, since when, and who holds it up.  For an IPI, the target: IRQs
+ * masked?  which activity?  For a grace period or rcu_barrier(), every
+ * registered RCU reader (kernel/rcu/tree_stall.c keeps the list) that is
+ * online and has not reported a quiescent state since the grace period
+ * began: CPUs and helper threads, never an offline CPU, never the waiter,
+ * which goes offline to wait.  liburcu's call_rcu worker is a reader too,
+ * but liburcu does not say whether it is online; when no reader of ours
+ * is behind, the report says exactly that and describes the worker, rather
+ * than blame anyone.  And a waiter whose grace period is over but whose
+ * thread has not run since its wake-up was due is held up by the host
+ * scheduler, which the report says too: valgrind without --fair-sched=yes
+ * does it, letting spinning threads keep one runnable thread off its big
+ * lock for tens of seconds.
+ *
+ * It never tries to recover: a stall in this model is a bug in the model
+ * or in the strategy under test, and a hang would hide it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +31,9 @@
 #include "ptsync/watchdog.h"
 
 #define WATCHDOG_PERIOD_NS	(5 * NSEC_PER_MSEC)
+/* A wake-up this late means the thread was not given the CPU. */
+#define WAKEUP_SLACK_NS		(100 * NSEC_PER_MSEC)
+#define REPORT			"ptsync: watchdog:   "
 
 const char *stall_kind_name(int kind)
 {
@@ -33,43 +48,180 @@ const char *stall_kind_name(int kind)
 	return "?";
 }
 
-static void describe_cpu(const struct cpu *c, uint64_t now)
+static double seconds_since(uint64_t now, uint64_t then)
 {
-	fprintf(stderr, "ptsync: watchdog:   CPU %d (%s): IRQs %s%s, %s context, "
-		"RCU %s, activity %s, last QS %.3f s ago\n",
-		c->id, cpu_role_name(c->role),
+	return now > then ? (double)(now - then) / NSEC_PER_SEC : 0.0;
+}
+
+/* The host's view of one of our threads: /proc/self/task/TID/stat. */
+static const char *host_thread_state(pid_t tid)
+{
+	char path[64], line[512], *p = NULL;
+	FILE *f;
+
+	if (tid <= 0)
+		return "unknown";
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+	f = fopen(path, "r");
+	if (!f)
+		return "gone";
+	if (fgets(line, sizeof(line), f))
+		p = strrchr(line, ')');		/* the name may hold spaces */
+	fclose(f);
+	if (!p || p[1] != ' ')
+		return "unknown";
+	switch (p[2]) {
+	case 'R':		return "running";
+	case 'S':		return "sleeping";
+	case 'D':		return "in uninterruptible sleep";
+	case 'T': case 't':	return "stopped";
+	case 'Z': case 'X':	return "gone";
+	}
+	return "unknown";
+}
+
+/*
+ * The report reads other threads' fields once each, with no ordering
+ * between them: it is a snapshot taken seconds into a stall, and the
+ * process exits right after printing it.
+ */
+static void describe_cpu(const char *tag, const struct cpu *c, uint64_t now)
+{
+	fprintf(stderr, REPORT "%s: CPU %d (%s): IRQs %s%s, %s context, "
+		"RCU %s, activity %s, last QS %.3f s ago, host thread %d %s\n",
+		tag, c->id, cpu_role_name(c->role),
 		READ_ONCE(c->irqs_disabled) ? "disabled" : "enabled",
 		READ_ONCE(c->irq_pending) ? " (IPI pending)" : "",
 		cpu_context_name(READ_ONCE(c->context)),
 		READ_ONCE(c->rcu_online) ? "online" : "offline (EQS)",
 		cpu_activity_name(READ_ONCE(c->activity)),
-		(double)(now - READ_ONCE(c->last_qs_ns)) / NSEC_PER_SEC);
+		seconds_since(now, READ_ONCE(c->last_qs_ns)),
+		(int)READ_ONCE(c->tid), host_thread_state(READ_ONCE(c->tid)));
 }
 
-/* CPUs that keep a wait of @kind begun at @since from finishing. */
-static void describe_holders(struct ptsync_run *run, const struct cpu *waiter,
-			     int kind, uint64_t since, uint64_t now)
+static void describe_reader(const char *tag, const struct rcu_reader_info *r,
+			    uint64_t now)
 {
+	struct timespec cpu_time = { 0, 0 };
+	bool timed = r->cpu_clock >= 0 &&
+		     clock_gettime((clockid_t)r->cpu_clock, &cpu_time) == 0;
+
+	if (r->cpu) {
+		describe_cpu(tag, r->cpu, now);
+		return;
+	}
+	fprintf(stderr, REPORT "%s: %s: host thread %d %s", tag, r->name,
+		(int)r->tid, host_thread_state(r->tid));
+	if (timed)
+		fprintf(stderr, ", %.3f s of CPU",
+			(double)cpu_time.tv_sec + (double)cpu_time.tv_nsec / 1e9);
+	if (r->online < 0)
+		fprintf(stderr, ", RCU state kept by liburcu\n");
+	else
+		fprintf(stderr, ", RCU %s, last QS %.3f s ago\n",
+			r->online ? "online" : "offline",
+			seconds_since(now, r->last_qs_ns));
+}
+
+/*
+ * A grace period, or the callbacks behind rcu_barrier(): which registered
+ * readers hold it up.  A reader holds a grace period that began at
+ * @gp_start if it is online and its last QS (or online transition, which
+ * liburcu counts as one) came before @gp_start.
+ */
+static void describe_rcu_holders(const struct cpu *waiter, int kind,
+				 uint64_t since, uint64_t now)
+{
+	static struct rcu_reader_info readers[RCU_MAX_READERS];
+	enum rcu_gp_phase phase = RCU_GP_IDLE;
+	uint64_t phase_since = 0, until = 0, gp_start = since;
+	int n, held = 0;
+
+	if (waiter && kind == STALL_GP)
+		phase = rcu_gp_phase_of(waiter, &phase_since, &until);
+	switch (phase) {
+	case RCU_GP_IDLE:
+		break;
+	case RCU_GP_WAIT_READERS:
+		gp_start = phase_since;
+		fprintf(stderr, REPORT "waiter: in liburcu's grace period for %.3f s\n",
+			seconds_since(now, phase_since));
+		break;
+	case RCU_GP_WAIT_START:
+	case RCU_GP_WAIT_END:
+		if (phase == RCU_GP_WAIT_START)
+			fprintf(stderr, REPORT "waiter: sleeping until the tick that "
+				"starts its grace period, ");
+		else
+			fprintf(stderr, REPORT "waiter: its grace period ended %.3f s "
+				"ago; sleeping until the tick that notices, ",
+				seconds_since(now, phase_since));
+		if (now > until)
+			fprintf(stderr, "due %.3f s ago\n", seconds_since(now, until));
+		else
+			fprintf(stderr, "due in %.3f s\n", (double)(until - now) / NSEC_PER_SEC);
+		if (now > until + WAKEUP_SLACK_NS) {
+			fprintf(stderr, REPORT "holder: no RCU reader: CPU %d has not "
+				"run since its wake-up was due; the host scheduler is "
+				"holding it up (under valgrind: --fair-sched=yes)\n",
+				waiter->id);
+			return;
+		}
+		if (phase == RCU_GP_WAIT_END) {
+			fprintf(stderr, REPORT "holder: none now: the grace period "
+				"is over\n");
+			return;
+		}
+		break;
+	}
+
+	n = rcu_readers_snapshot(readers, (int)ARRAY_SIZE(readers));
+	for (int i = 0; i < n; i++) {
+		const struct rcu_reader_info *r = &readers[i];
+
+		if (waiter && r->cpu == waiter)
+			continue;	/* it went offline to wait */
+		if (r->online != 1 || r->last_qs_ns >= gp_start)
+			continue;	/* offline, or passed a QS since */
+		describe_reader("holder", r, now);
+		held++;
+	}
+	if (held)
+		return;
+	fprintf(stderr, REPORT "holder: no registered reader of ours is behind: "
+		"liburcu's call_rcu worker or the host scheduler\n");
+	for (int i = 0; i < n; i++) {
+		if (readers[i].kind == RCU_READER_WORKER) {
+			describe_reader("suspect", &readers[i], now);
+			return;
+		}
+	}
+	fprintf(stderr, REPORT "no call_rcu worker has started; a thread that "
+		"registered with liburcu directly, not through "
+		"rcu_register_helper(), is not known either\n");
+}
+
+/* What keeps a wait of @kind that is not about RCU from finishing. */
+static void describe_holders(struct ptsync_run *run, const struct cpu *waiter,
+			     int kind, uint64_t now)
+{
+	int held = 0;
+
 	for (int i = 0; i < run->nr_cpus; i++) {
 		const struct cpu *c = &run->cpus[i];
 		bool holds;
 
-		switch (kind) {
-		case STALL_IPI:
-		case STALL_CSD:
+		if (kind == STALL_IPI || kind == STALL_CSD)
 			holds = waiter && i == READ_ONCE(waiter->wait_target);
-			break;
-		case STALL_GP:
-		case STALL_BARRIER:
-			holds = READ_ONCE(c->rcu_online) &&
-				READ_ONCE(c->last_qs_ns) < since && c != waiter;
-			break;
-		default:
-			holds = READ_ONCE(c->activity) != ACT_STOPPING;
+		else
+			holds = c != waiter && READ_ONCE(c->activity) != ACT_STOPPING;
+		if (holds) {
+			describe_cpu("holder", c, now);
+			held++;
 		}
-		if (holds)
-			describe_cpu(c, now);
 	}
+	if (!held)
+		fprintf(stderr, REPORT "holder: none of our CPUs: the host scheduler\n");
 }
 
 static void stall(struct ptsync_run *run, const struct cpu *waiter, int kind,
@@ -83,12 +235,15 @@ static void stall(struct ptsync_run *run, const struct cpu *waiter, int kind,
 	else
 		snprintf(who, sizeof(who), "main thread");
 	fprintf(stderr, "ptsync: watchdog: %s has waited %.1f s for %s "
-		"(--stall-timeout=%g, strategy %s); holding it up:\n",
+		"(--stall-timeout=%g, strategy %s)\n",
 		who, (double)(now - since) / NSEC_PER_SEC,
 		stall_kind_name(kind), run->cfg.stall_timeout_s, run->ops->name);
 	if (waiter)
-		describe_cpu(waiter, now);
-	describe_holders(run, waiter, kind, since, now);
+		describe_cpu("waiter", waiter, now);
+	if (kind == STALL_GP || kind == STALL_BARRIER)
+		describe_rcu_holders(waiter, kind, since, now);
+	else
+		describe_holders(run, waiter, kind, now);
 	_exit(EXIT_STALL);
 }
 

@@ -4,8 +4,9 @@
  * exit_mmap().
  *
  * All three run under the mm's mmap_lock, so they never race with each
- * other; they race only with GUP-fast, which takes no lock.  That dictates
- * the two orderings in this file:
+ * other (munmap_range() frees tables under the read side after a
+ * downgrade, and says why that is enough); they race only with GUP-fast,
+ * which takes no lock.  That dictates the two orderings in this file:
  *  - a new table or folio is fully initialised before the entry pointing to
  *    it is stored, with release semantics, because a walker may follow the
  *    entry the moment it is visible;
@@ -13,8 +14,18 @@
  *    mmu_gather, which owns the rest of the rule: invalidate, then free
  *    only when no walker can still be inside.
  *
- * The kernel walks each level with its own function; the levels here differ
- * only in their shift, so one function per operation takes the level.
+ * Unmapping uses the kernel's functions, one per level, so that a kernel
+ * reader finds them where expected:
+ *
+ *   unmap_page_range -> zap_pud_range -> zap_pmd_range -> zap_pte_range
+ *	clears every leaf in the range and gathers its folio;
+ *   free_pgtables -> free_pgd_range -> free_pud_range -> free_pmd_range
+ *	-> free_pte_range
+ *	unhooks every table the zap left empty and gathers it.
+ *
+ * x86-64 has no p4d level with 4-level tables, so neither does this.
+ * Mapping is not a kernel path (faults populate a page at a time):
+ * map_range() fills a whole range with one function that takes the level.
  */
 #include "ptsync/mm.h"
 #include "ptsync/run.h"
@@ -109,35 +120,88 @@ long map_range(struct mm_struct *mm, uint64_t addr, uint64_t len, bool huge)
 	return mapped;
 }
 
+/*
+ * Clear one leaf and gather its folio.  Clear first (step 1 for the page):
+ * a walker that grabbed the folio re-reads the entry after taking its
+ * reference, sees the change and backs out.  @level is the leaf's: a huge
+ * one goes whole.
+ */
 static void zap_leaf(struct mmu_gather *tlb, pgent_t *ep, uint64_t addr, int level)
 {
 	struct mm_struct *mm = tlb->mm;
 	uint64_t size = 1ULL << pt_shift(level), base = addr & ~(size - 1);
-	/* Clear first (step 1 for the page): a walker that grabbed the folio
-	 * re-reads this entry after its reference, sees the change and backs
-	 * out; pairs with the full barrier in folio_ref_try_add(). */
+	/* Pairs with the full barrier in folio_ref_try_add(). */
 	uint64_t e = atomic_exchange_explicit(ep, 0, memory_order_seq_cst);
 	struct folio *f = pfn_to_folio(&mm->run->folios, pt_pfn(e));
 
 	atomic_fetch_sub_explicit(&mm->nr_pages, 1ULL << f->order, memory_order_relaxed);
-	tlb_track_range(tlb, base, base + size);	/* a huge leaf goes whole */
+	tlb_track_range(tlb, base, base + size);
 	tlb_remove_page(tlb, f);
 }
 
-static void zap_level(struct mmu_gather *tlb, pgent_t *table, int level,
-		      uint64_t addr, uint64_t end)
+static void zap_pte_range(struct mmu_gather *tlb, pmd_t *pmd, uint64_t addr,
+			  uint64_t end)
 {
+	pte_t *pte = entry_table(tlb->mm, READ_ONCE(*pmd));
+
 	for (uint64_t next; addr < end; addr = next) {
-		pgent_t *ep = &table[pt_index(addr, level)];
+		pte_t *ep = &pte[pt_index(addr, PT_PTE)];
+
+		next = pt_addr_end(addr, end, PT_PTE);
+		if (pt_present(READ_ONCE(*ep)))
+			zap_leaf(tlb, ep, addr, PT_PTE);
+	}
+}
+
+static void zap_pmd_range(struct mmu_gather *tlb, pud_t *pud, uint64_t addr,
+			  uint64_t end)
+{
+	pmd_t *pmd = entry_table(tlb->mm, READ_ONCE(*pud));
+
+	for (uint64_t next; addr < end; addr = next) {
+		pmd_t *ep = &pmd[pt_index(addr, PT_PMD)];
 		uint64_t e = READ_ONCE(*ep);
 
-		next = pt_addr_end(addr, end, level);
+		next = pt_addr_end(addr, end, PT_PMD);
 		if (!pt_present(e))
 			continue;
-		if (level == PT_PTE || pt_huge(e))
-			zap_leaf(tlb, ep, addr, level);
+		if (pt_huge(e))
+			zap_leaf(tlb, ep, addr, PT_PMD);	/* zap_huge_pmd() */
 		else
-			zap_level(tlb, entry_table(tlb->mm, e), level - 1, addr, next);
+			zap_pte_range(tlb, ep, addr, next);
+	}
+}
+
+static void zap_pud_range(struct mmu_gather *tlb, pgd_t *pgd, uint64_t addr,
+			  uint64_t end)
+{
+	pud_t *pud = entry_table(tlb->mm, READ_ONCE(*pgd));
+
+	for (uint64_t next; addr < end; addr = next) {
+		pud_t *ep = &pud[pt_index(addr, PT_PUD)];
+		uint64_t e = READ_ONCE(*ep);
+
+		next = pt_addr_end(addr, end, PT_PUD);
+		if (!pt_present(e))
+			continue;
+		if (pt_huge(e))
+			zap_leaf(tlb, ep, addr, PT_PUD);	/* zap_huge_pud() */
+		else
+			zap_pmd_range(tlb, ep, addr, next);
+	}
+}
+
+/* Clear every leaf in [addr, end) and gather its folio; tables stay. */
+static void unmap_page_range(struct mmu_gather *tlb, uint64_t addr, uint64_t end)
+{
+	pgd_t *pgd = READ_ONCE(tlb->mm->pgd);
+
+	for (uint64_t next; addr < end; addr = next) {
+		pgd_t *ep = &pgd[pt_index(addr, PT_PGD)];
+
+		next = pt_addr_end(addr, end, PT_PGD);
+		if (pt_present(READ_ONCE(*ep)))
+			zap_pud_range(tlb, ep, addr, next);
 	}
 }
 
@@ -151,59 +215,148 @@ static bool table_empty(const pgent_t *table)
 	return true;
 }
 
-/* Unhook and gather every table below @table that the zap left empty. */
-static void free_level(struct mmu_gather *tlb, pgent_t *table, int level,
-		       uint64_t addr, uint64_t end)
+/*
+ * Step 1 for a table: unhook it from *@ep, the entry of the level above
+ * that points to it, so that no walk starting from here on can find it.
+ * Walks already past the entry are mmu_gather's business.  Only a table
+ * the zap left empty goes: the kernel knows from the VMAs around the range
+ * (floor, ceiling) which tables nobody else maps through; with no VMAs
+ * here, an empty table is one nobody maps through.
+ */
+static pgent_t *unhook_if_empty(struct mmu_gather *tlb, pgent_t *ep)
 {
-	struct pt_arena *pt = &tlb->mm->run->pt;
+	pgent_t *table = entry_table(tlb->mm, READ_ONCE(*ep));
+
+	if (!table_empty(table))
+		return NULL;
+	pt_unhook(this_cpu(), ep);
+	WRITE_ONCE(virt_to_ptdesc(&tlb->mm->run->pt, table)->state, PT_DETACHED);
+	return table;
+}
+
+/* The PTE table below *@pmd, if the zap emptied it. */
+static void free_pte_range(struct mmu_gather *tlb, pmd_t *pmd, uint64_t addr)
+{
+	pte_t *pte = unhook_if_empty(tlb, pmd);
+
+	if (pte)
+		pte_free_tlb(tlb, pte, addr & ~(PMD_SIZE - 1));
+}
+
+/* The PTE tables below the PMD table below *@pud, then that PMD table. */
+static void free_pmd_range(struct mmu_gather *tlb, pud_t *pud, uint64_t addr,
+			   uint64_t end)
+{
+	pmd_t *pmd = entry_table(tlb->mm, READ_ONCE(*pud));
+	uint64_t start = addr;
 
 	for (uint64_t next; addr < end; addr = next) {
-		pgent_t *ep = &table[pt_index(addr, level)];
+		pmd_t *ep = &pmd[pt_index(addr, PT_PMD)];
 		uint64_t e = READ_ONCE(*ep);
-		pgent_t *child;
 
-		next = pt_addr_end(addr, end, level);
-		if (!pt_present(e) || pt_huge(e))
-			continue;
-		child = entry_table(tlb->mm, e);
-		if (level - 1 > PT_PTE)
-			free_level(tlb, child, level - 1, addr, next);
-		if (!table_empty(child))
-			continue;
-		/* Step 1, unhook: no walk that starts after this can find
-		 * the child.  Walks already past this entry are mmu_gather's
-		 * business. */
-		pt_unhook(this_cpu(), ep);
-		WRITE_ONCE(virt_to_ptdesc(pt, child)->state, PT_DETACHED);
-		free_pt_tlb(tlb, child, addr & ~((1ULL << pt_shift(level)) - 1),
-			    level - 1);
+		next = pt_addr_end(addr, end, PT_PMD);
+		if (pt_present(e) && !pt_huge(e))
+			free_pte_range(tlb, ep, addr);
+	}
+	pmd = unhook_if_empty(tlb, pud);
+	if (pmd)
+		pmd_free_tlb(tlb, pmd, start & ~(PUD_SIZE - 1));
+}
+
+/* The PMD tables below the PUD table below *@pgd, then that PUD table. */
+static void free_pud_range(struct mmu_gather *tlb, pgd_t *pgd, uint64_t addr,
+			   uint64_t end)
+{
+	pud_t *pud = entry_table(tlb->mm, READ_ONCE(*pgd));
+	uint64_t start = addr;
+
+	for (uint64_t next; addr < end; addr = next) {
+		pud_t *ep = &pud[pt_index(addr, PT_PUD)];
+		uint64_t e = READ_ONCE(*ep);
+
+		next = pt_addr_end(addr, end, PT_PUD);
+		if (pt_present(e) && !pt_huge(e))
+			free_pmd_range(tlb, ep, addr, next);
+	}
+	pud = unhook_if_empty(tlb, pgd);
+	if (pud)
+		pud_free_tlb(tlb, pud, start & ~(PGDIR_SIZE - 1));
+}
+
+/* Every table below the PGD over [addr, end) that maps nothing any more. */
+static void free_pgd_range(struct mmu_gather *tlb, uint64_t addr, uint64_t end)
+{
+	pgd_t *pgd = READ_ONCE(tlb->mm->pgd);
+
+	for (uint64_t next; addr < end; addr = next) {
+		pgd_t *ep = &pgd[pt_index(addr, PT_PGD)];
+
+		next = pt_addr_end(addr, end, PT_PGD);
+		if (pt_present(READ_ONCE(*ep)))
+			free_pud_range(tlb, ep, addr, next);
 	}
 }
 
+/*
+ * Called with mmap_lock held for write (exit_mmap) or for read after a
+ * downgrade (munmap_range): either way, by one thread per mm at a time
+ * (see munmap_range()), which the flag checks.  Relaxed: the exchange is
+ * a read-modify-write, so an overlapping caller sees the flag whatever
+ * the ordering; nothing is published through it.
+ */
+static void free_pgtables(struct mmu_gather *tlb, uint64_t addr, uint64_t end)
+{
+	struct mm_struct *mm = tlb->mm;
+
+	if (atomic_exchange_explicit(&mm->freeing_pgtables, 1, memory_order_relaxed))
+		ptsync_die("BUG: mm %d: two free_pgtables() at once", mm->id);
+	free_pgd_range(tlb, addr, end);
+	WRITE_ONCE(mm->freeing_pgtables, 0);
+}
+
+/*
+ * munmap, in the kernel's order: do_vmi_align_munmap() detaches the VMAs
+ * holding mmap_lock for write, then mmap_write_downgrade(), and the page
+ * tables are torn down under the read lock, so that the sync the table
+ * fallback may do (a whole grace period, for the seed) holds off writers
+ * to this mm only, not readers (faults, GUP's slow path).
+ *
+ * There are no VMAs here; the zap, holding the lock for write, plays the
+ * detach: when it is done, nothing in the range is mapped.  Freeing the
+ * tables that left empty under the read lock is then safe because of who
+ * else can hold it:
+ *  - every path that adds or removes entries (map_range, the zap,
+ *    exit_mmap, mm_recreate, the last mmput) holds it for write, so no
+ *    table fills up between free_pgtables() finding it empty and
+ *    unhooking it;
+ *  - the read side is reached here only by downgrading a write hold, and
+ *    a write hold excludes every reader: at most one downgraded munmap
+ *    holds an mm's lock at a time, so two munmaps of one mm, overlapping
+ *    or not, never free tables concurrently (free_pgtables() checks).
+ * A reader that changed tables (a fault path) would need the kernel's
+ * answer first: VMAs owning the range, and floor/ceiling for the frees.
+ */
 void munmap_range(struct mm_struct *mm, uint64_t addr, uint64_t len)
 {
 	struct mmu_gather tlb;
-	pgd_t *pgd;
 
 	mmap_write_lock(mm);
-	pgd = READ_ONCE(mm->pgd);
 	tlb_gather_mmu(&tlb, mm);
-	zap_level(&tlb, pgd, PT_PGD, addr, addr + len);
-	free_level(&tlb, pgd, PT_PGD, addr, addr + len);
+	unmap_page_range(&tlb, addr, addr + len);
+	mmap_write_downgrade(mm);
+	free_pgtables(&tlb, addr, addr + len);
 	tlb_finish_mmu(&tlb);
-	mmap_write_unlock(mm);
+	mmap_read_unlock(mm);
 }
 
 void exit_mmap(struct mm_struct *mm)
 {
 	struct mmu_gather tlb;
-	pgd_t *pgd;
 
 	mmap_write_lock(mm);
-	pgd = READ_ONCE(mm->pgd);
 	tlb_gather_mmu_fullmm(&tlb, mm);
-	zap_level(&tlb, pgd, PT_PGD, 0, TASK_SIZE);
-	free_level(&tlb, pgd, PT_PGD, 0, TASK_SIZE);
+	unmap_page_range(&tlb, 0, TASK_SIZE);
+	free_pgtables(&tlb, 0, TASK_SIZE);
 	tlb_finish_mmu(&tlb);
 	mmap_write_unlock(mm);
 }

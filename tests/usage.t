@@ -41,6 +41,18 @@ bad --sb-window-ns torture --sb-window-ns=-1
 bad --tlb compare --strategies=flush-ipi-pv --tlb=native
 bad list list --bogus
 
+# compare checks --out before measuring anything: at once, not after a minute.
+start=$(date +%s)
+bad --out compare --out=/proc/nonexistent/x
+ok $(( $(date +%s) - start <= 5 ? 0 : 1 )) "compare: a bad --out fails before anything is measured"
+
+for v in --version version; do
+	"$PTSYNC" $v >"$tmp/out" 2>"$tmp/err"
+	ok $? "ptsync $v exits 0"
+	grep -Eq '^ptsync [[:alnum:]._+-]+$' "$tmp/out" && [ "$(wc -l <"$tmp/out")" -eq 1 ]
+	ok $? "ptsync $v prints one line, 'ptsync VERSION': $(head -c 80 "$tmp/out")"
+done
+
 "$PTSYNC" list >"$tmp/out"
 ok $? "ptsync list exits 0"
 grep -q '^none .*UNSAFE' "$tmp/out"

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "compare.h"
+#include "opts.h"
 #include "ptsync/gup.h"
 #include "ptsync/irqflags.h"
 #include "ptsync/rcupdate.h"
@@ -465,12 +466,18 @@ int ptsync_compare(const struct compare_config *cfg)
 {
 	struct compare_report *r = calloc(1, sizeof(*r));
 	struct sigaction sa = { .sa_handler = compare_sigint }, old;
-	int status = 0;
+	int status = 0, err;
 	bool partial;
 
 	if (!r)
 		ptsync_die("out of memory");
 	r->cfg = *cfg;
+	/* A minute of measuring must not end in "cannot create": the
+	 * output directory is made and checked before anything runs. */
+	err = compare_prepare_out_dir(r);
+	if (err)
+		usage_error("--out: cannot write results to %s: %s%s", r->out_dir,
+			    strerror(-err), cfg->out_dir ? "" : " (give --out=DIR)");
 	host_describe(r);
 	r->oversubscribed = cfg->base.nr_cpus > r->host_cpus;
 	r->nr_res = cfg->nr_ops;

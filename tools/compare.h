@@ -94,6 +94,8 @@ int ptsync_compare(const struct compare_config *cfg);
 
 /* tools/compare_report.c */
 void compare_print_table(FILE *f, const struct compare_report *r);
+/* Resolve and create the output directory, check it is writable: -errno. */
+int compare_prepare_out_dir(struct compare_report *r);
 int compare_write_files(struct compare_report *r);
 double compare_model_ratio(const struct compare_report *r);
 uint64_t compare_sync_pct(const struct compare_result *res, double p);

@@ -499,15 +499,30 @@ static void default_out_dir(struct compare_report *r)
 	strftime(r->out_dir, sizeof(r->out_dir), "ptsync-results/%Y%m%d-%H%M%S", &tm);
 }
 
-int compare_write_files(struct compare_report *r)
+int compare_prepare_out_dir(struct compare_report *r)
 {
-	FILE *f;
-	int rc;
+	struct stat st;
 
 	if (r->cfg.out_dir)
 		snprintf(r->out_dir, sizeof(r->out_dir), "%s", r->cfg.out_dir);
 	else
 		default_out_dir(r);
+	if (mkdir_p(r->out_dir) || stat(r->out_dir, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	if (access(r->out_dir, W_OK | X_OK))
+		return -errno;
+	return 0;
+}
+
+int compare_write_files(struct compare_report *r)
+{
+	FILE *f;
+	int rc;
+
+	/* compare_prepare_out_dir() made it before anything was measured;
+	 * make it again in case it went away during the run. */
 	if (mkdir_p(r->out_dir)) {
 		fprintf(stderr, "ptsync: cannot create %s: %s\n", r->out_dir, strerror(errno));
 		return -1;

@@ -21,6 +21,11 @@
 
 #include "opts.h"
 
+/* The Makefile passes `git describe --always --dirty`; this when no git. */
+#ifndef PTSYNC_VERSION
+#define PTSYNC_VERSION "0.1"
+#endif
+
 int cmd_hostcheck(int argc, char **argv);	/* tools/hostcheck_cmd.c */
 
 enum {
@@ -118,6 +123,7 @@ static void print_usage(FILE *f)
 "       ptsync torture [options]     torture-test one sync strategy\n"
 "       ptsync list [--tsv]          the sync strategies, safe or not, TLB modes\n"
 "       ptsync hostcheck [options]   time membarrier(2) on this kernel (--help)\n"
+"       ptsync --version             the build's version (git describe)\n"
 "\n"
 "torture options (defaults in brackets):\n"
 "  --strategy=NAME       %s [rcu]\n"
@@ -532,6 +538,10 @@ int main(int argc, char **argv)
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		print_usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? EXIT_USAGE : 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("ptsync %s\n", PTSYNC_VERSION);
+		return 0;
 	}
 	if (!strcmp(argv[1], "compare"))
 		return cmd_compare(argc - 1, argv + 1);

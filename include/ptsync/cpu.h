@@ -118,7 +118,6 @@ struct cpu {
 	/* Soft IRQ state: written by this thread and its signal handler. */
 	_Atomic int irqs_disabled;
 	_Atomic int irq_pending;	/* an IPI arrived while masked */
-	_Atomic int in_irq;		/* inside the IPI handler */
 
 	/* Call queue: other CPUs push, this CPU pops all (an llist). */
 	_Atomic(struct call_single_data *) call_queue;

@@ -104,8 +104,13 @@ bool mmget_not_zero(struct mm_struct *mm);
 void mmput(struct mm_struct *mm);
 void mm_exit_owner(struct mm_struct *mm);
 bool mm_recreate(struct mm_struct *mm);
+void mmap_init_lock(struct mm_struct *mm);
+void mmap_destroy_lock(struct mm_struct *mm);
 void mmap_write_lock(struct mm_struct *mm);
 void mmap_write_unlock(struct mm_struct *mm);
+void mmap_write_downgrade(struct mm_struct *mm);
+void mmap_read_lock(struct mm_struct *mm);
+void mmap_read_unlock(struct mm_struct *mm);
 void switch_mm(struct cpu *c, struct mm_struct *next);
 
 #endif /* PTSYNC_MM_H */

@@ -23,6 +23,7 @@
 
 #include "cpu.h"
 #include "rcupdate.h"
+#include "rwsem.h"
 
 #define PAGE_SHIFT	12
 #define PAGE_SIZE	(1UL << PAGE_SHIFT)
@@ -85,7 +86,8 @@ struct mm_struct {
 	_Atomic int mm_users;			/* tasks using it; 0 = dead */
 	_Atomic int owned;			/* the owning task's reference is held */
 	_Atomic uint32_t incarnation;		/* bumped by each mm_init() */
-	pthread_mutex_t mmap_lock;
+	struct rw_semaphore mmap_lock;		/* kernel/fork.c: mmap_*_lock() */
+	_Atomic int freeing_pgtables;		/* free_pgtables() running: a check */
 	struct cpumask cpumask;			/* mm_cpumask(): CPUs running it */
 	_Atomic uint64_t nr_ptes, nr_pages;	/* for reports */
 };

@@ -58,10 +58,12 @@ void rcu_cpu_starting(struct cpu *c)
 	WRITE_ONCE(c->rcu_online, 1);
 	c->next_qs_ns = next_tick(c, now);
 	WRITE_ONCE(c->last_qs_ns, now);
+	rcu_reader_add_cpu(c);		/* tree_stall.c: known to the watchdog */
 }
 
 void rcu_cpu_dying(struct cpu *c)
 {
+	rcu_reader_del();
 	urcu_qsbr_unregister_thread();	/* goes offline first by itself */
 	WRITE_ONCE(c->rcu_online, 0);
 }
@@ -107,7 +109,7 @@ void rcu_eqs_exit(struct cpu *c)
 }
 
 /* Sleep, as the GP kthread does, until the next tick boundary. */
-static void rcu_gp_wait_tick(const struct cpu *c)
+static void rcu_gp_wait_tick(const struct cpu *c, enum rcu_gp_phase phase)
 {
 	uint64_t until = next_tick(c, ktime_get_ns());
 	struct timespec ts = {
@@ -115,6 +117,7 @@ static void rcu_gp_wait_tick(const struct cpu *c)
 		.tv_nsec = (long)(until % NSEC_PER_SEC),
 	};
 
+	rcu_gp_phase_set(phase, until);
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 		;
 }
@@ -131,10 +134,12 @@ void synchronize_rcu(void)
 	if (was_online)
 		rcu_eqs_enter(c);
 	if (c)
-		rcu_gp_wait_tick(c);	/* the GP starts at a tick */
+		rcu_gp_wait_tick(c, RCU_GP_WAIT_START);	/* the GP starts at a tick */
+	rcu_gp_phase_set(RCU_GP_WAIT_READERS, 0);
 	urcu_qsbr_synchronize_rcu();
 	if (c)
-		rcu_gp_wait_tick(c);	/* its end is noticed at a tick */
+		rcu_gp_wait_tick(c, RCU_GP_WAIT_END);	/* its end is noticed at a tick */
+	rcu_gp_phase_set(RCU_GP_IDLE, 0);
 	if (was_online)
 		rcu_eqs_exit(c);
 	stall_wait_end(c);
@@ -142,6 +147,7 @@ void synchronize_rcu(void)
 
 void call_rcu(struct rcu_head *head, void (*func)(struct rcu_head *head))
 {
+	rcu_worker_adopt();	/* tree_stall.c: know the worker before it runs */
 	urcu_qsbr_call_rcu(head, func);
 }
 
@@ -169,17 +175,20 @@ void rcu_barrier(void)
  */
 void rcu_fork_prepare(void)
 {
+	rcu_readers_fork_prepare();
 	urcu_qsbr_call_rcu_before_fork();
 }
 
 void rcu_fork_parent(void)
 {
 	urcu_qsbr_call_rcu_after_fork_parent();
+	rcu_readers_fork_parent();
 }
 
 void rcu_fork_child(void)
 {
 	urcu_qsbr_call_rcu_after_fork_child();
+	rcu_readers_fork_child();
 }
 
 uint64_t rcu_gp_count(void)
