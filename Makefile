@@ -69,3 +69,4 @@ clean:
 .PHONY: all deps-check test check torture-long clean
 .SECONDARY:
 -include bench/bench.mk
+-include tests/mutants/mutants.mk
