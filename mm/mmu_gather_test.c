@@ -189,7 +189,7 @@ static void walker_inside_cpu(struct cpu *c)
 		t->mapped = map_range(mm, a, PAGE_SIZE, false);
 		WRITE_ONCE(t->mapped_flag, 1);
 		WAIT_FOR(READ_ONCE(t->walking));
-		ndelay_spin(5 * NSEC_PER_MSEC);	/* the walker is in its delay */
+		ndelay_spin(10 * NSEC_PER_MSEC);	/* the walker is in its delay */
 		munmap_range(mm, a, PAGE_SIZE);
 	}
 	switch_mm(c, NULL);
