@@ -79,3 +79,4 @@ clean:
 .SECONDARY:
 -include bench/bench.mk
 -include models/models.mk
+-include tests/mutants/mutants.mk

@@ -19,10 +19,15 @@ struct smp_test {
 	_Atomic int calls[4];
 	_Atomic int masked_ready;
 	_Atomic int released;
+	_Atomic int slow_done;
+	_Atomic int cpu1_done;
+	bool use_save;		/* deferral test: local_irq_save/restore */
 	/* results */
 	int ran_while_masked;
 	int deferred_seen;
 	int ran_at_enable;
+	int ran_at_inner_restore;
+	int slow_done_at_return;
 	int released_before_return;
 	int ran_once_after_wait;
 	int each_cpu_ran;
@@ -46,24 +51,45 @@ static void send_to_masked_cpu1(struct smp_test *t, bool wait)
 	smp_call_function_many(&one, count_call, t, wait);
 }
 
-/* Test 1: an IPI to a masked CPU waits for local_irq_enable(). */
+/*
+ * Test 1: an IPI to a masked CPU waits for local_irq_enable(), or, with
+ * use_save, for the local_irq_restore() that unmasks (GUP-fast's pattern:
+ * a restore that only clears the mask would strand the IPI, and the
+ * sender of tlb_remove_table_sync_one() would wait for ever).
+ */
 static void deferral_cpu(struct cpu *c)
 {
 	struct smp_test *t = c->run->priv;
 
 	if (c->id == 1) {
-		local_irq_disable();
+		unsigned long outer = 0, inner;
+
+		if (t->use_save)
+			outer = local_irq_save();
+		else
+			local_irq_disable();
 		WRITE_ONCE(t->masked_ready, 1);
-		/* Stay masked until the IPI is known to have arrived. */
-		t->deferred_seen = WAIT_FOR(READ_ONCE(c->stats.ipis_deferred) == 1);
+		/* Stay masked until the IPI has arrived.  Its handler ran on
+		 * this thread, so it has finished when we see the count. */
+		WAIT_FOR(READ_ONCE(c->stats.ipis_received) == 1);
+		t->deferred_seen = READ_ONCE(c->stats.ipis_deferred) == 1;
 		ndelay_spin(20 * NSEC_PER_MSEC);
 		t->ran_while_masked = READ_ONCE(t->calls[1]) != 0;
-		local_irq_enable();
+		if (t->use_save) {
+			/* A nested save/restore leaves IRQs masked. */
+			inner = local_irq_save();
+			local_irq_restore(inner);
+			t->ran_at_inner_restore = READ_ONCE(t->calls[1]) != 0;
+			local_irq_restore(outer);
+		} else {
+			local_irq_enable();
+		}
 		t->ran_at_enable = READ_ONCE(t->calls[1]) == 1;
+		WRITE_ONCE(t->cpu1_done, 1);
 		return;
 	}
 	send_to_masked_cpu1(t, false);
-	WAIT_FOR(READ_ONCE(t->calls[1]) == 1);
+	WAIT_FOR(READ_ONCE(t->cpu1_done));
 }
 
 /* Test 2: wait=true returns only after the masked target took the IPI. */
@@ -83,6 +109,35 @@ static void wait_cpu(struct cpu *c)
 	send_to_masked_cpu1(t, true);
 	t->released_before_return = READ_ONCE(t->released);
 	t->ran_once_after_wait = READ_ONCE(t->calls[1]) == 1;
+}
+
+/*
+ * Test 2b: a synchronous call is acknowledged after its function returns,
+ * not before it starts: the function takes 20 ms, and the sender must see
+ * its effect the moment smp_call_function_many(wait) returns.
+ */
+static void slow_call(void *info)
+{
+	struct smp_test *t = info;
+
+	ndelay_spin(20 * NSEC_PER_MSEC);
+	WRITE_ONCE(t->slow_done, 1);
+}
+
+static void sync_call_cpu(struct cpu *c)
+{
+	struct smp_test *t = c->run->priv;
+	struct cpumask one;
+
+	if (c->id == 1) {
+		WAIT_FOR(READ_ONCE(t->phase) == 1);	/* IRQs on: takes the IPI */
+		return;
+	}
+	cpumask_clear(&one);
+	cpumask_set_cpu(1, &one);
+	smp_call_function_many(&one, slow_call, t, true);
+	t->slow_done_at_return = READ_ONCE(t->slow_done);
+	WRITE_ONCE(t->phase, 1);
 }
 
 /* Test 3: on_each_cpu() runs everywhere, the caller included. */
@@ -106,8 +161,10 @@ static void run_test(int nr_cpus, cpu_fn_t fn, struct smp_test *t,
 {
 	struct ptsync_config cfg;
 	struct ptsync_run *run;
+	bool use_save = t->use_save;
 
 	memset(t, 0, sizeof(*t));
+	t->use_save = use_save;
 	test_config(&cfg, nr_cpus, &ipi_sync_ops);
 	run = test_run_start(&cfg, fn, t);
 	cpus_stop(run);
@@ -168,7 +225,7 @@ static void test_watchdog(void)
 
 int main(void)
 {
-	struct smp_test t;
+	struct smp_test t = { .use_save = false };
 	uint64_t sent, received;
 
 	run_test(2, deferral_cpu, &t, &sent, &received);
@@ -178,10 +235,22 @@ int main(void)
 	ok(sent == 1 && received == 1, "deferral: 1 IPI sent, 1 received (%llu, %llu)",
 	   (unsigned long long)sent, (unsigned long long)received);
 
+	t.use_save = true;
+	run_test(2, deferral_cpu, &t, &sent, &received);
+	ok(t.deferred_seen && !t.ran_while_masked,
+	   "deferral under local_irq_save(): deferred, not run while masked");
+	ok(!t.ran_at_inner_restore, "... a nested local_irq_restore() keeps it pending");
+	ok(t.ran_at_enable, "... the outer local_irq_restore() runs it before returning");
+	t.use_save = false;
+
 	run_test(2, wait_cpu, &t, &sent, &received);
 	ok(t.released_before_return,
 	   "wait: smp_call_function_many(wait) returns only after the target unmasked");
 	ok(t.ran_once_after_wait, "wait: the function ran exactly once on the target");
+
+	run_test(2, sync_call_cpu, &t, &sent, &received);
+	ok(t.slow_done_at_return,
+	   "wait: returns only after the target's function has finished, not when it starts");
 
 	run_test(4, each_cpu, &t, &sent, &received);
 	ok(t.each_cpu_ran, "on_each_cpu: ran once on each of 4 CPUs, the caller included");

@@ -24,6 +24,8 @@ struct gup_test {
 	int huge_nr, huge_same_folio, huge_refs;
 	int pte_race_nr, pte_race_ref_dropped;
 	int pmd_race_nr, pmd_race_ref_dropped;
+	int huge_race_nr, huge_race_refs_dropped;
+	int frozen_nr, frozen_still_zero;
 	int none_nr;
 	uint64_t v_gen, v_freed, v_poison;
 };
@@ -103,7 +105,7 @@ static void huge(struct cpu *c, struct mm_struct *mm, struct gup_test *t)
 static void recheck(struct cpu *c, struct mm_struct *mm, struct gup_test *t)
 {
 	uint64_t a = torture_region_addr(2);
-	struct folio *pages[1], *f;
+	struct folio *pages[1], *pages8[8], *f;
 
 	map_range(mm, a, PAGE_SIZE, false);
 	t->ptep = entry_at(mm, a, PT_PTE);
@@ -119,6 +121,35 @@ static void recheck(struct cpu *c, struct mm_struct *mm, struct gup_test *t)
 	t->pmd_race_nr = gup_fast(mm, a, 1, pages);
 	t->pmd_race_ref_dropped = READ_ONCE(f->refcount) == 1;
 	WRITE_ONCE(*t->pmdp, t->saved_pmd);
+
+	/* The same for a huge leaf: zapped after the references were taken. */
+	a = torture_region_addr(1);		/* mapped huge by huge() */
+	t->pmdp = entry_at(mm, a, PT_PMD);
+	f = pfn_to_folio(&c->run->folios, pt_pfn(READ_ONCE(*t->pmdp)));
+	t->race = RACE_CLEAR_PMD;
+	t->huge_race_nr = gup_fast(mm, a + 100 * PAGE_SIZE, 8, pages8);
+	t->huge_race_refs_dropped = READ_ONCE(f->refcount) == 1;
+	WRITE_ONCE(*t->pmdp, t->saved_pmd);
+}
+
+/*
+ * Get-unless-zero.  A folio whose count is zero is being freed (the
+ * unmapper's last put came between our pte read and our get) or frozen
+ * (folio_ref_freeze(), migration and THP split): GUP-fast must not take
+ * a reference to it.  The pte still points at it here, as it does for a
+ * walker that read the pte just before the unmapper cleared it.
+ */
+static void frozen(struct cpu *c, struct mm_struct *mm, struct gup_test *t)
+{
+	uint64_t a = torture_region_addr(4);
+	struct folio *pages[1], *f;
+
+	map_range(mm, a, PAGE_SIZE, false);
+	f = pfn_to_folio(&c->run->folios, pt_pfn(READ_ONCE(*entry_at(mm, a, PT_PTE))));
+	atomic_store(&f->refcount, 0);		/* folio_ref_freeze(f, 1) */
+	t->frozen_nr = gup_fast(mm, a, 1, pages);
+	t->frozen_still_zero = READ_ONCE(f->refcount) == 0;
+	atomic_store(&f->refcount, 1);		/* folio_ref_unfreeze(f, 1) */
 }
 
 /* What the checker sees when a table is freed with no sync. */
@@ -171,9 +202,92 @@ static void gup_cpu(struct cpu *c)
 	huge(c, mm, t);
 	gup_set_race_hook(c->run, race_hook, t);
 	recheck(c, mm, t);
+	frozen(c, mm, t);
 	checker(c, mm, t);
 	gup_set_race_hook(c->run, NULL, NULL);
 	switch_mm(c, NULL);
+}
+
+/*
+ * Walk from the copy.  CPU 1 keeps clearing and restoring a pmd (as THP
+ * collapse or a racing free_pgtables() clears it) while CPU 0 walks through
+ * it: each walk must see the table or nothing, never the table's checks on
+ * one read and the cleared entry on another.  A walk that found the child
+ * table by reading the entry a second time follows pfn 0, a table of the
+ * wrong level, and the checker says so.
+ *
+ * The two reads are nanoseconds apart, so this is a race to be won, not a
+ * certainty: the flipper holds each value for a random few pauses (a
+ * fixed rhythm can fall into step with the walker and miss for millions
+ * of walks), and the walker stops at the first violation.  Against the
+ * double read it wins within a few thousand walks, in 200 runs of 200 on
+ * the 2-core VM; a correct walk runs the full second.
+ */
+#define FLIP_NS		(1000 * NSEC_PER_MSEC)
+#define FLIP_HOLD	12	/* cpu_relax()es, at most, per value */
+
+struct flip_test {
+	_Atomic int phase;		/* 1: flipping, 2: stop */
+	pgent_t *pmdp;
+	uint64_t pmd;
+	uint64_t walks, pinned, flips;
+	uint64_t violations;
+};
+
+static void flip_cpu(struct cpu *c)
+{
+	struct flip_test *t = c->run->priv;
+	struct mm_struct *mm = &c->run->mms[0];
+	uint64_t a = torture_region_addr(0), end;
+	struct folio *pages[1];
+
+	if (c->id == 1) {
+		WAIT_FOR(READ_ONCE(t->phase) == 1);
+		while (READ_ONCE(t->phase) == 1) {
+			WRITE_ONCE(*t->pmdp, 0);
+			for (uint64_t i = prandom_below(&c->rnd, FLIP_HOLD); i; i--)
+				cpu_relax();
+			WRITE_ONCE(*t->pmdp, t->pmd);
+			for (uint64_t i = prandom_below(&c->rnd, FLIP_HOLD); i; i--)
+				cpu_relax();
+			t->flips++;
+		}
+		return;
+	}
+	switch_mm(c, mm);
+	map_range(mm, a, PAGE_SIZE, false);
+	t->pmdp = entry_at(mm, a, PT_PMD);
+	t->pmd = READ_ONCE(*t->pmdp);
+	WRITE_ONCE(t->phase, 1);
+	end = ktime_get_ns() + FLIP_NS;
+	/* Stop early once the checker has spoken: a pass runs the time out. */
+	while (!READ_ONCE(c->run->violations.total) &&
+	       (t->walks % 256 || ktime_get_ns() < end)) {
+		int nr = gup_fast(mm, a, 1, pages);
+
+		t->walks++;
+		t->pinned += (uint64_t)nr;
+		gup_check_and_put(c, mm, READ_ONCE(mm->incarnation), a, nr, pages);
+	}
+	WRITE_ONCE(t->phase, 2);
+	t->violations = READ_ONCE(c->run->violations.total);
+	switch_mm(c, NULL);
+}
+
+static void test_flip(void)
+{
+	struct ptsync_config cfg;
+	struct flip_test f;
+	int leaked;
+
+	memset(&f, 0, sizeof(f));
+	test_config(&cfg, 2, &rcu_sync_ops);
+	leaked = test_run_finish(test_run_start(&cfg, flip_cpu, &f));
+	ok(f.violations == 0 && f.walks > 0 && leaked == 0,
+	   "a pmd cleared and restored under %llu walks (%llu pinned, %llu flips): "
+	   "each walks from its copy, %llu violations",
+	   (unsigned long long)f.walks, (unsigned long long)f.pinned,
+	   (unsigned long long)f.flips, (unsigned long long)f.violations);
 }
 
 int main(void)
@@ -196,9 +310,15 @@ int main(void)
 	   "pte changed after the reference: gup backs out and drops it");
 	ok(t.pmd_race_nr == 0 && t.pmd_race_ref_dropped,
 	   "pmd changed after the reference: gup backs out and drops it");
+	ok(t.huge_race_nr == 0 && t.huge_race_refs_dropped,
+	   "huge pmd changed after the references: gup backs out and drops all 8");
+	ok(t.frozen_nr == 0 && t.frozen_still_zero,
+	   "a folio whose refcount is zero is not pinned, nor its count raised");
 	ok(t.v_gen == 1, "checker: a table freed mid-walk is a generation violation");
 	ok(t.v_freed == 1, "checker: following an entry to a free table is a violation");
 	ok(t.v_poison == 1, "checker: a poisoned entry is a violation, not a crash");
 	ok(leaked == 0, "no live objects after the run (%d)", leaked);
+
+	test_flip();
 	return done_testing();
 }

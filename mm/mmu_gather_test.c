@@ -11,6 +11,7 @@
  */
 #include <string.h>
 
+#include "ptsync/gup.h"
 #include "ptsync/torture.h"
 #include "tap.h"
 
@@ -21,6 +22,13 @@ struct gather_test {
 	long mapped, mapped_huge;
 	int64_t pt_live_mapped, pt_live_unmapped, folios_live_mapped;
 	int64_t folios_live_unmapped;
+	/* order_cpu and the probe strategy */
+	pgent_t *probe_table;
+	uint64_t flushes_before;
+	int sync_calls, flushed_before_sync, live_at_sync, freed_after;
+	/* walker_inside_cpu */
+	_Atomic int mapped_flag, walking;
+	int walk_nr;
 };
 
 static pgent_t *detached_table(struct ptsync_run *run, struct mm_struct *mm)
@@ -115,6 +123,125 @@ static void map_cpu(struct cpu *c)
 	t->folios_live_unmapped = READ_ONCE(run->folios.live);
 }
 
+/*
+ * The order of the fallback: unhook, invalidate, sync, free.  A strategy
+ * that only records what it sees: at its sync the TLB must already have
+ * been flushed for the table (a CPU's paging-structure cache may still
+ * point into it until then), and the table must not yet be free.
+ */
+static void probe_sync_one(struct mmu_gather *tlb)
+{
+	struct gather_test *t = tlb->run->priv;
+
+	t->sync_calls++;
+	t->flushed_before_sync = READ_ONCE(tlb->run->stats.tlb_flushes) > t->flushes_before;
+	t->live_at_sync = READ_ONCE(virt_to_ptdesc(&tlb->run->pt, t->probe_table)->state) != PT_FREE;
+}
+
+static const struct pt_sync_ops probe_sync_ops = {
+	.name = "probe",
+	.desc = "records the state of the gather at the fallback's sync",
+	.safe = true,
+	.sync_one = probe_sync_one,
+};
+
+static void order_cpu(struct cpu *c)
+{
+	struct ptsync_run *run = c->run;
+	struct gather_test *t = run->priv;
+	struct mm_struct *mm = &run->mms[0];
+	struct mmu_gather tlb;
+
+	if (c->id)
+		return;
+	tlb_gather_mmu(&tlb, mm);
+	t->probe_table = detached_table(run, mm);
+	t->flushes_before = READ_ONCE(run->stats.tlb_flushes);
+	pte_free_tlb(&tlb, t->probe_table, torture_region_addr(0));
+	t->freed_after = READ_ONCE(virt_to_ptdesc(&run->pt, t->probe_table)->state) == PT_FREE;
+	tlb_finish_mmu(&tlb);
+}
+
+/*
+ * The rule end to end: CPU 1 walks into a PTE table with GUP-fast and
+ * stays inside, IRQs off, for WALK_DELAY_NS; CPU 0 unmaps the page under
+ * it, which frees the PTE, PMD and PUD tables, by RCU batch or through the
+ * fallback.  The walker's checker must find nothing freed on its path.
+ * Under `none` it must find it (the scenario is a real race).
+ */
+#define WALK_DELAY_NS	(40 * NSEC_PER_MSEC)
+
+static void walker_inside_cpu(struct cpu *c)
+{
+	struct ptsync_run *run = c->run;
+	struct gather_test *t = run->priv;
+	struct mm_struct *mm = &run->mms[0];
+	uint64_t a = torture_region_addr(0);
+	struct folio *pages[1];
+
+	switch_mm(c, mm);
+	if (c->id == 1) {
+		WAIT_FOR(READ_ONCE(t->mapped_flag));
+		WRITE_ONCE(t->walking, 1);
+		t->walk_nr = gup_fast(mm, a, 1, pages);
+		gup_check_and_put(c, mm, READ_ONCE(mm->incarnation), a, t->walk_nr, pages);
+	} else if (c->id == 0) {
+		t->mapped = map_range(mm, a, PAGE_SIZE, false);
+		WRITE_ONCE(t->mapped_flag, 1);
+		WAIT_FOR(READ_ONCE(t->walking));
+		ndelay_spin(10 * NSEC_PER_MSEC);	/* the walker is in its delay */
+		munmap_range(mm, a, PAGE_SIZE);
+	}
+	switch_mm(c, NULL);
+}
+
+static uint64_t run_walker_inside(const struct pt_sync_ops *ops, double fail,
+				  struct gather_test *t, uint64_t *freed_one)
+{
+	struct ptsync_config cfg;
+	struct ptsync_run *run;
+	uint64_t v;
+
+	memset(t, 0, sizeof(*t));
+	test_config(&cfg, 2, ops);
+	cfg.batch_fail = fail;
+	cfg.walk_delay_ns = WALK_DELAY_NS;
+	run = test_run_start(&cfg, walker_inside_cpu, t);
+	cpus_stop(run);
+	ptsync_run_drain(run);
+	v = READ_ONCE(run->violations.total);
+	*freed_one = READ_ONCE(run->stats.tables_freed_one);
+	ptsync_run_destroy(run);
+	free(run);
+	return v;
+}
+
+static void test_walker_inside(void)
+{
+	static const struct {
+		const struct pt_sync_ops *ops;
+		double fail;
+		const char *what;
+	} w[] = {
+		{ &rcu_sync_ops, 0.0, "RCU batch" },
+		{ &ipi_sync_ops, 1.0, "ipi fallback" },
+		{ &rcu_sync_ops, 1.0, "rcu fallback" },
+	};
+	struct gather_test t;
+	uint64_t v, one;
+
+	for (unsigned int i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+		v = run_walker_inside(w[i].ops, w[i].fail, &t, &one);
+		ok(v == 0 && t.mapped == 1 && t.walk_nr == 0 && (w[i].fail == 0 || one >= 3),
+		   "%s: tables unmapped under a 40 ms IRQs-off walk are freed after it "
+		   "(%llu violations, %llu freed one by one)", w[i].what,
+		   (unsigned long long)v, (unsigned long long)one);
+	}
+	v = run_walker_inside(&none_sync_ops, 1.0, &t, &one);
+	ok(v > 0, "... and under none they are not: the walker's checker sees it (%llu)",
+	   (unsigned long long)v);
+}
+
 static struct gather_test run_test(cpu_fn_t fn, const struct pt_sync_ops *ops,
 				   unsigned int pool, double fail, int *leaked,
 				   uint64_t *freed_batched, uint64_t *freed_one)
@@ -180,5 +307,12 @@ int main(void)
 	   "513 folios while mapped, none after munmap (%lld, %lld)",
 	   (long long)t.folios_live_mapped, (long long)t.folios_live_unmapped);
 	ok(leaked == 0, "exit_mmap() of every mm leaves no live object (%d)", leaked);
+
+	t = run_test(order_cpu, &probe_sync_ops, 4, 1.0, &leaked, &batched, &one);
+	ok(t.sync_calls == 1, "fallback: the strategy's sync runs once per table (%d)", t.sync_calls);
+	ok(t.flushed_before_sync, "fallback: the TLB is flushed before the sync");
+	ok(t.live_at_sync && t.freed_after, "fallback: the table is freed after the sync, not before");
+
+	test_walker_inside();
 	return done_testing();
 }
