@@ -134,14 +134,14 @@ static void probe_sync_one(struct mmu_gather *tlb)
 	struct gather_test *t = tlb->run->priv;
 
 	t->sync_calls++;
-	t->flushed_before_sync = READ_ONCE(tlb->run->stats.tlb_flushes) > t->flushes_before;
+	t->flushed_before_sync = READ_ONCE(this_cpu()->stats.tlb_flushes) > t->flushes_before;
 	t->live_at_sync = READ_ONCE(virt_to_ptdesc(&tlb->run->pt, t->probe_table)->state) != PT_FREE;
 }
 
 static const struct pt_sync_ops probe_sync_ops = {
 	.name = "probe",
 	.desc = "records the state of the gather at the fallback's sync",
-	.safe = true,
+	.tlb_modes = TLB_MODES_ALL,
 	.sync_one = probe_sync_one,
 };
 
@@ -156,7 +156,7 @@ static void order_cpu(struct cpu *c)
 		return;
 	tlb_gather_mmu(&tlb, mm);
 	t->probe_table = detached_table(run, mm);
-	t->flushes_before = READ_ONCE(run->stats.tlb_flushes);
+	t->flushes_before = READ_ONCE(c->stats.tlb_flushes);
 	pte_free_tlb(&tlb, t->probe_table, torture_region_addr(0));
 	t->freed_after = READ_ONCE(virt_to_ptdesc(&run->pt, t->probe_table)->state) == PT_FREE;
 	tlb_finish_mmu(&tlb);
@@ -205,7 +205,7 @@ static uint64_t run_walker_inside(const struct pt_sync_ops *ops, double fail,
 	memset(t, 0, sizeof(*t));
 	test_config(&cfg, 2, ops);
 	cfg.batch_fail = fail;
-	cfg.walk_delay_ns = WALK_DELAY_NS;
+	cfg.walk_delay = (struct walk_delay){ .ns = WALK_DELAY_NS };
 	run = test_run_start(&cfg, walker_inside_cpu, t);
 	cpus_stop(run);
 	ptsync_run_drain(run);
