@@ -21,7 +21,9 @@
 # seed, printed; the same seed reproduces the workloads), MUTANTS_OUT
 # (build/mutants), MUTANTS_TIMEOUT (seconds per test file, 300),
 # MUTANTS_BASELINE (1: first run the unmutated suite; default on for a full
-# run, off when names are given), MUTANTS_JOBS (make -j, nproc).
+# run, off when names are given), MUTANTS_JOBS (make -j, nproc),
+# MUTANTS_SUITES (only the test files whose path contains one of these
+# words, e.g. "torture.t": which suites alone kill a mutant).
 #
 # Exit status: 0 every mutant killed; 1 a mutant survived; 2 a patch does
 # not apply (checked for all before anything runs), a mutant does not
@@ -165,10 +167,18 @@ rank() {
 	*) echo 0 ;;
 	esac
 }
+suite_wanted() {
+	local w
+	[ -z "${MUTANTS_SUITES:-}" ] && return 0
+	for w in ${MUTANTS_SUITES//,/ }; do
+		case $1 in *"$w"*) return 0 ;; esac
+	done
+	return 1
+}
 ordered_tests() {	# in the tree $1
 	local t
 	for t in $(make -s --no-print-directory -C "$1" mutants-tests); do
-		echo "$(rank "$t") $t"
+		suite_wanted "$t" && echo "$(rank "$t") $t"
 	done | sort -s -k1,1n | cut -d' ' -f2
 }
 
