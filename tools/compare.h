@@ -100,4 +100,15 @@ int compare_write_files(struct compare_report *r);
 double compare_model_ratio(const struct compare_report *r);
 uint64_t compare_sync_pct(const struct compare_result *res, double p);
 
+/* tools/compare_fanout.c: like-for-like host figures, fan-out correction */
+int compare_model_k(const struct compare_report *r);
+const struct hc_fanout_point *compare_host_at_k(const struct compare_report *r);
+double compare_host_ratio(const struct compare_report *r, bool *like_for_like);
+bool compare_slope_delta(const struct compare_report *r, double *delta);
+double compare_sync_k(const struct compare_result *res);
+void compare_print_host_k_row(FILE *f, const struct compare_report *r);
+void compare_print_fanout(FILE *f, const struct compare_report *r);
+void compare_fanout_json(FILE *f, const struct compare_report *r);
+bool compare_fanout_files(const struct compare_report *r);
+
 #endif /* PTSYNC_COMPARE_H */
