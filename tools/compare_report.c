@@ -201,6 +201,7 @@ void compare_print_table(FILE *f, const struct compare_report *r)
 		"walk: ns per %d-page gup_fast, against the same walk unprotected (x raw).\n"
 		"held KiB: page-table pages waiting for a grace period one by one, peak/mean.\n",
 		r->res[0].ops->name, 16);
+	compare_print_rate(f, r);
 	print_host(f, r);
 	compare_print_fanout(f, r);
 }
@@ -335,6 +336,8 @@ static void write_json(FILE *f, const struct compare_report *r)
 		r->host_ok ? compare_host_ratio(r, NULL) : 0.0,
 		host_ratio_reliable(r) ? "true" : "false");
 	compare_fanout_json(f, r);
+	fputc(',', f);
+	compare_rate_json(f, r);
 	fprintf(f, ",\"hostcheck\":");
 	if (r->host_ok)
 		hostcheck_print_json(f, &r->host);
