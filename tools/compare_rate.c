@@ -116,7 +116,15 @@ static void rate_freer(struct cpu *c, struct rate_phase *ph)
 		rate_freer_job(c, &region);
 		jobs++;
 	}
-	ph->freer_end_ns = ktime_get_ns();
+	/* The span the work done covers: up to when the next fallback would
+	 * be due if the freer kept up (a job does several fallbacks, so the
+	 * stop usually finds it ahead of schedule), else up to now. */
+	{
+		uint64_t fb = READ_ONCE(c->stats.fallbacks) - fb0, now = ktime_get_ns();
+		uint64_t covered = start + (uint64_t)((double)(fb ? fb : jobs) * ns_per_event);
+
+		ph->freer_end_ns = covered > now ? covered : now;
+	}
 }
 
 static void rate_bystander(struct cpu *c, struct rate_phase *ph)
