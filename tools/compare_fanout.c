@@ -59,10 +59,10 @@ double compare_host_ratio(const struct compare_report *r, bool *like_for_like)
 		*like_for_like = false;
 	if (!r->host_ok)
 		return 0;
-	if (p && p->p50_ns && gl->supported && gl->p50_ns) {
+	if (p && p->p50_used_ns && gl->supported && gl->p50_ns) {
 		if (like_for_like)
 			*like_for_like = true;
-		return (double)gl->p50_ns / (double)p->p50_ns;
+		return (double)gl->p50_ns / (double)p->p50_used_ns;
 	}
 	return r->host.gp_ipi_ratio;
 }
@@ -132,8 +132,11 @@ void compare_print_host_k_row(FILE *f, const struct compare_report *r)
 		return;
 	}
 	fprintf(f, "  global_expedited K=%-3d p50 %7.1fus p99 %7.1fus  (%d spinning "
-		"targets, %.0f%% of calls reached them)\n", k, (double)p->p50_ns / 1e3,
-		(double)p->p99_ns / 1e3, k, 100 * hc_fanout_reached(p));
+		"target%s, %.0f%% of calls reached them", k, (double)p->p50_ns / 1e3,
+		(double)p->p99_ns / 1e3, k, k == 1 ? "" : "s", 100 * hc_fanout_reached(p));
+	if (p->estimated)
+		fprintf(f, "; of those, p50 ~%.1fus, estimated", (double)p->p50_used_ns / 1e3);
+	fputs(")\n", f);
 }
 
 void compare_print_fanout(FILE *f, const struct compare_report *r)
@@ -207,7 +210,7 @@ void compare_fanout_json(FILE *f, const struct compare_report *r)
 	fprintf(f, ",\"correction\":\"%s\",\"host_p50_ns_at_model_k\":",
 		have ? "measured - K * slope_delta_ns" :
 		"unavailable: a slope needs at least 2 values of K");
-	json_num_or_null(f, hp, hp ? (double)hp->p50_ns : 0);
+	json_num_or_null(f, hp, hp ? (double)hp->p50_used_ns : 0);
 	fprintf(f, ",\"host_gp_ipi_ratio_at_model_k\":");
 	json_num_or_null(f, lfl, ratio);
 	fputs(",\"corrected\":[", f);

@@ -65,7 +65,21 @@ struct hc_fanout_point {
 	uint64_t p50_ns, p99_ns;
 	int64_t target_ipis;	/* kernel: function-call IPIs the K CPUs took
 				 * (/proc/interrupts), -1 unknown; model: signals */
+	/*
+	 * The p50 the curve is fitted on.  The kernel interrupts only the
+	 * targets running at that instant; on a busy host many calls reach
+	 * no one and return in a fraction of a microsecond.  Those that do
+	 * reach their targets are the slowest (an IPI round trip), so with a
+	 * fraction r reached, the median of the calls that reached them is
+	 * estimated as the (100 - 50 r)th percentile of all calls.  Equal to
+	 * p50_ns when r >= HC_FANOUT_REACHED or unknown.
+	 */
+	uint64_t p50_used_ns;
+	bool estimated;		/* p50_used_ns is that estimate */
 };
+
+/* At least this fraction of calls reached their targets: p50 taken as is. */
+#define HC_FANOUT_REACHED	0.9
 
 struct hc_fanout_curve {
 	bool measured;

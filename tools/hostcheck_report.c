@@ -151,19 +151,24 @@ void hostcheck_print_fanout(FILE *f, const struct hostcheck_fanout *fo)
 					 (double)p->target_ipis / (double)p->calls);
 			fprintf(f, "   %9.2f / %8.2f  %5s", (double)p->p50_ns / 1e3,
 				(double)p->p99_ns / 1e3, ipis);
+			if (p->estimated)
+				fprintf(f, " (reached: ~%.2f)", (double)p->p50_used_ns / 1e3);
 		}
 		fputc('\n', f);
 	}
 	print_fit(f, "kernel", &fo->kernel);
 	print_fit(f, "model", &fo->model);
 	for (int i = 0; i < fo->kernel.nr; i++) {
-		if (hc_fanout_reached(&fo->kernel.pt[i]) >= 0.5 ||
-		    hc_fanout_reached(&fo->kernel.pt[i]) < 0)
+		if (!fo->kernel.pt[i].estimated)
 			continue;
 		fprintf(f, "  note: at K=%d the kernel's calls reached %.0f%% of their targets: "
 			"the spinners were often off their CPUs (a busy host?), so its p50 is "
-			"mostly of calls that interrupted no one; re-run on a quiet host\n",
-			fo->kernel.pt[i].k, 100 * hc_fanout_reached(&fo->kernel.pt[i]));
+			"mostly of calls that interrupted no one; the fit uses ~%.2f us, the "
+			"median of the slowest %.0f%% (the calls that reached them, estimated); "
+			"re-run on a quiet host\n", fo->kernel.pt[i].k,
+			100 * hc_fanout_reached(&fo->kernel.pt[i]),
+			(double)fo->kernel.pt[i].p50_used_ns / 1e3,
+			100 * hc_fanout_reached(&fo->kernel.pt[i]));
 	}
 }
 
@@ -184,9 +189,11 @@ static void curve_json(FILE *f, const struct hc_fanout_curve *c)
 	fputs(",\"points\":[", f);
 	for (int i = 0; i < c->nr; i++)
 		fprintf(f, "%s{\"k\":%d,\"calls\":%" PRIu64 ",\"p50_ns\":%" PRIu64 ",\"p99_ns\":%"
-			PRIu64 ",\"target_ipis\":%" PRId64 ",\"reached\":%.4f}", i ? "," : "",
+			PRIu64 ",\"target_ipis\":%" PRId64 ",\"reached\":%.4f,\"p50_used_ns\":%"
+			PRIu64 ",\"p50_estimated\":%s}", i ? "," : "",
 			c->pt[i].k, c->pt[i].calls, c->pt[i].p50_ns, c->pt[i].p99_ns,
-			c->pt[i].target_ipis, hc_fanout_reached(&c->pt[i]));
+			c->pt[i].target_ipis, hc_fanout_reached(&c->pt[i]), c->pt[i].p50_used_ns,
+			c->pt[i].estimated ? "true" : "false");
 	/* No slope from one K: null, not 0, so nobody reads it as "free". */
 	fprintf(f, "],\"fit\":{\"ok\":%s,\"points\":%zu,", c->fit.ok ? "true" : "false", c->fit.n);
 	if (c->fit.ok)
