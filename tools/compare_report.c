@@ -138,7 +138,7 @@ static bool host_ratio_reliable(const struct compare_report *r)
 	const struct hc_fanout_point *k = compare_host_at_k(r);
 
 	if (k)		/* the like-for-like point: did its calls reach the K targets? */
-		return !k->estimated;
+		return hc_fanout_reached(k) < 0 || hc_fanout_reached(k) >= 0.5;
 	if (!r->host_ok || !ge->supported || !ge->calls)
 		return false;
 	return ge->bystander_ipis < 0 || (uint64_t)ge->bystander_ipis * 2 >= ge->calls;
