@@ -5,7 +5,7 @@
  * Why it exists: every strategy adds something to the lockless walker (IRQ
  * masking always; walk_begin/walk_end for the ones that need more, such as
  * targeted IPIs, whose kernel version cost +3% on a GUP-fast benchmark), and
- * a strategy is only worth having if that price stays small.  BRIEF §5 asks
+ * a strategy is only worth having if that price stays small.  The project asks
  * for the walker's cost against a raw walk with no protection, in the same
  * binary and the same run; this is that measurement.
  *

@@ -64,8 +64,83 @@ bystander_check() {	# bystander_check RESULTS-DIR NOHZ
 bystander_check "$tmp/a"
 
 
+# Like-for-like host figures, the fan-out correction, and the rate-matched
+# phase: keys and accounting, never timing.
+check_fanout_rate() {	# check_fanout_rate RESULTS-JSON RATE
+	RATE=$2 perl -MJSON::PP -e '
+use strict; use warnings;
+my @out;
+sub t { push @out, ($_[0] ? 0 : 1) . " $_[1]" }
+my $j = eval { local $/; open my $fh, "<", $ARGV[0] or die; JSON::PP->new->decode(<$fh>) };
+if (ref $j ne "HASH") { print "1 results.json decodes\n"; exit }
+my $fo = $j->{fanout};
+t(ref $fo eq "HASH", "results.json has fanout");
+my $cpus = $j->{config}{cpus};
+t($fo->{model_k} == $cpus - 1, "fanout model_k $fo->{model_k} = cpus - 1 (the broadcast reaches every other CPU)");
+my $have = defined $fo->{slope_delta_ns};
+t($have == (defined $fo->{host_slope_ns_per_target} && defined $fo->{model_slope_ns_per_target}),
+  "slope_delta_ns defined exactly when both slopes are (" . ($have ? "yes" : "no") . ")");
+t($have || $fo->{correction} =~ /^unavailable/, "no slope: the correction says unavailable: $fo->{correction}");
+if ($have) {
+	my $d = $fo->{model_slope_ns_per_target} - $fo->{host_slope_ns_per_target};
+	t(abs($fo->{slope_delta_ns} - $d) < 0.2, "slope_delta_ns = model slope - host slope");
+}
+my %by = map { $_->{name} => $_ } @{$fo->{corrected}};
+for my $s (@{$j->{strategies}}) {
+	my $c = $by{$s->{name}};
+	t(ref $c eq "HASH", "fanout.corrected has $s->{name}");
+	next unless ref $c eq "HASH";
+	t($c->{sync_p50_ns} == $s->{sync_ns}{p50}, "$s->{name}: corrected row carries the measured p50");
+	if (!$have) {
+		t(!defined $c->{sync_p50_ns_corrected} && !defined $c->{unmaps_per_s_corrected},
+		  "$s->{name}: no slope, corrected figures null");
+	} else {
+		my $want = $c->{sync_p50_ns} - $c->{k} * $fo->{slope_delta_ns};
+		$want = 0 if $want < 0;
+		t(abs($c->{sync_p50_ns_corrected} - $want) <= 1,
+		  "$s->{name}: corrected p50 $c->{sync_p50_ns_corrected} = measured - K x delta ($want)");
+	}
+	# K: sync calls per sync, counted: the no-sync baseline and rcu send none.
+	t($s->{name} =~ /^(none|rcu)$/ ? $c->{k} == 0 : $c->{k} >= 0,
+	  "$s->{name}: K $c->{k} sync calls per sync");
+}
+my $rm = $j->{rate_matched};
+t(ref $rm eq "HASH" && $rm->{ran}, "results.json has rate_matched, and it ran");
+t($rm->{rate_per_s} == $ENV{RATE}, "rate_per_s $rm->{rate_per_s} = --rate ($ENV{RATE})");
+for my $r (@{$rm->{strategies}}) {
+	my $miss = join " ", grep { !exists $r->{$_} } qw(sustained achieved_per_s fallbacks noise_ns_per_s
+		noise_ns_per_event excess_noise_ns_per_event worst_wakeup_ns timerlat_wakeups closed_loop_fallbacks_per_s);
+	t($miss eq "", "rate $r->{name}: every key" . ($miss ? " (missing: $miss)" : ""));
+	t($r->{fallbacks} > 0 && $r->{achieved_per_s} > 0 && $r->{timerlat_wakeups} > 0,
+	  "rate $r->{name}: $r->{fallbacks} fallbacks, $r->{timerlat_wakeups} timerlat wakeups");
+	t(($r->{sustained} ? 1 : 0) == ($r->{achieved_per_s} >= $rm->{sustained_fraction} * $rm->{rate_per_s} ? 1 : 0),
+	  "rate $r->{name}: sustained=" . ($r->{sustained} ? 1 : 0) . " iff got $r->{achieved_per_s}/s >= " .
+	  "$rm->{sustained_fraction} x $rm->{rate_per_s}");
+	t($r->{worst_wakeup_ns} > 0, "rate $r->{name}: a worst wake-up latency ($r->{worst_wakeup_ns} ns)");
+}
+print "$_\n" for @out;
+' "$1"
+}
+oks() { while read -r st desc; do ok "$st" "$1$desc"; done; }
+oks "" < <(check_fanout_rate "$tmp/a/results.json" 100)
+grep -q "^rate-matched: the freer open-loop at 100 fallbacks/s" "$tmp/a.out"
+ok $? "the table has the rate-matched block"
+grep -q "^fan-out (broadcast to K" "$tmp/a.out"; ok $? "... and the fan-out block"
+[ -s "$tmp/a/fanout.dat" ]; ok $? "fanout.dat written"
+
+# A rate rcu cannot sustain (a grace period per fallback) is said so, not lowered.
+# shellcheck disable=SC2086
+"$PTSYNC" compare $short --strategies=rcu --rate=100000/s --no-hostcheck --safety-seconds=0 \
+	--no-plots --out="$tmp/r" >"$tmp/r.out" 2>&1
+ok $? "compare --rate=100000/s exits 0"
+grep -q "^rcu .*rate not sustained: got" "$tmp/r.out"; ok $? "... rcu: rate not sustained: $(grep '^rcu .*rate' "$tmp/r.out" | head -c 100)"
+oks "rate 100000: " < <(check_fanout_rate "$tmp/r/results.json" 100000)
+rs=$(perl -MJSON::PP -e 'local $/; my $j = decode_json(<STDIN>);
+	for (@{$j->{rate_matched}{strategies}}) { print $_->{sustained} ? 1 : 0 if $_->{name} eq "rcu" }' <"$tmp/r/results.json")
+ok $(( ${rs:-1} == 0 ? 0 : 1 )) "... and results.json says rcu did not sustain it"
+
 if command -v gnuplot >/dev/null; then
-	for p in sync_cdf bystander_gaps bystander_ipis; do
+	for p in sync_cdf bystander_gaps bystander_ipis fanout; do
 		[ -s "$tmp/a/$p.png" ]; ok $? "gnuplot present: $p.png rendered"
 	done
 else
@@ -113,6 +188,14 @@ ok $(( rc == 130 ? 0 : 1 )) "Ctrl-C during compare exits 130 (got $rc)"
 grep -q '"partial":true' "$tmp/c/results.json"; ok $? "... having written results.json marked partial"
 
 bad --strategies compare --strategies=bogus
+bad --rate compare --rate=0
+bad --rate compare --rate=0/s
+bad --rate compare --rate=-100
+bad --rate compare --rate=1000001
+bad --rate compare --rate=abc
+bad --rate compare --rate=
+bad --rate compare --rate=100/min
+bad --rate-seconds compare --rate-seconds=-1
 bad --reps compare --reps=0
 bad --phase-seconds compare --phase-seconds=-2
 bad --noise compare --noise=loud

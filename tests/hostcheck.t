@@ -106,6 +106,63 @@ oks() {	# oks PREFIX: feed check's lines to ok()
 	while read -r st desc; do ok "$st" "$1$desc"; done
 }
 
+# The fan-out curves: structure and exact model counts, never timing.
+# check_fanout FILE MAXK: MAXK is the usable CPUs - 1 (0: no target CPU).
+check_fanout() {
+	MAXK=$2 perl -MJSON::PP -e '
+use strict; use warnings;
+my @out;
+sub t { push @out, ($_[0] ? 0 : 1) . " $_[1]" }
+my $j = eval { local $/; open my $fh, "<", $ARGV[0] or die; JSON::PP->new->decode(<$fh>) };
+my $fo = ref $j eq "HASH" ? $j->{fanout} : undef;
+t(ref $fo eq "HASH", "JSON has a fanout object");
+if (ref $fo ne "HASH") { print "$_\n" for @out; exit }
+t($fo->{max_k} == $ENV{MAXK}, "fanout max_k $fo->{max_k} = usable CPUs - 1 ($ENV{MAXK})");
+my $ge = $j->{modes}{global_expedited}{supported};
+for my $side (qw(kernel model)) {
+	my $c = $fo->{$side};
+	t(ref $c eq "HASH" && exists $c->{measured} && ref $c->{points} eq "ARRAY" && ref $c->{fit} eq "HASH",
+	  "$side: measured, points, fit");
+	next unless ref $c eq "HASH" && ref $c->{points} eq "ARRAY";
+	my @p = @{$c->{points}};
+	if ($ENV{MAXK} == 0 || ($side eq "kernel" && !$ge)) {
+		t(!$c->{measured} && !@p && defined $c->{why_not} && $c->{why_not} ne "",
+		  "$side: not measured, says why: " . ($c->{why_not} // "nothing"));
+		next;
+	}
+	t($c->{measured} && @p >= 1, "$side: measured, " . scalar(@p) . " value(s) of K");
+	my @k = map { $_->{k} } @p;
+	my $want = join ",", (map { 2 ** $_ } grep { 2 ** $_ < $ENV{MAXK} } 0 .. 12), $ENV{MAXK};
+	t(join(",", @k) eq $want, "$side: K = " . join(",", @k) . " (want $want)");
+	for my $p (@p) {
+		t($p->{calls} > 0 && $p->{p50_ns} > 0 && $p->{p50_ns} <= $p->{p99_ns},
+		  "$side K=$p->{k}: $p->{calls} calls, 0 < p50 $p->{p50_ns} <= p99 $p->{p99_ns}");
+		t($p->{p50_estimated} ? ($side eq "kernel" && $p->{reached} > 0 && $p->{reached} < 0.9 &&
+		    $p->{p50_used_ns} >= $p->{p50_ns}) : $p->{p50_used_ns} == $p->{p50_ns},
+		  "$side K=$p->{k}: p50 used $p->{p50_used_ns}: the p50, or (kernel, reached < 0.9) an estimate above it");
+		if ($side eq "model") {
+			# One signal per target per call: each call is waited for, so
+			# every target queue is empty when the next one comes.
+			t($p->{target_ipis} == $p->{calls} * $p->{k} && $p->{reached} == 1,
+			  "model K=$p->{k}: targets took $p->{target_ipis} IPIs = calls x K, reached 1");
+		} else {
+			t($p->{target_ipis} >= -1 && ($p->{target_ipis} < 0 ? $p->{reached} == -1 :
+			  abs($p->{reached} - $p->{target_ipis} / ($p->{calls} * $p->{k})) < 1e-3),
+			  "kernel K=$p->{k}: reached $p->{reached} = target IPIs / (calls x K), or -1");
+		}
+	}
+	my $f = $c->{fit};
+	if (@p >= 2) {
+		t($f->{ok} && defined $f->{slope_ns_per_target} && defined $f->{intercept_ns},
+		  "$side: fitted over " . scalar(@p) . " K: slope $f->{slope_ns_per_target}");
+	} else {
+		t(!$f->{ok} && !defined $f->{slope_ns_per_target} && !defined $f->{intercept_ns},
+		  "$side: one K, so no slope (null), not a made-up one");
+	}
+}
+print "$_\n" for @out;
+' "$1"
+}
 "$PTSYNC" hostcheck --seconds=0.3 --json >"$tmp/hc.json" 2>"$tmp/hc.err"
 rc=$?
 ok $rc "hostcheck --seconds=0.3 --json exits 0 (got $rc)"
@@ -139,12 +196,24 @@ if command -v taskset >/dev/null; then
 	taskset -c "${first:-0}" "$PTSYNC" hostcheck --seconds=0.1 --json >"$tmp/one.json" 2>/dev/null
 	ok $? "taskset -c ${first:-0}: exits 0"
 	oks "one CPU: " < <(cpus=1 check "$tmp/one.json" 100000)
+	oks "one CPU fan-out: " < <(check_fanout "$tmp/one.json" 0)
 	taskset -c "${first:-0}" "$PTSYNC" hostcheck --seconds=0.1 >"$tmp/one.txt" 2>/dev/null
 	grep -q "only 1 usable host CPU" "$tmp/one.txt"
 	ok $? "one CPU: the text output says both sides share it"
 else
 	ok 0 "one CPU # SKIP taskset not installed"
 fi
+
+maxk=$(( cpus - 1 ))
+oks "fan-out: " < <(check_fanout "$tmp/hc.json" "$maxk")
+grep -q "^fan-out:" "$tmp/hc.txt"; ok $? "text: a fan-out block"
+if [ "$maxk" -lt 2 ]; then
+	grep -q "unavailable: measured at K = 1 only" "$tmp/hc.txt"
+	ok $? "text: K max $maxk: the per-target cost is said to be unavailable"
+fi
+"$PTSYNC" hostcheck --seconds=0.1 --no-fanout --json >"$tmp/nf.json" 2>/dev/null
+ok $? "hostcheck --no-fanout exits 0"
+grep -q '"fanout":null' "$tmp/nf.json"; ok $? "... and its fanout is null"
 
 # Ctrl-C: the caller stops, kills and reaps the bystander, exits 130.
 "$PTSYNC" hostcheck --seconds=5 >/dev/null 2>"$tmp/int.err" &
@@ -181,6 +250,9 @@ bad --threshold-ns hostcheck --threshold-ns=1us
 bad --max-calls hostcheck --max-calls=0
 bad --max-calls hostcheck --max-calls=-5
 bad --json hostcheck --json=yes
+bad --fanout-max-k hostcheck --fanout-max-k=0
+bad --fanout-max-k hostcheck --fanout-max-k=4096
+bad --fanout-max-k hostcheck --fanout-max-k=two
 bad --frobnicate hostcheck --frobnicate
 bad extra hostcheck extra
 bad hostcheck bogus

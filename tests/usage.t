@@ -41,6 +41,16 @@ bad --sb-window-ns torture --sb-window-ns=-1
 bad --tlb compare --strategies=flush-ipi-pv --tlb=native
 bad list list --bogus
 
+# --rate: fallbacks per second, >0 and at most 1e6 (beyond that no fallback
+# could be timed to its slot); refused at once, before anything is measured.
+start=$(date +%s)
+bad --rate compare --rate=0
+bad --rate compare --rate=1e7
+bad --rate compare --rate=2000000/s
+bad --rate compare --rate=fast
+bad --rate compare --rate=nan
+ok $(( $(date +%s) - start <= 5 ? 0 : 1 )) "compare: a bad --rate fails before anything is measured"
+
 # compare checks --out before measuring anything: at once, not after a minute.
 start=$(date +%s)
 bad --out compare --out=/proc/nonexistent/x

@@ -57,6 +57,8 @@ void compare_config_default(struct compare_config *cfg)
 	cfg->noise_threshold_ns = 1000;
 	cfg->timerlat_period_ns = 1000 * NSEC_PER_USEC;
 	cfg->hostcheck = true;
+	cfg->rate = 100;
+	cfg->rate_s = -1;		/* phase_s / 2 per meter */
 	cfg->plots = true;
 	cfg->progress = true;
 }
@@ -423,6 +425,17 @@ static void run_phases(struct compare_report *r)
 			progress(cfg, "cost %u/%u: %s (%g s)", rep + 1, cfg->reps,
 				 r->res[i].ops->name, cfg->phase_s);
 			cost_phase(cfg, &r->res[i], rep);
+		}
+	}
+	/* Rate-matched: the same fallback rate for every strategy. */
+	for (unsigned int rep = 0; rep < cfg->reps && compare_rate_seconds(cfg) > 0 &&
+	     !compare_interrupted; rep++) {
+		for (int i = 0; i < r->nr_res && !compare_interrupted; i++) {
+			progress(cfg, "rate %u/%u: %s at %g fallbacks/s", rep + 1, cfg->reps,
+				 r->res[i].ops->name, cfg->rate);
+			compare_rate_phase(cfg, &r->res[i], rep, NOISE_OSNOISE, &compare_stop);
+			if (!compare_interrupted)
+				compare_rate_phase(cfg, &r->res[i], rep, NOISE_TIMERLAT, &compare_stop);
 		}
 	}
 	for (int i = 0; i < r->nr_res; i++) {

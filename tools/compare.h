@@ -42,7 +42,17 @@ struct compare_config {
 	uint64_t noise_threshold_ns;
 	uint64_t timerlat_period_ns;
 	bool hostcheck, plots, progress, json;
+	double rate;			/* rate-matched phase: fallbacks per second */
+	double rate_s;			/* ... seconds per meter; <0: phase_s / 2 */
 	const char *out_dir;		/* NULL: ptsync-results/<timestamp> */
+};
+
+/* The rate-matched phase (tools/compare_rate.c), summed over repetitions. */
+struct compare_rate {
+	unsigned int phases;
+	uint64_t os_fallbacks, tl_fallbacks, unmaps;
+	double os_seconds, tl_seconds;	/* the open-loop freer's time */
+	struct noise osnoise, timerlat;	/* the bystanders, per meter */
 };
 
 struct compare_result {
@@ -73,6 +83,7 @@ struct compare_result {
 	bool safety_run;
 	double safety_s;
 	uint64_t violations, safety_fallbacks, leaked;
+	struct compare_rate rate;
 };
 
 struct compare_report {
@@ -99,5 +110,23 @@ int compare_prepare_out_dir(struct compare_report *r);
 int compare_write_files(struct compare_report *r);
 double compare_model_ratio(const struct compare_report *r);
 uint64_t compare_sync_pct(const struct compare_result *res, double p);
+
+/* tools/compare_rate.c: the freer open-loop at cfg->rate fallbacks/s */
+void compare_rate_phase(const struct compare_config *cfg, struct compare_result *res,
+			unsigned int rep, enum noise_mode meter, const _Atomic int *stop);
+double compare_rate_seconds(const struct compare_config *cfg);
+void compare_print_rate(FILE *f, const struct compare_report *r);
+void compare_rate_json(FILE *f, const struct compare_report *r);
+
+/* tools/compare_fanout.c: like-for-like host figures, fan-out correction */
+int compare_model_k(const struct compare_report *r);
+const struct hc_fanout_point *compare_host_at_k(const struct compare_report *r);
+double compare_host_ratio(const struct compare_report *r, bool *like_for_like);
+bool compare_slope_delta(const struct compare_report *r, double *delta);
+double compare_sync_k(const struct compare_result *res);
+void compare_print_host_k_row(FILE *f, const struct compare_report *r);
+void compare_print_fanout(FILE *f, const struct compare_report *r);
+void compare_fanout_json(FILE *f, const struct compare_report *r);
+bool compare_fanout_files(const struct compare_report *r);
 
 #endif /* PTSYNC_COMPARE_H */

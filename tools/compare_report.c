@@ -135,7 +135,10 @@ static void print_row(FILE *f, const struct compare_report *r, const struct comp
 static bool host_ratio_reliable(const struct compare_report *r)
 {
 	const struct hostcheck_mode_result *ge = &r->host.mode[HC_GLOBAL_EXPEDITED];
+	const struct hc_fanout_point *k = compare_host_at_k(r);
 
+	if (k)		/* the like-for-like point: did its calls reach the K targets? */
+		return hc_fanout_reached(k) < 0 || hc_fanout_reached(k) >= 0.5;
 	if (!r->host_ok || !ge->supported || !ge->calls)
 		return false;
 	return ge->bystander_ipis < 0 || (uint64_t)ge->bystander_ipis * 2 >= ge->calls;
@@ -143,8 +146,9 @@ static bool host_ratio_reliable(const struct compare_report *r)
 
 static void print_host(FILE *f, const struct compare_report *r)
 {
-	double model = compare_model_ratio(r), host = r->host.gp_ipi_ratio;
+	double model = compare_model_ratio(r), host;
 	char a[16], b[16], c[16];
+	bool lfl;
 
 	if (!r->host_ok) {
 		fprintf(f, "\nhost kernel (membarrier): %s\n",
@@ -166,8 +170,11 @@ static void print_host(FILE *f, const struct compare_report *r)
 			fmt_ns(c, sizeof(c), (double)hm->max_ns),
 			noise_ns_per_s(&hm->bystander) / 1e3);
 	}
-	fprintf(f, "grace period / IPI latency ratio: model %.0f (rcu p50 / ipi p50), "
-		"host %.0f (global / global_expedited p50)", model, host);
+	compare_print_host_k_row(f, r);
+	host = compare_host_ratio(r, &lfl);
+	fprintf(f, "grace period / IPI latency ratio: model %.0f (rcu p50 / ipi p50, K=%d), "
+		"host %.0f (global / global_expedited p50, %s)", model, compare_model_k(r), host,
+		lfl ? "same K" : "1 bystander: K differs");
 	if (model > 0 && host > 0)
 		fprintf(f, ": within 10x: %s",
 			model / host <= 10 && host / model <= 10 ? "yes" : "NO");
@@ -194,7 +201,9 @@ void compare_print_table(FILE *f, const struct compare_report *r)
 		"walk: ns per %d-page gup_fast, against the same walk unprotected (x raw).\n"
 		"held KiB: page-table pages waiting for a grace period one by one, peak/mean.\n",
 		r->res[0].ops->name, 16);
+	compare_print_rate(f, r);
 	print_host(f, r);
+	compare_print_fanout(f, r);
 }
 
 /* ---- files ---- */
@@ -323,8 +332,13 @@ static void write_json(FILE *f, const struct compare_report *r)
 		json_result(f, r, &r->res[i]);
 	}
 	fprintf(f, "],\"model_gp_ipi_ratio\":%.1f,\"host_gp_ipi_ratio\":%.1f,"
-		"\"host_ratio_reliable\":%s,\"hostcheck\":", compare_model_ratio(r),
-		r->host_ok ? r->host.gp_ipi_ratio : 0.0, host_ratio_reliable(r) ? "true" : "false");
+		"\"host_ratio_reliable\":%s,", compare_model_ratio(r),
+		r->host_ok ? compare_host_ratio(r, NULL) : 0.0,
+		host_ratio_reliable(r) ? "true" : "false");
+	compare_fanout_json(f, r);
+	fputc(',', f);
+	compare_rate_json(f, r);
+	fprintf(f, ",\"hostcheck\":");
 	if (r->host_ok)
 		hostcheck_print_json(f, &r->host);
 	else
@@ -518,6 +532,7 @@ int compare_prepare_out_dir(struct compare_report *r)
 
 int compare_write_files(struct compare_report *r)
 {
+	bool fanout;
 	FILE *f;
 	int rc;
 
@@ -542,6 +557,7 @@ int compare_write_files(struct compare_report *r)
 	write_gaps(r);
 	write_ipis(r);
 	write_script(r);
+	fanout = compare_fanout_files(r);
 	printf("\nresults: %s/results.json, results.csv", r->out_dir);
 	if (!r->cfg.plots) {
 		printf(" (plots off: data and plots.gp written)\n");
@@ -549,7 +565,8 @@ int compare_write_files(struct compare_report *r)
 	}
 	rc = run_gnuplot(r);
 	if (rc == 0)
-		printf(", sync_cdf.png, bystander_gaps.png, bystander_ipis.png\n");
+		printf(", sync_cdf.png, bystander_gaps.png, bystander_ipis.png%s\n",
+		       fanout ? ", fanout.png" : "");
 	else if (rc == 127)
 		printf("\nptsync: gnuplot not found: plots skipped (apt-get install gnuplot-nox; "
 		       "then run 'gnuplot plots.gp' in %s)\n", r->out_dir);

@@ -91,6 +91,8 @@ void hostcheck_config_default(struct hostcheck_config *cfg)
 	cfg->seconds_per_mode = 1.0;
 	cfg->threshold_ns = 1000;
 	cfg->max_calls = 100000;
+	cfg->fanout = true;
+	cfg->fanout_max_k = 0;
 }
 
 long sys_membarrier(int cmd, unsigned int flags, int cpu_id)
@@ -276,6 +278,9 @@ int hostcheck_run(const struct hostcheck_config *cfg, struct hostcheck_result *r
 	}
 	hc.wd_running = true;
 	err = hc_run_phases(&hc);
+	/* After the bystander left: the fan-out's targets are its own. */
+	if (!err && cfg->fanout)
+		err = hc_fanout(&hc, &saved);
 
 out:
 	if (hc.wd_running) {

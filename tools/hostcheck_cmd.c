@@ -18,6 +18,7 @@ int cmd_hostcheck(int argc, char **argv);
 
 enum {
 	OPT_SECONDS = 256, OPT_THRESHOLD, OPT_MAX_CALLS, OPT_JSON, OPT_HELP,
+	OPT_NO_FANOUT, OPT_FANOUT_MAX_K,
 };
 
 static const struct option hostcheck_options[] = {
@@ -25,6 +26,8 @@ static const struct option hostcheck_options[] = {
 	{ "threshold-ns", required_argument, NULL, OPT_THRESHOLD },
 	{ "max-calls",    required_argument, NULL, OPT_MAX_CALLS },
 	{ "json",         no_argument,       NULL, OPT_JSON },
+	{ "no-fanout",    no_argument,       NULL, OPT_NO_FANOUT },
+	{ "fanout-max-k", required_argument, NULL, OPT_FANOUT_MAX_K },
 	{ "help",         no_argument,       NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -43,6 +46,9 @@ static void hostcheck_usage(FILE *f)
 "  --threshold-ns=N      bystander osnoise threshold, 1..1000000000 [1000]\n"
 "  --max-calls=N         a phase also ends after N calls, 1..10000000 [100000]\n"
 "  --json                print the result as one JSON object\n"
+"  --fanout-max-k=N      fan-out curves up to N targets, 1..4095 [usable CPUs - 1]\n"
+"  --no-fanout           skip the fan-out curves (kernel and model broadcast\n"
+"                        cost against K spinning targets, K = 1, 2, 4, ...)\n"
 "\n"
 "exit status: 0 measured (unsupported commands included), 2 bad usage,\n"
 "             3 a side stopped answering, 4 internal error, 130 Ctrl-C\n",
@@ -72,6 +78,12 @@ int cmd_hostcheck(int argc, char **argv)
 			break;
 		case OPT_JSON:
 			json = true;
+			break;
+		case OPT_NO_FANOUT:
+			cfg.fanout = false;
+			break;
+		case OPT_FANOUT_MAX_K:
+			cfg.fanout_max_k = (int)parse_int("fanout-max-k", optarg, 1, 4095);
 			break;
 		case OPT_HELP:
 			hostcheck_usage(stdout);

@@ -10,11 +10,14 @@
  *   tools/hostcheck_membarrier.c  one timed phase per mode, and the
  *                                 caller's watchdog
  *   tools/hostcheck_report.c      text and JSON
+ *   tools/hostcheck_fanout.c      the fan-out curves: kernel and model
+ *                                 broadcast cost against K targets
  */
 #ifndef PTSYNC_TOOLS_HOSTCHECK_INTERNAL_H
 #define PTSYNC_TOOLS_HOSTCHECK_INTERNAL_H
 
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <sys/types.h>
@@ -81,5 +84,11 @@ int hc_quit(struct hc_ctx *hc);
 /* tools/hostcheck_membarrier.c */
 void *hc_watchdog(void *arg);
 int hc_phase(struct hc_ctx *hc, enum hc_mode m);
+void wd_begin(struct hc_ctx *hc, enum hc_mode m);
+void wd_end(struct hc_ctx *hc);
+int64_t call_ipis(int cpu);
+
+/* tools/hostcheck_fanout.c: both curves; 0, or -EINTR / -ETIMEDOUT. */
+int hc_fanout(struct hc_ctx *hc, const cpu_set_t *allowed);
 
 #endif /* PTSYNC_TOOLS_HOSTCHECK_INTERNAL_H */

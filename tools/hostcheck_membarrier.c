@@ -27,7 +27,7 @@
  * IPI1), in the column the header names CPU<cpu>; -1 if not there.  Read
  * only between phases: it is slow, and the bystander is not measuring.
  */
-static int64_t call_ipis(int cpu)
+int64_t call_ipis(int cpu)
 {
 	FILE *f = fopen("/proc/interrupts", "r");
 	char *line = NULL, *tok, *save, *p, *end;
@@ -99,14 +99,14 @@ void *hc_watchdog(void *arg)
 	return NULL;
 }
 
-static void wd_begin(struct hc_ctx *hc, enum hc_mode m)
+void wd_begin(struct hc_ctx *hc, enum hc_mode m)
 {
 	WRITE_ONCE(hc->wd_mode, (int)m);
 	/* Mode before time; pairs with the smp_load_acquire() in hc_watchdog(). */
 	smp_store_release(&hc->wd_since_ns, ktime_get_ns());
 }
 
-static void wd_end(struct hc_ctx *hc)
+void wd_end(struct hc_ctx *hc)
 {
 	/* Relaxed: nothing rides on it; hc_watchdog() reading the old time a
 	 * little late cannot fire, the limit is 10 s past the phase's end. */

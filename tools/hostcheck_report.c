@@ -72,6 +72,7 @@ void hostcheck_print_text(FILE *f, const struct hostcheck_result *res)
 	else
 		fprintf(f, "ptsync hostcheck: global / global_expedited ratio unknown "
 			"(one of them unsupported)\n");
+	hostcheck_print_fanout(f, &res->fanout);
 }
 
 void hostcheck_print_json(FILE *f, const struct hostcheck_result *res)
@@ -101,5 +102,116 @@ void hostcheck_print_json(FILE *f, const struct hostcheck_result *res)
 			r->bystander_ipis, n->runtime_ns, n->gaps.count, n->gaps.sum,
 			n->gaps.max, noise_ns_per_s(n));
 	}
-	fputs("}}", f);
+	fputs("},\"fanout\":", f);
+	hostcheck_fanout_json(f, &res->fanout);
+	fputc('}', f);
+}
+
+/* ---- fan-out ---- */
+
+static void print_fit(FILE *f, const char *who, const struct hc_fanout_curve *c)
+{
+	if (!c->measured)
+		fprintf(f, "  %-7s not measured: %s\n", who, c->why_not ? c->why_not : "?");
+	else if (!c->fit.ok)
+		fprintf(f, "  %-7s per-target cost (slope): unavailable: measured at K = %d only, "
+			"and a fit needs at least 2 values of K (a host with 3+ CPUs)\n", who,
+			c->nr ? c->pt[0].k : 0);
+	else
+		fprintf(f, "  %-7s per-target cost (slope) %.2f us, fixed cost (intercept) "
+			"%.2f us, r2 %.3f, over %d values of K\n", who, c->fit.slope / 1e3,
+			c->fit.intercept / 1e3, c->fit.r2, c->nr);
+}
+
+void hostcheck_print_fanout(FILE *f, const struct hostcheck_fanout *fo)
+{
+	int n;
+
+	if (!fo->run)
+		return;
+	fprintf(f, "fan-out: one broadcast, waiting until all K spinning targets took it "
+		"(p50 / p99 us; targets' IPIs per call)\n");
+	fprintf(f, "  %4s %27s %27s\n", "K", "kernel (GLOBAL_EXPEDITED)",
+		"model (smp_call_function_many)");
+	n = fo->kernel.nr > fo->model.nr ? fo->kernel.nr : fo->model.nr;
+	for (int i = 0; i < n; i++) {
+		const struct hc_fanout_curve *cs[2] = { &fo->kernel, &fo->model };
+
+		fprintf(f, "  %4d", i < fo->kernel.nr ? fo->kernel.pt[i].k : fo->model.pt[i].k);
+		for (int j = 0; j < 2; j++) {
+			const struct hc_fanout_point *p = &cs[j]->pt[i];
+			char ipis[16] = "?";
+
+			if (i >= cs[j]->nr) {
+				fprintf(f, " %27s", "-");
+				continue;
+			}
+			if (p->target_ipis >= 0 && p->calls)
+				snprintf(ipis, sizeof(ipis), "%.2f",
+					 (double)p->target_ipis / (double)p->calls);
+			fprintf(f, "   %9.2f / %8.2f  %5s", (double)p->p50_ns / 1e3,
+				(double)p->p99_ns / 1e3, ipis);
+			if (p->estimated)
+				fprintf(f, " (reached: ~%.2f)", (double)p->p50_used_ns / 1e3);
+		}
+		fputc('\n', f);
+	}
+	print_fit(f, "kernel", &fo->kernel);
+	print_fit(f, "model", &fo->model);
+	for (int i = 0; i < fo->kernel.nr; i++) {
+		if (!fo->kernel.pt[i].estimated)
+			continue;
+		fprintf(f, "  note: at K=%d the kernel's calls reached %.0f%% of their targets: "
+			"the spinners were often off their CPUs (a busy host?), so its p50 is "
+			"mostly of calls that interrupted no one; the fit uses ~%.2f us, the "
+			"median of the slowest %.0f%% (the calls that reached them, estimated); "
+			"re-run on a quiet host\n", fo->kernel.pt[i].k,
+			100 * hc_fanout_reached(&fo->kernel.pt[i]),
+			(double)fo->kernel.pt[i].p50_used_ns / 1e3,
+			100 * hc_fanout_reached(&fo->kernel.pt[i]));
+	}
+}
+
+double hc_fanout_reached(const struct hc_fanout_point *p)
+{
+	if (p->target_ipis < 0 || !p->calls || !p->k)
+		return -1;
+	return (double)p->target_ipis / ((double)p->calls * p->k);
+}
+
+static void curve_json(FILE *f, const struct hc_fanout_curve *c)
+{
+	fprintf(f, "{\"measured\":%s,\"why_not\":", c->measured ? "true" : "false");
+	if (c->why_not)
+		json_string(f, c->why_not);
+	else
+		fputs("null", f);
+	fputs(",\"points\":[", f);
+	for (int i = 0; i < c->nr; i++)
+		fprintf(f, "%s{\"k\":%d,\"calls\":%" PRIu64 ",\"p50_ns\":%" PRIu64 ",\"p99_ns\":%"
+			PRIu64 ",\"target_ipis\":%" PRId64 ",\"reached\":%.4f,\"p50_used_ns\":%"
+			PRIu64 ",\"p50_estimated\":%s}", i ? "," : "",
+			c->pt[i].k, c->pt[i].calls, c->pt[i].p50_ns, c->pt[i].p99_ns,
+			c->pt[i].target_ipis, hc_fanout_reached(&c->pt[i]), c->pt[i].p50_used_ns,
+			c->pt[i].estimated ? "true" : "false");
+	/* No slope from one K: null, not 0, so nobody reads it as "free". */
+	fprintf(f, "],\"fit\":{\"ok\":%s,\"points\":%zu,", c->fit.ok ? "true" : "false", c->fit.n);
+	if (c->fit.ok)
+		fprintf(f, "\"slope_ns_per_target\":%.1f,\"intercept_ns\":%.1f,\"r2\":%.4f}}",
+			c->fit.slope, c->fit.intercept, c->fit.r2);
+	else
+		fputs("\"slope_ns_per_target\":null,\"intercept_ns\":null,\"r2\":null}}", f);
+}
+
+void hostcheck_fanout_json(FILE *f, const struct hostcheck_fanout *fo)
+{
+	if (!fo->run) {
+		fputs("null", f);
+		return;
+	}
+	fprintf(f, "{\"max_k\":%d,\"kernel\":", fo->max_k);
+	curve_json(f, &fo->kernel);
+	fputs(",\"model\":", f);
+	curve_json(f, &fo->model);
+	fputc('}', f);
 }

@@ -38,7 +38,7 @@ enum {
 	/* compare only */
 	OPT_STRATEGIES, OPT_REPS, OPT_PHASE_S, OPT_WALK_S, OPT_SAFETY_S,
 	OPT_HOSTCHECK_S, OPT_NO_HOSTCHECK, OPT_NOISE, OPT_NOISE_THRESHOLD,
-	OPT_TIMERLAT_PERIOD, OPT_OUT, OPT_NO_PLOTS,
+	OPT_TIMERLAT_PERIOD, OPT_OUT, OPT_NO_PLOTS, OPT_RATE, OPT_RATE_S,
 };
 
 static const struct option torture_options[] = {
@@ -88,6 +88,8 @@ static const struct option compare_only_options[] = {
 	{ "timerlat-period-us", required_argument, NULL, OPT_TIMERLAT_PERIOD },
 	{ "out",               required_argument, NULL, OPT_OUT },
 	{ "no-plots",          no_argument,       NULL, OPT_NO_PLOTS },
+	{ "rate",              required_argument, NULL, OPT_RATE },
+	{ "rate-seconds",      required_argument, NULL, OPT_RATE_S },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -102,6 +104,10 @@ static void print_compare_usage(FILE *f)
 "  --walk-seconds=S      walk timing per strategy per repetition [0.5]\n"
 "  --safety-seconds=S    torture per strategy, 0 to skip [2]\n"
 "  --hostcheck-seconds=S membarrier(2) timing per mode [1]; --no-hostcheck\n"
+"  --rate=N[/s]          rate-matched phase: the freer open-loop at N fallbacks/s,\n"
+"                        >0 and at most 1000000 [100]\n"
+"  --rate-seconds=S      rate-matched phase per meter (osnoise, then timerlat) per\n"
+"                        strategy per repetition, 0 to skip [phase-seconds / 2]\n"
 "  --noise=MODE          bystander meter: osnoise or timerlat [osnoise]\n"
 "  --noise-threshold-ns=N  osnoise: smallest gap counted [1000]\n"
 "  --timerlat-period-us=N  timerlat: wakeup period [1000]\n"
@@ -364,6 +370,30 @@ static void parse_strategies(struct compare_config *cc, const char *arg)
 		usage_error("--strategies: expected a comma-separated list, got '%s'", arg);
 }
 
+/*
+ * --rate=N or N/s: fallbacks per second for the rate-matched phase.  Above
+ * 1e6/s one fallback would be due every microsecond or less, below what a
+ * fallback (an unmap and a sync) takes and what the open-loop schedule
+ * (nanosleep) can time: refused rather than silently run flat out.
+ */
+#define RATE_MAX	1e6
+
+static double parse_rate(const char *arg)
+{
+	char buf[64];
+	size_t n = strlen(arg);
+
+	if (n >= 2 && n < sizeof(buf) && !strcmp(arg + n - 2, "/s")) {
+		memcpy(buf, arg, n - 2);
+		buf[n - 2] = 0;
+		arg = buf;
+	}
+	if (!*arg)
+		usage_error("--rate: expected fallbacks per second, >0 and at most %.0f "
+			    "(e.g. 100 or 100/s), got ''", RATE_MAX);
+	return parse_double("rate", arg, 0, RATE_MAX, true);
+}
+
 static void parse_compare_opt(struct compare_config *cc, int opt, const char *arg)
 {
 	switch (opt) {
@@ -397,6 +427,8 @@ static void parse_compare_opt(struct compare_config *cc, int opt, const char *ar
 		cc->out_dir = arg;
 		break;
 	case OPT_NO_PLOTS: cc->plots = false; break;
+	case OPT_RATE: cc->rate = parse_rate(arg); break;
+	case OPT_RATE_S: cc->rate_s = parse_double("rate-seconds", arg, 0, 3600, false); break;
 	}
 }
 
