@@ -49,7 +49,7 @@ void compare_config_default(struct compare_config *cfg)
 	cfg->base.batch_fail = 1.0;
 	cfg->base.duration_s = 2;
 	cfg->reps = 3;
-	cfg->phase_s = 4;
+	cfg->phase_s = 3;
 	cfg->walk_s = 0.5;
 	cfg->safety_s = 2;
 	cfg->hostcheck_s = 1;
@@ -58,7 +58,7 @@ void compare_config_default(struct compare_config *cfg)
 	cfg->timerlat_period_ns = 1000 * NSEC_PER_USEC;
 	cfg->hostcheck = true;
 	cfg->rate = 100;
-	cfg->rate_s = -1;		/* phase_s / 2 per meter */
+	cfg->rate_s = -1;		/* phase_s / 3 per meter */
 	cfg->plots = true;
 	cfg->progress = true;
 }

@@ -43,7 +43,7 @@ struct compare_config {
 	uint64_t timerlat_period_ns;
 	bool hostcheck, plots, progress, json;
 	double rate;			/* rate-matched phase: fallbacks per second */
-	double rate_s;			/* ... seconds per meter; <0: phase_s / 2 */
+	double rate_s;			/* ... seconds per meter; <0: phase_s / 3 */
 	const char *out_dir;		/* NULL: ptsync-results/<timestamp> */
 };
 

@@ -242,7 +242,7 @@ void compare_rate_phase(const struct compare_config *cfg, struct compare_result 
 
 double compare_rate_seconds(const struct compare_config *cfg)
 {
-	return cfg->rate_s >= 0 ? cfg->rate_s : cfg->phase_s / 2;
+	return cfg->rate_s >= 0 ? cfg->rate_s : cfg->phase_s / 3;
 }
 
 /* ---- the report ---- */
