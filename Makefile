@@ -78,3 +78,4 @@ clean:
 .PHONY: all deps-check test check torture-long clean FORCE
 .SECONDARY:
 -include bench/bench.mk
+-include tests/memcheck.mk

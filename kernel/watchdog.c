@@ -112,8 +112,12 @@ static void describe_reader(const char *tag, const struct rcu_reader_info *r,
 		describe_cpu(tag, r->cpu, now);
 		return;
 	}
-	fprintf(stderr, REPORT "%s: %s: host thread %d %s", tag, r->name,
-		(int)r->tid, host_thread_state(r->tid));
+	if (r->tid)
+		fprintf(stderr, REPORT "%s: %s: host thread %d %s", tag, r->name,
+			(int)r->tid, host_thread_state(r->tid));
+	else
+		fprintf(stderr, REPORT "%s: %s: host thread not known yet (its "
+			"first callback has not run)", tag, r->name);
 	if (timed)
 		fprintf(stderr, ", %.3f s of CPU",
 			(double)cpu_time.tv_sec + (double)cpu_time.tv_nsec / 1e9);
