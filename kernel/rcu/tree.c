@@ -143,10 +143,10 @@ void synchronize_rcu(void)
 	urcu_qsbr_synchronize_rcu();
 	if (c)
 		rcu_gp_wait_tick(c, RCU_GP_WAIT_END);	/* its end is noticed at a tick */
-	rcu_gp_phase_set(RCU_GP_IDLE, 0);
 	if (was_online)
 		rcu_eqs_exit(c);
 	stall_wait_end(c);
+	rcu_gp_phase_set(RCU_GP_IDLE, 0);	/* after: a report sees WAIT_END */
 }
 
 void call_rcu(struct rcu_head *head, void (*func)(struct rcu_head *head))
