@@ -72,10 +72,11 @@ check: deps-check
 torture-long: $(PTSYNC)
 	PTSYNC=$(PTSYNC) prove -v tests/long/torture-long.sh
 
+-include tests/memcheck.mk
+
 clean:
 	rm -rf build
 
 .PHONY: all deps-check test check torture-long clean FORCE
 .SECONDARY:
 -include bench/bench.mk
--include tests/memcheck.mk
