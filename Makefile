@@ -72,6 +72,8 @@ check: deps-check
 torture-long: $(PTSYNC)
 	PTSYNC=$(PTSYNC) prove -v tests/long/torture-long.sh
 
+-include tests/memcheck.mk
+
 clean:
 	rm -rf build
 

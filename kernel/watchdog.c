@@ -21,8 +21,10 @@
  * It never tries to recover: a stall in this model is a bug in the model
  * or in the strategy under test, and a hang would hide it.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -103,15 +105,19 @@ static void describe_reader(const char *tag, const struct rcu_reader_info *r,
 			    uint64_t now)
 {
 	struct timespec cpu_time = { 0, 0 };
-	bool timed = r->cpu_clock >= 0 &&
+	bool timed = r->has_cpu_clock &&
 		     clock_gettime((clockid_t)r->cpu_clock, &cpu_time) == 0;
 
 	if (r->cpu) {
 		describe_cpu(tag, r->cpu, now);
 		return;
 	}
-	fprintf(stderr, REPORT "%s: %s: host thread %d %s", tag, r->name,
-		(int)r->tid, host_thread_state(r->tid));
+	if (r->tid)
+		fprintf(stderr, REPORT "%s: %s: host thread %d %s", tag, r->name,
+			(int)r->tid, host_thread_state(r->tid));
+	else
+		fprintf(stderr, REPORT "%s: %s: host thread not known yet (its "
+			"first callback has not run)", tag, r->name);
 	if (timed)
 		fprintf(stderr, ", %.3f s of CPU",
 			(double)cpu_time.tv_sec + (double)cpu_time.tv_nsec / 1e9);
@@ -124,21 +130,48 @@ static void describe_reader(const char *tag, const struct rcu_reader_info *r,
 }
 
 /*
- * A grace period, or the callbacks behind rcu_barrier(): which registered
- * readers hold it up.  A reader holds a grace period that began at
- * @gp_start if it is online and its last QS (or online transition, which
- * liburcu counts as one) came before @gp_start.
+ * Threads of this process that are neither a registered reader, nor the
+ * main thread, nor this one: liburcu's worker before its tid is known,
+ * or a thread that registered with liburcu behind our back.
  */
-static void describe_rcu_holders(const struct cpu *waiter, int kind,
-				 uint64_t since, uint64_t now)
+static void describe_other_threads(const struct rcu_reader_info *readers, int n)
+{
+	DIR *dir = opendir("/proc/self/task");
+	struct dirent *d;
+
+	if (!dir)
+		return;
+	while ((d = readdir(dir))) {
+		pid_t tid = (pid_t)atoi(d->d_name);
+		bool known = tid <= 0 || tid == getpid() || tid == gettid();
+
+		for (int i = 0; i < n && !known; i++)
+			known = readers[i].tid == tid;
+		if (!known)
+			fprintf(stderr, REPORT "suspect: a thread ptsync did not "
+				"register: host thread %d %s\n", (int)tid,
+				host_thread_state(tid));
+	}
+	closedir(dir);
+}
+
+/*
+ * A grace period, or the callbacks behind rcu_barrier(): which registered
+ * readers hold it up.  A reader holds the grace period in progress if it
+ * is online and has not reported a QS (or come online, which liburcu
+ * counts as one) since it began: its QS predates @gp_start, the moment
+ * the waiter entered liburcu's grace period (or began its wait), or it
+ * counts for an earlier grace period than the one liburcu has begun
+ * since (tree_stall.c keeps both).  The waiter went offline to wait.
+ */
+static void describe_rcu_holders(const struct cpu *waiter, uint64_t since,
+				 enum rcu_gp_phase phase, uint64_t phase_since,
+				 uint64_t until, uint64_t now)
 {
 	static struct rcu_reader_info readers[RCU_MAX_READERS];
-	enum rcu_gp_phase phase = RCU_GP_IDLE;
-	uint64_t phase_since = 0, until = 0, gp_start = since;
+	uint64_t gp_start = since, gp_seq;
 	int n, held = 0;
 
-	if (waiter && kind == STALL_GP)
-		phase = rcu_gp_phase_of(waiter, &phase_since, &until);
 	switch (phase) {
 	case RCU_GP_IDLE:
 		break;
@@ -175,14 +208,17 @@ static void describe_rcu_holders(const struct cpu *waiter, int kind,
 		break;
 	}
 
+	gp_seq = rcu_gp_count();
 	n = rcu_readers_snapshot(readers, (int)ARRAY_SIZE(readers));
 	for (int i = 0; i < n; i++) {
 		const struct rcu_reader_info *r = &readers[i];
 
 		if (waiter && r->cpu == waiter)
 			continue;	/* it went offline to wait */
-		if (r->online != 1 || r->last_qs_ns >= gp_start)
-			continue;	/* offline, or passed a QS since */
+		if (r->online != 1)
+			continue;	/* offline: an extended QS */
+		if (r->last_qs_ns >= gp_start && r->qs_gp_seq >= gp_seq)
+			continue;	/* passed a QS since the GP began */
 		describe_reader("holder", r, now);
 		held++;
 	}
@@ -193,12 +229,15 @@ static void describe_rcu_holders(const struct cpu *waiter, int kind,
 	for (int i = 0; i < n; i++) {
 		if (readers[i].kind == RCU_READER_WORKER) {
 			describe_reader("suspect", &readers[i], now);
+			if (!readers[i].tid)	/* its first callback has not run */
+				describe_other_threads(readers, n);
 			return;
 		}
 	}
 	fprintf(stderr, REPORT "no call_rcu worker has started; a thread that "
 		"registered with liburcu directly, not through "
 		"rcu_register_helper(), is not known either\n");
+	describe_other_threads(readers, n);
 }
 
 /* What keeps a wait of @kind that is not about RCU from finishing. */
@@ -224,11 +263,41 @@ static void describe_holders(struct ptsync_run *run, const struct cpu *waiter,
 		fprintf(stderr, REPORT "holder: none of our CPUs: the host scheduler\n");
 }
 
-static void stall(struct ptsync_run *run, const struct cpu *waiter, int kind,
-		  uint64_t since, uint64_t now)
+/*
+ * @waiter's wait (the main thread's when NULL), read again: still the one
+ * that began at @since?  Pairs with the smp_store_release() of the kind
+ * in stall_wait_begin() and main_wait_begin(): a new wait's time is
+ * visible with its kind.
+ */
+static bool still_waiting(struct ptsync_run *run, const struct cpu *waiter,
+			  int kind, uint64_t since)
 {
+	if (waiter)
+		return smp_load_acquire(&waiter->wait_kind) == kind &&
+		       READ_ONCE(waiter->wait_since_ns) == since;
+	return smp_load_acquire(&run->main_wait_kind) == kind &&
+	       READ_ONCE(run->main_wait_since_ns) == since;
+}
+
+/*
+ * Report and exit, unless the wait ended since watchdog_check() looked:
+ * this thread can itself be kept off the CPU (valgrind does that), and a
+ * report built on a snapshot the waiter has left behind would describe
+ * a wait that no longer exists.  Everything below is read after the
+ * re-check, against a clock read after it.
+ */
+static void stall(struct ptsync_run *run, const struct cpu *waiter, int kind,
+		  uint64_t since)
+{
+	enum rcu_gp_phase phase = RCU_GP_IDLE;
+	uint64_t phase_since = 0, until = 0, now;
 	char who[32];
 
+	if (!still_waiting(run, waiter, kind, since))
+		return;
+	if (waiter && kind == STALL_GP)
+		phase = rcu_gp_phase_of(waiter, &phase_since, &until);
+	now = ktime_get_ns();		/* after the phase: never before it */
 	fflush(stdout);
 	if (waiter)
 		snprintf(who, sizeof(who), "CPU %d", waiter->id);
@@ -236,12 +305,12 @@ static void stall(struct ptsync_run *run, const struct cpu *waiter, int kind,
 		snprintf(who, sizeof(who), "main thread");
 	fprintf(stderr, "ptsync: watchdog: %s has waited %.1f s for %s "
 		"(--stall-timeout=%g, strategy %s)\n",
-		who, (double)(now - since) / NSEC_PER_SEC,
+		who, seconds_since(now, since),
 		stall_kind_name(kind), run->cfg.stall_timeout_s, run->ops->name);
 	if (waiter)
 		describe_cpu("waiter", waiter, now);
 	if (kind == STALL_GP || kind == STALL_BARRIER)
-		describe_rcu_holders(waiter, kind, since, now);
+		describe_rcu_holders(waiter, since, phase, phase_since, until, now);
 	else
 		describe_holders(run, waiter, kind, now);
 	_exit(EXIT_STALL);
@@ -261,7 +330,7 @@ static void watchdog_check(struct ptsync_run *run, uint64_t now, uint64_t timeou
 			continue;
 		since = READ_ONCE(c->wait_since_ns);
 		if (now > since && now - since > timeout)
-			stall(run, c, kind, since, now);
+			stall(run, c, kind, since);
 	}
 	/* Pairs with smp_store_release() in main_wait_begin(). */
 	kind = smp_load_acquire(&run->main_wait_kind);
@@ -269,7 +338,7 @@ static void watchdog_check(struct ptsync_run *run, uint64_t now, uint64_t timeou
 		uint64_t since = READ_ONCE(run->main_wait_since_ns);
 
 		if (now > since && now - since > timeout)
-			stall(run, NULL, kind, since, now);
+			stall(run, NULL, kind, since);
 	}
 }
 

@@ -54,7 +54,8 @@ void rcu_fork_prepare(void);
 void rcu_fork_parent(void);
 void rcu_fork_child(void);
 
-/* Grace periods liburcu has completed since process start. */
+/* Grace periods liburcu has started since process start (QSBR counts a
+ * grace period when it begins; all but the last have completed). */
 uint64_t rcu_gp_count(void);
 
 /* Sleeping with IRQs off is a bug (and would stall every grace period). */
@@ -84,9 +85,11 @@ struct rcu_reader_info {
 	const struct cpu *cpu;		/* RCU_READER_CPU, else NULL */
 	const char *name;
 	pid_t tid;			/* 0: not known (yet) */
-	int cpu_clock;			/* its CPU-time clockid_t, or -1 */
+	bool has_cpu_clock;
+	int cpu_clock;			/* its CPU-time clockid_t */
 	int online;			/* 1, 0, or -1: liburcu does not say */
 	uint64_t last_qs_ns;		/* last QS or online transition */
+	uint64_t qs_gp_seq;		/* rcu_gp_count() just before it */
 };
 
 #define RCU_MAX_READERS	(NR_CPUS + 16)	/* CPUs, helpers, the worker */
@@ -112,6 +115,8 @@ enum rcu_gp_phase rcu_gp_phase_of(const struct cpu *c, uint64_t *since_ns,
 /* kernel/rcu/tree.c and tree_stall.c between themselves. */
 void rcu_reader_add_cpu(struct cpu *c);
 void rcu_reader_del(void);
+uint64_t rcu_reader_qs_begin(void);
+void rcu_reader_qs_end(uint64_t gp_seq);
 void rcu_gp_phase_set(enum rcu_gp_phase phase, uint64_t until_ns);
 void rcu_worker_adopt(void);
 void rcu_readers_fork_prepare(void);

@@ -54,11 +54,11 @@ void rcu_cpu_starting(struct cpu *c)
 {
 	uint64_t now = ktime_get_ns();
 
+	rcu_reader_add_cpu(c);		/* tree_stall.c: known to the watchdog */
 	urcu_qsbr_register_thread();
 	WRITE_ONCE(c->rcu_online, 1);
 	c->next_qs_ns = next_tick(c, now);
 	WRITE_ONCE(c->last_qs_ns, now);
-	rcu_reader_add_cpu(c);		/* tree_stall.c: known to the watchdog */
 }
 
 void rcu_cpu_dying(struct cpu *c)
@@ -70,7 +70,7 @@ void rcu_cpu_dying(struct cpu *c)
 
 void rcu_note_context_switch(struct cpu *c)
 {
-	uint64_t now;
+	uint64_t now, gp_seq;
 
 	if (READ_ONCE(c->irqs_disabled))
 		ptsync_die("BUG: CPU %d: quiescent state reported with IRQs "
@@ -81,7 +81,9 @@ void rcu_note_context_switch(struct cpu *c)
 	now = ktime_get_ns();
 	if (now < c->next_qs_ns)
 		return;
+	gp_seq = rcu_reader_qs_begin();
 	urcu_qsbr_quiescent_state();
+	rcu_reader_qs_end(gp_seq);
 	c->next_qs_ns = next_tick(c, now);
 	WRITE_ONCE(c->last_qs_ns, now);
 	this_cpu_inc(c->stats.qs_reported);
@@ -98,11 +100,13 @@ void rcu_eqs_enter(struct cpu *c)
 
 void rcu_eqs_exit(struct cpu *c)
 {
-	uint64_t now = ktime_get_ns();
+	uint64_t now = ktime_get_ns(), gp_seq;
 
 	if (READ_ONCE(c->rcu_online))
 		return;
+	gp_seq = rcu_reader_qs_begin();
 	urcu_qsbr_thread_online();
+	rcu_reader_qs_end(gp_seq);
 	WRITE_ONCE(c->rcu_online, 1);
 	c->next_qs_ns = next_tick(c, now);
 	WRITE_ONCE(c->last_qs_ns, now);
@@ -139,10 +143,10 @@ void synchronize_rcu(void)
 	urcu_qsbr_synchronize_rcu();
 	if (c)
 		rcu_gp_wait_tick(c, RCU_GP_WAIT_END);	/* its end is noticed at a tick */
-	rcu_gp_phase_set(RCU_GP_IDLE, 0);
 	if (was_online)
 		rcu_eqs_exit(c);
 	stall_wait_end(c);
+	rcu_gp_phase_set(RCU_GP_IDLE, 0);	/* after: a report sees WAIT_END */
 }
 
 void call_rcu(struct rcu_head *head, void (*func)(struct rcu_head *head))

@@ -21,6 +21,13 @@
  *    per-thread or per-CPU call_rcu workers, so the default one is the
  *    only one.  Whether it is online right now, liburcu does not say.
  *
+ * A reader holds a grace period if it is online and its last QS came
+ * before the grace period began.  Each slot keeps the grace-period count
+ * (rcu_gp_count(), liburcu's own counter, which QSBR bumps when a grace
+ * period begins) read just before the reader's last QS, so the watchdog
+ * can tell exactly, not from the clock, whether that QS counts for the
+ * grace period in progress.
+ *
  * Each slot also carries where its thread is inside synchronize_rcu(), so
  * a report can tell a grace period that is still waiting for readers from
  * one that ended while the waiter never got the CPU back.
@@ -44,10 +51,13 @@ struct rcu_reader {
 	_Atomic(struct cpu *) cpu;
 	_Atomic(const char *) name;
 	_Atomic pid_t tid;
-	_Atomic int cpu_clock;			/* the thread's CPU-time clock, -1 */
+	_Atomic bool has_cpu_clock;
+	_Atomic int cpu_clock;			/* the thread's CPU-time clockid_t */
 	/* helpers only: our mirror of liburcu's per-thread state */
 	_Atomic int online;
 	_Atomic uint64_t last_qs_ns;
+	/* everyone we register: the grace period its last QS counts for */
+	_Atomic uint64_t qs_gp_seq;
 	/* synchronize_rcu() progress of this thread */
 	_Atomic int gp_phase;			/* enum rcu_gp_phase */
 	_Atomic uint64_t gp_phase_since_ns, gp_phase_until_ns;
@@ -63,7 +73,7 @@ static struct rcu_reader *rcu_reader_claim(enum rcu_reader_kind kind,
 	for (int i = 0; i < RCU_MAX_READERS; i++) {
 		struct rcu_reader *r = &rcu_readers[i];
 		int expected = SLOT_FREE;
-		clockid_t clock;
+		clockid_t clock = 0;
 
 		if (!atomic_compare_exchange_strong_explicit(&r->state, &expected,
 				SLOT_CLAIMED, memory_order_relaxed, memory_order_relaxed))
@@ -72,9 +82,12 @@ static struct rcu_reader *rcu_reader_claim(enum rcu_reader_kind kind,
 		WRITE_ONCE(r->cpu, c);
 		WRITE_ONCE(r->name, name);
 		WRITE_ONCE(r->tid, tid);
-		WRITE_ONCE(r->cpu_clock, pthread_getcpuclockid(thread, &clock) ? -1 : (int)clock);
+		WRITE_ONCE(r->has_cpu_clock, pthread_getcpuclockid(thread, &clock) == 0);
+		WRITE_ONCE(r->cpu_clock, (int)clock);
 		WRITE_ONCE(r->online, 0);
 		WRITE_ONCE(r->last_qs_ns, ktime_get_ns());
+		/* Before liburcu's registration, which is a QS: see below. */
+		WRITE_ONCE(r->qs_gp_seq, rcu_gp_count());
 		WRITE_ONCE(r->gp_phase, RCU_GP_IDLE);
 		/* The slot's fields before its LIVE state; pairs with the
 		 * smp_load_acquire() in rcu_readers_snapshot() and
@@ -98,6 +111,27 @@ void rcu_reader_add_cpu(struct cpu *c)
 				       gettid());
 }
 
+/*
+ * Around each QS (or online transition) this thread reports to liburcu:
+ * the grace-period count read just before it.  A QS counts for every
+ * grace period begun before liburcu reads the counter inside the QS; we
+ * read the same counter earlier, so read-read coherence makes our value
+ * no larger than the one liburcu records, and a reader is never taken for
+ * past a grace period it has not passed.  (It may be taken for behind
+ * one it just passed, if that began between the two reads, until its
+ * next QS a tick later.)  The store is relaxed: only the report reads it.
+ */
+uint64_t rcu_reader_qs_begin(void)
+{
+	return rcu_gp_count();
+}
+
+void rcu_reader_qs_end(uint64_t gp_seq)
+{
+	if (this_reader)
+		WRITE_ONCE(this_reader->qs_gp_seq, gp_seq);
+}
+
 void rcu_reader_del(void)
 {
 	if (this_reader)
@@ -113,10 +147,13 @@ void rcu_register_helper(const char *name)
 
 	if (this_reader)
 		ptsync_die("BUG: %s: this thread is already an RCU reader", name);
-	urcu_qsbr_register_thread();
+	/* The slot (and its grace-period count) before the registration,
+	 * which puts us online: see rcu_reader_qs_begin(). */
 	r = rcu_reader_claim(RCU_READER_HELPER, NULL, name, pthread_self(), gettid());
-	WRITE_ONCE(r->online, 1);
 	this_reader = r;
+	urcu_qsbr_register_thread();
+	WRITE_ONCE(r->last_qs_ns, ktime_get_ns());
+	WRITE_ONCE(r->online, 1);
 }
 
 void rcu_unregister_helper(void)
@@ -132,7 +169,10 @@ void rcu_unregister_helper(void)
  */
 void rcu_helper_quiescent_state(void)
 {
+	uint64_t gp_seq = rcu_reader_qs_begin();
+
 	urcu_qsbr_quiescent_state();
+	rcu_reader_qs_end(gp_seq);
 	WRITE_ONCE(this_reader->last_qs_ns, ktime_get_ns());
 }
 
@@ -144,7 +184,10 @@ void rcu_helper_offline(void)
 
 void rcu_helper_online(void)
 {
+	uint64_t gp_seq = rcu_reader_qs_begin();
+
 	urcu_qsbr_thread_online();
+	rcu_reader_qs_end(gp_seq);
 	WRITE_ONCE(this_reader->last_qs_ns, ktime_get_ns());
 	WRITE_ONCE(this_reader->online, 1);
 }
@@ -285,6 +328,7 @@ int rcu_readers_snapshot(struct rcu_reader_info *out, int max)
 		info->cpu = c;
 		info->name = READ_ONCE(r->name);
 		info->tid = READ_ONCE(r->tid);
+		info->has_cpu_clock = READ_ONCE(r->has_cpu_clock);
 		info->cpu_clock = READ_ONCE(r->cpu_clock);
 		if (c) {
 			info->online = READ_ONCE(c->rcu_online);
@@ -293,6 +337,10 @@ int rcu_readers_snapshot(struct rcu_reader_info *out, int max)
 			info->online = READ_ONCE(r->online);
 			info->last_qs_ns = READ_ONCE(r->last_qs_ns);
 		}
+		/* After the time: a QS landing in between then shows as an old
+		 * time with a new count, judged by the old time, which is
+		 * what the report prints. */
+		info->qs_gp_seq = READ_ONCE(r->qs_gp_seq);
 		n++;
 	}
 	return n;
