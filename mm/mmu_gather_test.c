@@ -27,8 +27,10 @@ struct gather_test {
 	uint64_t flushes_before;
 	int sync_calls, flushed_before_sync, live_at_sync, freed_after;
 	/* walker_inside_cpu */
-	_Atomic int mapped_flag, walking;
-	int walk_nr;
+	_Atomic int mapped_flag, walking, inside;
+	int walk_nr, saw_unhook;
+	pgent_t *pmdp;
+	uint64_t pmd;
 };
 
 static pgent_t *detached_table(struct ptsync_run *run, struct mm_struct *mm)
@@ -163,13 +165,42 @@ static void order_cpu(struct cpu *c)
 }
 
 /*
- * The rule end to end: CPU 1 walks into a PTE table with GUP-fast and
- * stays inside, IRQs off, for WALK_DELAY_NS; CPU 0 unmaps the page under
- * it, which frees the PTE, PMD and PUD tables, by RCU batch or through the
+ * The rule end to end: CPU 1 walks into a PTE table with GUP-fast and,
+ * IRQs off, stays inside until CPU 0 has unhooked the table (the race
+ * hook, after the folio reference), while CPU 0 unmaps the page under it,
+ * which frees the PTE, PMD and PUD tables, by RCU batch or through the
  * fallback.  The walker's checker must find nothing freed on its path.
- * Under `none` it must find it (the scenario is a real race).
+ * Under `none` it must find it (the scenario is a real race).  A handshake,
+ * not a delay: the outcome does not depend on how busy the host is.
  */
-#define WALK_DELAY_NS	(40 * NSEC_PER_MSEC)
+static void walker_inside_hook(struct mm_struct *mm, uint64_t addr, void *arg)
+{
+	struct gather_test *t = arg;
+
+	struct ptdesc *pte = &mm->run->pt.desc[pt_pfn(t->pmd)];
+	uint64_t end;
+
+	(void)addr;
+	WRITE_ONCE(t->inside, 1);
+	/* Until the unhook (or 10 s: then the test fails, it does not hang). */
+	t->saw_unhook = WAIT_FOR(READ_ONCE(*t->pmdp) != t->pmd);
+	/* Then give a free that does not wait for us (`none`) a second to
+	 * happen under us; a correct strategy cannot free it before we go. */
+	end = ktime_get_ns() + NSEC_PER_SEC;
+	while (READ_ONCE(pte->state) != PT_FREE && ktime_get_ns() < end)
+		cpu_relax();
+}
+
+/* The PMD entry that points to @a's PTE table, and its value. */
+static void find_pmd(struct mm_struct *mm, uint64_t a, struct gather_test *t)
+{
+	pgent_t *table = READ_ONCE(mm->pgd);
+
+	for (int level = PT_PGD; level > PT_PMD; level--)
+		table = pfn_to_table(&mm->run->pt, pt_pfn(READ_ONCE(table[pt_index(a, level)])));
+	t->pmdp = &table[pt_index(a, PT_PMD)];
+	t->pmd = READ_ONCE(*t->pmdp);
+}
 
 static void walker_inside_cpu(struct cpu *c)
 {
@@ -182,14 +213,16 @@ static void walker_inside_cpu(struct cpu *c)
 	switch_mm(c, mm);
 	if (c->id == 1) {
 		WAIT_FOR(READ_ONCE(t->mapped_flag));
+		gup_set_race_hook(run, walker_inside_hook, t);
 		WRITE_ONCE(t->walking, 1);
 		t->walk_nr = gup_fast(mm, a, 1, pages);
+		gup_set_race_hook(run, NULL, NULL);
 		gup_check_and_put(c, mm, READ_ONCE(mm->incarnation), a, t->walk_nr, pages);
 	} else if (c->id == 0) {
 		t->mapped = map_range(mm, a, PAGE_SIZE, false);
+		find_pmd(mm, a, t);
 		WRITE_ONCE(t->mapped_flag, 1);
-		WAIT_FOR(READ_ONCE(t->walking));
-		ndelay_spin(10 * NSEC_PER_MSEC);	/* the walker is in its delay */
+		WAIT_FOR(READ_ONCE(t->inside));	/* the walker is in the table */
 		munmap_range(mm, a, PAGE_SIZE);
 	}
 	switch_mm(c, NULL);
@@ -205,7 +238,6 @@ static uint64_t run_walker_inside(const struct pt_sync_ops *ops, double fail,
 	memset(t, 0, sizeof(*t));
 	test_config(&cfg, 2, ops);
 	cfg.batch_fail = fail;
-	cfg.walk_delay = (struct walk_delay){ .ns = WALK_DELAY_NS };
 	run = test_run_start(&cfg, walker_inside_cpu, t);
 	cpus_stop(run);
 	ptsync_run_drain(run);
@@ -232,8 +264,9 @@ static void test_walker_inside(void)
 
 	for (unsigned int i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
 		v = run_walker_inside(w[i].ops, w[i].fail, &t, &one);
-		ok(v == 0 && t.mapped == 1 && t.walk_nr == 0 && (w[i].fail == 0 || one >= 3),
-		   "%s: tables unmapped under a 40 ms IRQs-off walk are freed after it "
+		ok(v == 0 && t.mapped == 1 && t.saw_unhook && t.walk_nr == 0 &&
+		   (w[i].fail == 0 || one >= 3),
+		   "%s: tables unmapped under an IRQs-off walk are freed after it "
 		   "(%llu violations, %llu freed one by one)", w[i].what,
 		   (unsigned long long)v, (unsigned long long)one);
 	}
