@@ -27,6 +27,8 @@
 #endif
 
 int cmd_hostcheck(int argc, char **argv);	/* tools/hostcheck_cmd.c */
+int cmd_scale(int argc, char **argv);		/* tools/scale.c */
+int cmd_recommend(int argc, char **argv);	/* tools/recommend.c */
 
 enum {
 	OPT_STRATEGY = 256, OPT_CPUS, OPT_FREERS, OPT_WALKERS, OPT_BYSTANDERS,
@@ -123,6 +125,8 @@ static void print_usage(FILE *f)
 "       ptsync torture [options]     torture-test one sync strategy\n"
 "       ptsync list [--tsv]          the sync strategies, safe or not, TLB modes\n"
 "       ptsync hostcheck [options]   time membarrier(2) on this kernel (--help)\n"
+"       ptsync scale [options]       project the costs to 16-1024 CPUs (--help)\n"
+"       ptsync recommend [options]   which strategy wins where (--help)\n"
 "       ptsync --version             the build's version (git describe)\n"
 "\n"
 "torture options (defaults in brackets):\n"
@@ -551,5 +555,10 @@ int main(int argc, char **argv)
 		return cmd_list(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "hostcheck"))
 		return cmd_hostcheck(argc - 1, argv + 1);
-	usage_error("unknown command '%s'; valid: compare, torture, hostcheck, list", argv[1]);
+	if (!strcmp(argv[1], "scale"))
+		return cmd_scale(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "recommend"))
+		return cmd_recommend(argc - 1, argv + 1);
+	usage_error("unknown command '%s'; valid: compare, torture, hostcheck, list, scale, "
+		    "recommend", argv[1]);
 }
