@@ -73,4 +73,20 @@ ok $? "scale.json is valid JSON with points, sourced params and the validation"
 head -n 1 "$tmp/scale/scale.csv" | grep -q '^site,strategy,cpus,costs'
 ok $? "scale.csv has its header"
 
+# recommend: the matrix from the same costs, safe strategies only.
+bad --cpus recommend --cpus=5000
+bad --from recommend --from=/nonexistent/results.json
+bad --json recommend --json=/proc/nonexistent/x.json
+"$PTSYNC" recommend $from --cpus=32 --events=20 --json="$tmp/rec.json" >"$tmp/rec.out" 2>&1
+ok $? "recommend exits 0"
+perl -MJSON::PP -e 'local $/; my $j = decode_json(<STDIN>); exit !(@{$j->{rows}} == 12)' \
+	<"$tmp/rec.json"
+ok $? "recommend --json: valid JSON, 3 call sites x 4 profiles"
+"$PTSYNC" list --tsv | awk -F'\t' '$2 == "unsafe" { print $1 }' >"$tmp/unsafe"
+perl -MJSON::PP -e 'local $/; my $j = decode_json(<STDIN>); my %u = map { chomp; $_ => 1 } `cat $ARGV[0]`;
+	for my $r (@{$j->{rows}}) { for my $a (qw(disruption latency memory)) {
+		next unless $r->{$a}; for (split /=/, $r->{$a}{winner}) { exit 1 if $u{$_} } } }' \
+	"$tmp/unsafe" <"$tmp/rec.json"
+ok $? "recommend never names a strategy that list --tsv calls unsafe"
+
 done_testing
