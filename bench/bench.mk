@@ -20,6 +20,7 @@ bench: bench-build
 	@echo "== machine: $$(nproc) CPUs, $$(LC_ALL=C lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1), kernel $$(uname -r)"
 	bench/walk_insns.sh $(BUILD)/bench/walk_insns
 	$(BUILD)/bench/table_free
+	$(BUILD)/bench/trace_overhead
 
 # How often torture catches each unsafe strategy (minutes; see the script).
 bench-detect: $(PTSYNC)

@@ -32,6 +32,7 @@ static const char *trace_path;			/* --trace=FILE */
 #define TRACE_RECORDS_PER_CPU	(1u << 18)
 int cmd_scale(int argc, char **argv);		/* tools/scale.c */
 int cmd_recommend(int argc, char **argv);	/* tools/recommend.c */
+int cmd_trace_plot(int argc, char **argv);	/* tools/trace_plot.c */
 
 enum {
 	OPT_STRATEGY = 256, OPT_CPUS, OPT_FREERS, OPT_WALKERS, OPT_BYSTANDERS,
@@ -131,6 +132,7 @@ static void print_usage(FILE *f)
 "       ptsync hostcheck [options]   time membarrier(2) on this kernel (--help)\n"
 "       ptsync scale [options]       project the costs to 16-1024 CPUs (--help)\n"
 "       ptsync recommend [options]   which strategy wins where (--help)\n"
+"       ptsync trace-plot [opts] F   per-CPU timeline from a --trace file (--help)\n"
 "       ptsync --version             the build's version (git describe)\n"
 "\n"
 "torture options (defaults in brackets):\n"
@@ -601,6 +603,8 @@ int main(int argc, char **argv)
 		return cmd_scale(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "recommend"))
 		return cmd_recommend(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "trace-plot"))
+		return cmd_trace_plot(argc - 1, argv + 1);
 	usage_error("unknown command '%s'; valid: compare, torture, hostcheck, list, scale, "
-		    "recommend", argv[1]);
+		    "recommend, trace-plot", argv[1]);
 }

@@ -123,8 +123,13 @@ void __trace_walk_begin(int cpu)
 {
 	struct ptsync_trace *t = ptsync_trace;
 
-	if (cpu >= 0 && cpu < t->nr_bufs - 1)
-		t->buf[cpu].walk_t0 = ktime_get_ns();
+	struct trace_buf *b;
+
+	if (cpu < 0 || cpu >= t->nr_bufs - 1)
+		return;
+	/* the clock is read only for the walks that are recorded */
+	b = &t->buf[cpu];
+	b->walk_t0 = b->walks++ % TRACE_WALK_SAMPLE ? 0 : ktime_get_ns();
 }
 
 void __trace_walk_end(int cpu)
@@ -135,7 +140,7 @@ void __trace_walk_end(int cpu)
 	if (cpu < 0 || cpu >= t->nr_bufs - 1)
 		return;
 	b = &t->buf[cpu];
-	if (b->walks++ % TRACE_WALK_SAMPLE == 0)
+	if (b->walk_t0)
 		__trace_event(cpu, TR_WALK, b->walk_t0, (uint32_t)(ktime_get_ns() - b->walk_t0), -1);
 }
 
@@ -214,10 +219,11 @@ int trace_close(void)
 		return 0;
 	ptsync_trace = NULL;
 	fprintf(t->f, "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"walk_sample\":%d,"
-		"\"dropped\":%llu,\"records_per_cpu_per_run\":%u,\"hz\":%d,\"note\":\"one walk in "
-		"%d is recorded; a tick shows as the quiescent state it allows\"},\n\"traceEvents\":[\n",
+		"\"dropped\":%llu,\"records_per_cpu_per_run\":%u,\"hz\":%d,\"origin_ns\":%llu,"
+		"\"note\":\"one walk in %d is recorded; a tick shows as the quiescent state it "
+		"allows; ticks fall where origin_ns + ts is a multiple of 1/hz\"},\n\"traceEvents\":[\n",
 		TRACE_WALK_SAMPLE, (unsigned long long)trace_dropped(), t->quota,
-		t->nr_runs ? t->runs[0].hz : 0, TRACE_WALK_SAMPLE);
+		t->nr_runs ? t->runs[0].hz : 0, (unsigned long long)t->origin_ns, TRACE_WALK_SAMPLE);
 	write_meta(t->f, t);
 	for (int i = 0; i < t->nr_bufs; i++) {
 		uint64_t n = READ_ONCE(t->buf[i].n);
