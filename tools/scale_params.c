@@ -116,7 +116,19 @@ static void load_fanout(struct scale_params *p, json_t *root, json_t *ipi, doubl
 	json_t *ge = hc_mode(root, "global_expedited"), *pe = hc_mode(root, "private_expedited");
 	double ge50 = num(ge, "p50_ns"), pe50 = num(pe, "p50_ns");
 
-	if (isfinite(ge50) && isfinite(pe50) && ge50 > 0) {
+	json_t *rel = json_object_get(root, "host_ratio_reliable");
+
+	if (json_is_false(rel)) {
+		/* compare found that most global_expedited calls never reached
+		 * the bystander: its p50 is a syscall, not a broadcast */
+		p->host_intercept_ns = p->ipi_intercept_ns;
+		p->host_slope_ns = p->ipi_slope_ns;
+		snprintf(p->host_slope_ns.src, sizeof(p->host_slope_ns.src),
+			 "the model's slope: hostcheck's global_expedited is marked unreliable "
+			 "(host_ratio_reliable false: most calls never reached the bystander)");
+		snprintf(p->host_intercept_ns.src, sizeof(p->host_intercept_ns.src),
+			 "the model's intercept (host_ratio_reliable false)");
+	} else if (isfinite(ge50) && isfinite(pe50) && ge50 > 0) {
 		set(&p->host_intercept_ns, pe50, "hostcheck private_expedited p50 (no target)");
 		set(&p->host_slope_ns, fmax(0, ge50 - pe50), "hostcheck global_expedited p50 - "
 		    "private_expedited p50, one target: one K only");

@@ -76,8 +76,8 @@ static void print_site(FILE *f, const struct scale_opts *o, const struct project
 {
 	char b1[32], b2[32];
 
-	fprintf(f, "\n%s: freer's sync time per event, p50 (kernel fan-out) | bystander "
-		"IPIs per event, noise per event\n%-11s", scale_site_name(s), "strategy");
+	fprintf(f, "\n%s: freer's flush + sync time per event, p50 (kernel fan-out) | "
+		"bystander IPIs per event, noise per event\n%-11s", scale_site_name(s), "strategy");
 	for (int c = 0; c < o->nr_cpus; c++)
 		fprintf(f, " %21d", o->cpus[c]);
 	fputc('\n', f);
