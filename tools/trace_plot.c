@@ -85,7 +85,7 @@ static int write_dat(json_t *ev, const struct panel *p, int k, const char *dir, 
 	FILE *f;
 	size_t i;
 	json_t *e;
-	unsigned int spans = 0;
+	unsigned int spans[3] = { 0 };	/* per kind: fallback, GP */
 
 	snprintf(path, sizeof(path), "%s/timeline_%d.dat", dir, k);
 	f = fopen(path, "w");
@@ -113,7 +113,7 @@ static int write_dat(json_t *ev, const struct panel *p, int k, const char *dir, 
 			   !strcmp(name, "TLB flush") ? 7 : 8;
 		/* back-to-back spans alternate in height, so each one shows;
 		 * a walk (~100 ns) gets a visible minimum width */
-		double lane = tid + ((kind == 1 || kind == 2) && spans++ % 2 ? 0.07 : 0);
+		double lane = tid + ((kind == 1 || kind == 2) && spans[kind]++ % 2 ? 0.07 : 0);
 
 		if (kind == 0)
 			dx = fmax(dx, ms / 1500);
