@@ -244,7 +244,7 @@ int cmd_recommend(int argc, char **argv)
 	for (int i = 0; i < NR_PROFILES; i++)
 		printf("  %-8s %s\n", profiles[i].name, profiles[i].assumes);
 	printf("disruption: bystander time lost per event (IPIs x measured cost per IPI); "
-	       "latency: freer's sync time per event, p50;\nmemory: tables held for a grace "
+	       "latency: freer's flush + sync time per event, p50;\nmemory: tables held for a grace "
 	       "period, mean, at the freer's closed-loop rate; '=' ties within 1%%; margin: the runner-up's excess.\n");
 	matrix(stdout, j, &o, &p);
 	if (j)
