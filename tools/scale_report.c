@@ -228,7 +228,7 @@ static void write_dat(const struct scale_opts *o, const struct projection *pr, e
 
 static void write_gp(const struct scale_opts *o)
 {
-	static const char *const what[2] = { "freer sync time per event, p50 (us)",
+	static const char *const what[2] = { "freer flush + sync time per event, p50 (us)",
 		"bystander noise per event (us)" };
 	static const char *const png[2] = { "scale_latency.png", "scale_bystander.png" };
 	FILE *f = out_open(o, "scale.gp");
