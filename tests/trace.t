@@ -13,7 +13,7 @@ bad --trace compare --trace=/proc/nonexistent/t.json
 bad --trace torture --trace=
 ok $(( $(date +%s) - start <= 5 ? 0 : 1 )) "a bad --trace fails before anything runs"
 bad trace-plot trace-plot
-bad trace-plot trace-plot "$tmp/none.json"
+bad trace-plot trace-plot --out="$tmp/x.png" "$tmp/none.json"
 
 "$PTSYNC" torture --strategy=ipi --cpus=3 --walkers=1 --bystanders=1 --batch-fail=1 \
 	--duration=0.3 --seed=2 --no-progress --trace="$tmp/t.json" >"$tmp/out" 2>"$tmp/err"
@@ -25,6 +25,7 @@ perl -MJSON::PP -e 'local $/; my $j = decode_json(<STDIN>);
 	exit !($seen{0} && $seen{1} && $seen{2} && defined $j->{otherData}{dropped})' <"$tmp/t.json"
 ok $? "torture trace: valid JSON, events on CPUs 0, 1 and 2, the drop count"
 bad --strategies trace-plot --strategies=bogus --out="$tmp/x.png" "$tmp/t.json"
+bad --out trace-plot --out=/proc/nonexistent/x.png "$tmp/t.json"
 for ev in "walk (IRQs off)" "IPI sent" "IPI taken" "fallback: sync + free" "TLB flush"; do
 	grep -q "\"name\":\"$ev\"" "$tmp/t.json"
 	ok $? "torture trace has '$ev' events"

@@ -201,17 +201,17 @@ int cmd_trace_plot(int argc, char **argv)
 		p[n++].strategy = t;
 	if (!n)
 		usage_error("--strategies: expected a comma-separated list");
-	f = fopen(out, "w");
-	if (!f)
-		usage_error("--out: cannot write '%s': %s", out, strerror(errno));
-	fclose(f);
+	slash = strrchr(out, '/');
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - out) : 1, slash ? out : ".");
+	if (access(argv[optind], R_OK))
+		usage_error("trace-plot: cannot read '%s': %s", argv[optind], strerror(errno));
+	if (!*out || access(dir, W_OK))
+		usage_error("--out: cannot write into '%s': %s", dir, strerror(errno));
 	root = json_load_file(argv[optind], 0, &je);
 	if (!root)
 		usage_error("trace-plot: '%s' is not a trace: %s (line %d)", argv[optind], je.text, je.line);
 	ev = json_object_get(root, "traceEvents");
 	other = json_object_get(root, "otherData");
-	slash = strrchr(out, '/');
-	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - out) : 1, slash ? out : ".");
 	for (int k = 0; k < n; k++) {
 		if (find_run(ev, &p[k]))
 			usage_error("--strategies: no run of '%s' in %s", p[k].strategy, argv[optind]);
