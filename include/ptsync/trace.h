@@ -90,9 +90,10 @@ static inline void trace_event(int cpu, enum trace_type type, int32_t arg)
 		__trace_event(cpu, type, 0, 0, arg);
 }
 
+/* @t0 0: tracing was off when the span began; nothing to record. */
 static inline void trace_span(int cpu, enum trace_type type, uint64_t t0, uint64_t dur)
 {
-	if (unlikely(ptsync_trace))
+	if (unlikely(ptsync_trace) && t0)
 		__trace_event(cpu, type, t0, (uint32_t)(dur > UINT32_MAX ? UINT32_MAX : dur), -1);
 }
 
