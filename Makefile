@@ -15,6 +15,9 @@ OPT        ?= -O2
 
 URCU_CFLAGS := $(shell $(PKG_CONFIG) --cflags liburcu-qsbr 2>/dev/null)
 URCU_LIBS   := $(shell $(PKG_CONFIG) --libs liburcu-qsbr 2>/dev/null)
+# jansson: only the tool reads JSON back (scale, recommend), never the model.
+JANSSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
+JANSSON_LIBS   := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null)
 
 CPPFLAGS += -Iinclude -Itests -D_GNU_SOURCE $(URCU_CFLAGS)
 CFLAGS   += -std=c11 $(OPT) -g -Wall -Wextra -Werror -Wshadow \
@@ -35,7 +38,7 @@ PTSYNC    := $(BUILD)/ptsync
 all: deps-check $(PTSYNC)
 
 deps-check:
-	@$(PKG_CONFIG) --exists liburcu-qsbr || { scripts/deps.sh --check; exit 1; }
+	@$(PKG_CONFIG) --exists liburcu-qsbr jansson || { scripts/deps.sh --check; exit 1; }
 
 $(BUILD)/%.o: %.c $(wildcard include/ptsync/*.h tools/*.h)
 	@mkdir -p $(dir $@)
@@ -45,7 +48,8 @@ $(BUILD)/libptsync.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(PTSYNC): $(TOOL_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/libptsync.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(JANSSON_LIBS)
+$(BUILD)/tools/%.o: CPPFLAGS += $(JANSSON_CFLAGS)
 
 # ptsync --version: `git describe` of this checkout, or, outside git, the
 # fallback in tools/ptsync.c.  The stamp changes only when the version does.

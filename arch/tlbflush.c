@@ -27,6 +27,7 @@
 #include "ptsync/run.h"
 #include "ptsync/smp.h"
 #include "ptsync/tlb.h"
+#include "ptsync/trace.h"
 
 static const char *const tlb_mode_names[NR_TLB_MODES] = {
 	[TLB_INVLPGB] = "invlpgb",
@@ -100,6 +101,7 @@ bool flush_tlb_mm_range(struct mm_struct *mm, uint64_t start, uint64_t end,
 
 	(void)start;
 	(void)end;
+	trace_event(this_cpu() ? this_cpu()->id : -1, TR_TLB_FLUSH, mode);
 	if (!tlb_mode_flushes_by_ipi(mode))
 		return false;	/* invlpgb: done, nobody interrupted */
 	/*

@@ -21,6 +21,7 @@ bench: bench-build
 	bench/walk_insns.sh $(BUILD)/bench/walk_insns
 	$(BUILD)/bench/table_free
 	$(BUILD)/bench/fanout
+	$(BUILD)/bench/trace_overhead
 
 # How often torture catches each unsafe strategy (minutes; see the script).
 bench-detect: $(PTSYNC)

@@ -17,6 +17,7 @@
 #include "ptsync/smp.h"
 #include "ptsync/store_buffer.h"
 #include "ptsync/watchdog.h"
+#include "ptsync/trace.h"
 
 void ptsync_config_default(struct ptsync_config *cfg)
 {
@@ -141,6 +142,7 @@ int ptsync_run_init(struct ptsync_run *run, const struct ptsync_config *cfg)
 	pthread_barrier_init(&run->start_barrier, NULL, (unsigned int)run->nr_cpus + 1);
 	pthread_barrier_init(&run->stop_barrier, NULL, (unsigned int)run->nr_cpus);
 	run->gp_start = rcu_gp_count();
+	trace_run_begin(run);
 	return watchdog_start(run);
 }
 

@@ -26,6 +26,7 @@
 #include "ptsync/smp.h"
 #include "ptsync/store_buffer.h"
 #include "ptsync/watchdog.h"
+#include "ptsync/trace.h"
 
 static pthread_once_t ipi_once = PTHREAD_ONCE_INIT;
 static int ipi_signo;		/* written once under ipi_once */
@@ -113,6 +114,7 @@ void do_pending_irqs(struct cpu *c)
 		 * IRQs masked and sets irq_pending again (we loop), or runs
 		 * the queue itself.  Pairs with ipi_signal_handler(). */
 		barrier();
+		trace_event(c->id, TR_IPI_RUN_DEFERRED, -1);
 		handle_ipi(c);
 	}
 }
@@ -128,6 +130,7 @@ static void ipi_signal_handler(int sig, siginfo_t *si, void *uctx)
 	if (!c)
 		return;
 	atomic_inc_relaxed(c->stats.ipis_received);
+	trace_event(c->id, READ_ONCE(c->irqs_disabled) ? TR_IPI_DEFER : TR_IPI_RECV, -1);
 	/* Pairs with the barrier()s in local_irq_disable/enable(). */
 	if (READ_ONCE(c->irqs_disabled)) {
 		atomic_inc_relaxed(c->stats.ipis_deferred);
@@ -164,6 +167,7 @@ static void send_call_function_ipi(struct cpu *me, struct cpu *dst)
 		ptsync_die("CPU %d: IPI to CPU %d failed: %s", me->id, dst->id,
 			   strerror(err));
 	this_cpu_inc(me->stats.ipis_sent);
+	trace_event(me->id, TR_IPI_SEND, dst->id);
 }
 
 /* Spin, IRQs on, until the target has released @csd. */

@@ -25,6 +25,7 @@
 #include "ptsync/gup.h"
 #include "ptsync/irqflags.h"
 #include "ptsync/run.h"
+#include "ptsync/trace.h"
 
 #define GUP_MAX_PATH	16	/* tables checked per walk */
 
@@ -262,6 +263,7 @@ int __gup_fast(struct mm_struct *mm, uint64_t start, unsigned int nr_pages,
 
 	if (protect) {
 		flags = local_irq_save();
+		trace_walk_begin(w.cpu ? w.cpu->id : -1);
 		if (ops->walk_begin)
 			ops->walk_begin(w.cpu, mm);
 	}
@@ -273,6 +275,7 @@ int __gup_fast(struct mm_struct *mm, uint64_t start, unsigned int nr_pages,
 	if (protect) {
 		if (ops->walk_end)
 			ops->walk_end(w.cpu, mm);
+		trace_walk_end(w.cpu ? w.cpu->id : -1);
 		local_irq_restore(flags);
 	}
 	return w.nr;

@@ -30,6 +30,7 @@
 #include "ptsync/smp.h"
 #include "ptsync/store_buffer.h"
 #include "ptsync/tlb.h"
+#include "ptsync/trace.h"
 
 int batch_pool_init(struct batch_pool *p, struct ptsync_run *run,
 		    unsigned int nr, double fail_p)
@@ -175,6 +176,7 @@ static void tlb_remove_table_rcu(struct rcu_head *head)
 	 * written before call_rcu(), which orders it before this callback. */
 	samples_add(&run->batch_gp, ktime_get_ns() - *batch_queued_ns(&run->batches, batch));
 	pt_free_bulk(&run->pt, batch->tables, batch->nr);
+	trace_event(-1, TR_FREE_BATCH, (int32_t)batch->nr);
 	atomic_fetch_add_explicit(&run->stats.tables_freed_batched, batch->nr,
 				  memory_order_relaxed);
 	atomic_inc_relaxed(run->stats.batches_freed);
@@ -296,6 +298,7 @@ static void tlb_remove_table_one(struct mmu_gather *tlb, void *table)
 	if (dt > READ_ONCE(c->stats.sync_ns_max))
 		WRITE_ONCE(c->stats.sync_ns_max, dt);
 	samples_add(&c->sync_lat, dt);
+	trace_span(c->id, TR_FALLBACK, t0, dt);
 }
 
 void tlb_remove_table(struct mmu_gather *tlb, void *table)

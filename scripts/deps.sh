@@ -5,7 +5,7 @@
 #                            print the exact apt-get line and fail
 #   scripts/deps.sh --check  only say what is missing
 set -u
-PKGS="gcc make pkg-config liburcu-dev perl gnuplot-nox spin"
+PKGS="gcc make pkg-config liburcu-dev libjansson-dev perl gnuplot-nox spin"
 
 missing=""
 for p in $PKGS; do

@@ -18,6 +18,7 @@
 #include "compare.h"
 #include "ptsync/run.h"
 #include "ptsync/torture.h"
+#include "ptsync/trace.h"
 
 #include "opts.h"
 
@@ -27,6 +28,11 @@
 #endif
 
 int cmd_hostcheck(int argc, char **argv);	/* tools/hostcheck_cmd.c */
+static const char *trace_path;			/* --trace=FILE */
+#define TRACE_RECORDS_PER_CPU	(1u << 18)
+int cmd_scale(int argc, char **argv);		/* tools/scale.c */
+int cmd_recommend(int argc, char **argv);	/* tools/recommend.c */
+int cmd_trace_plot(int argc, char **argv);	/* tools/trace_plot.c */
 
 enum {
 	OPT_STRATEGY = 256, OPT_CPUS, OPT_FREERS, OPT_WALKERS, OPT_BYSTANDERS,
@@ -34,7 +40,7 @@ enum {
 	OPT_DURATION, OPT_STALL, OPT_SEED, OPT_WALK_PAGES, OPT_REGIONS,
 	OPT_PT_PAGES, OPT_FOLIOS, OPT_HUGE, OPT_EXIT, OPT_NO_PIN, OPT_JSON,
 	OPT_NO_PROGRESS, OPT_HELP, OPT_WALK_DELAY_SPEC, OPT_TLB, OPT_NOHZ_FULL,
-	OPT_PREEMPT, OPT_PREEMPT_US, OPT_USER_CHANCE, OPT_SB_WINDOW,
+	OPT_PREEMPT, OPT_PREEMPT_US, OPT_USER_CHANCE, OPT_SB_WINDOW, OPT_TRACE,
 	/* compare only */
 	OPT_STRATEGIES, OPT_REPS, OPT_PHASE_S, OPT_WALK_S, OPT_SAFETY_S,
 	OPT_HOSTCHECK_S, OPT_NO_HOSTCHECK, OPT_NOISE, OPT_NOISE_THRESHOLD,
@@ -72,6 +78,7 @@ static const struct option torture_options[] = {
 	{ "json",          no_argument,       NULL, OPT_JSON },
 	{ "no-progress",   no_argument,       NULL, OPT_NO_PROGRESS },
 	{ "help",          no_argument,       NULL, OPT_HELP },
+	{ "trace",         required_argument, NULL, OPT_TRACE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -129,6 +136,9 @@ static void print_usage(FILE *f)
 "       ptsync torture [options]     torture-test one sync strategy\n"
 "       ptsync list [--tsv]          the sync strategies, safe or not, TLB modes\n"
 "       ptsync hostcheck [options]   time membarrier(2) on this kernel (--help)\n"
+"       ptsync scale [options]       project the costs to 16-1024 CPUs (--help)\n"
+"       ptsync recommend [options]   which strategy wins where (--help)\n"
+"       ptsync trace-plot [opts] F   per-CPU timeline from a --trace file (--help)\n"
 "       ptsync --version             the build's version (git describe)\n"
 "\n"
 "torture options (defaults in brackets):\n"
@@ -164,6 +174,7 @@ static void print_usage(FILE *f)
 "  --exit-chance=P       chance a freer job exits its mm, 0..1 [0.01]\n"
 "  --no-pin              do not pin CPU threads to host cores\n"
 "  --json                print the summary as one JSON object\n"
+"  --trace=FILE          Chrome trace-event JSON of every CPU (Perfetto)\n"
 "  --no-progress         no per-second lines on stderr\n"
 "\n"
 "exit status: 0 no violation, 1 violations or leaks, 2 bad usage,\n"
@@ -286,7 +297,42 @@ static void parse_torture_opt(struct ptsync_config *cfg, struct role_opts *r,
 	case OPT_NO_PIN: cfg->pin = false; break;
 	case OPT_JSON:	*json = true; break;
 	case OPT_NO_PROGRESS: cfg->progress = false; break;
+	case OPT_TRACE:
+		if (!*arg)
+			usage_error("--trace: expected a file to write the trace to");
+		trace_path = arg;
+		break;
 	}
+}
+
+/*
+ * --trace=FILE (kernel/trace/trace_events.c): opened before anything
+ * runs, so a path that cannot be written is a usage error; buffers for
+ * every CPU a run may have (compare's safety phase has at least 4).
+ */
+static void trace_start(int nr_cpus, int runs)
+{
+	int err;
+
+	if (!trace_path)
+		return;
+	err = trace_open(trace_path, nr_cpus < 4 ? 4 : nr_cpus, TRACE_RECORDS_PER_CPU, runs);
+	if (err)
+		usage_error("--trace: cannot write '%s': %s", trace_path, strerror(-err));
+}
+
+static int trace_finish(int rc)
+{
+	uint64_t dropped = trace_dropped();
+
+	if (!trace_path)
+		return rc;
+	if (trace_close())
+		fprintf(stderr, "ptsync: --trace: writing '%s' failed\n", trace_path);
+	else
+		fprintf(stderr, "ptsync: trace written to %s (%llu events dropped: buffers full)\n",
+			trace_path, (unsigned long long)dropped);
+	return rc;
 }
 
 /* A strategy with a TLB mode it is not defined for, --nohz-full alone. */
@@ -345,7 +391,8 @@ static int cmd_torture(int argc, char **argv)
 	resolve_roles(&cfg, &roles);
 	check_tlb_mode(cfg.ops, cfg.tlb_mode);
 	check_nohz_full(&cfg);
-	return ptsync_torture(&cfg, json);
+	trace_start(cfg.nr_cpus, 1);
+	return trace_finish(ptsync_torture(&cfg, json));
 }
 
 /* "ipi,rcu" -> ops[1..]; ops[0] is always the no-sync baseline. */
@@ -525,7 +572,8 @@ static int cmd_compare(int argc, char **argv)
 	for (int i = 0; i < cc.nr_ops; i++)
 		check_tlb_mode(cc.ops[i], cc.base.tlb_mode);
 	check_nohz_full(&cc.base);
-	rc = ptsync_compare(&cc);
+	trace_start(cc.base.nr_cpus, cc.nr_ops * (int)cc.reps * 3);
+	rc = trace_finish(ptsync_compare(&cc));
 	free(options);
 	return rc;
 }
@@ -583,5 +631,12 @@ int main(int argc, char **argv)
 		return cmd_list(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "hostcheck"))
 		return cmd_hostcheck(argc - 1, argv + 1);
-	usage_error("unknown command '%s'; valid: compare, torture, hostcheck, list", argv[1]);
+	if (!strcmp(argv[1], "scale"))
+		return cmd_scale(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "recommend"))
+		return cmd_recommend(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "trace-plot"))
+		return cmd_trace_plot(argc - 1, argv + 1);
+	usage_error("unknown command '%s'; valid: compare, torture, hostcheck, list, scale, "
+		    "recommend, trace-plot", argv[1]);
 }

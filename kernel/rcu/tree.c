@@ -32,6 +32,7 @@
 #include "ptsync/rcupdate.h"
 #include "ptsync/run.h"
 #include "ptsync/watchdog.h"
+#include "ptsync/trace.h"
 
 void might_sleep(const char *what)
 {
@@ -87,6 +88,7 @@ void rcu_note_context_switch(struct cpu *c)
 	c->next_qs_ns = next_tick(c, now);
 	WRITE_ONCE(c->last_qs_ns, now);
 	this_cpu_inc(c->stats.qs_reported);
+	trace_event(c->id, TR_QS, -1);
 }
 
 void rcu_eqs_enter(struct cpu *c)
@@ -130,6 +132,7 @@ void synchronize_rcu(void)
 {
 	struct cpu *c = this_cpu();
 	bool was_online = c && READ_ONCE(c->rcu_online);
+	uint64_t trace_t0 = ptsync_trace ? ktime_get_ns() : 0;
 
 	might_sleep("synchronize_rcu()");
 	stall_wait_begin(c, STALL_GP, -1);
@@ -147,6 +150,7 @@ void synchronize_rcu(void)
 		rcu_eqs_exit(c);
 	stall_wait_end(c);
 	rcu_gp_phase_set(RCU_GP_IDLE, 0);	/* after: a report sees WAIT_END */
+	trace_span(c ? c->id : -1, TR_GP, trace_t0, ktime_get_ns() - trace_t0);
 }
 
 void call_rcu(struct rcu_head *head, void (*func)(struct rcu_head *head))

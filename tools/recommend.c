@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ptsync recommend: which strategy to use where, derived, not written.
+ *
+ * Why derived: a hand-written table goes stale the day a strategy or a
+ * measurement changes.  This one runs the scale model (scale_des.c) on
+ * this host's measured costs for every call site and machine profile,
+ * over the strategies `ptsync list` calls safe and defines for the
+ * profile's TLB mode, and picks the winner on each axis with its margin
+ * over the runner-up.  A profile is a handful of stated assumptions (which
+ * TLB flush, nohz_full or not, how much of the time the other CPUs spend
+ * in the kernel, how many CPUs walk the unmapping mm); they are printed
+ * with the matrix.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "opts.h"
+#include "scale_cmd.h"
+
+struct profile {
+	const char *name;
+	const char *assumes;
+	int tlb_mode;
+	bool nohz_full;
+	double bystander_kernel;
+	int walkers_per_64;		/* walkers of the unmapping mm per 64 CPUs */
+};
+
+static const struct profile profiles[] = {
+	{ "rt-nohz", "isolated real-time CPUs: nohz_full, bystanders in user mode, "
+	  "native x86 flush, 1 walker", TLB_NATIVE, true, 0, 0 },
+	{ "server", "throughput server: bystanders 30% in the kernel, native flush, "
+	  "4 walkers per 64 CPUs", TLB_NATIVE, false, 0.3, 4 },
+	{ "vm-pv", "VM guest: KVM PV TLB flush, bystanders 30% in the kernel, "
+	  "4 walkers per 64 CPUs", TLB_PV, false, 0.3, 4 },
+	{ "invlpgb", "INVLPGB machine: broadcast invalidation, no flush IPIs, bystanders "
+	  "30% in the kernel, 4 walkers per 64 CPUs", TLB_INVLPGB, false, 0.3, 4 },
+};
+
+#define NR_PROFILES	((int)(sizeof(profiles) / sizeof(profiles[0])))
+
+static const enum scale_callsite rows[] = { SITE_FALLBACK, SITE_COLLAPSE, SITE_UNSHARE_GATHER };
+#define NR_ROWS		((int)(sizeof(rows) / sizeof(rows[0])))
+
+enum axis { AX_DISRUPTION, AX_LATENCY, AX_MEMORY, NR_AXES };
+static const char *const axis_name[NR_AXES] = { "bystander disruption", "freer latency",
+						"memory" };
+
+struct cand {
+	const struct pt_sync_ops *ops;
+	double v[NR_AXES];
+};
+
+static double axis_value(const struct scale_out *o, enum axis a)
+{
+	return a == AX_DISRUPTION ? o->noise_ns_per_event :
+	       a == AX_LATENCY ? o->lat_p50_ns : o->held_bytes;
+}
+
+/* Every safe strategy with an answer at this site on this profile. */
+static int candidates(const struct scale_opts *o, const struct scale_params *p,
+		      const struct profile *pf, enum scale_callsite site, struct cand *c)
+{
+	int n = 0;
+
+	for (int i = 0; pt_sync_ops_all[i]; i++) {
+		const struct pt_sync_ops *ops = pt_sync_ops_all[i];
+		struct scale_opts po = *o;
+		struct scale_machine m;
+		struct scale_out out = { 0 };
+
+		if (ops->baseline || !pt_sync_safe(ops) || !scale_models(ops) ||
+		    !(ops->tlb_modes & TLB_MODE_BIT(pf->tlb_mode)))
+			continue;
+		po.tlb_mode = pf->tlb_mode;
+		po.nohz_full = pf->nohz_full;
+		po.bystander_kernel = pf->bystander_kernel;
+		po.walkers = pf->walkers_per_64 ? pf->walkers_per_64 * o->cpus[0] / 64 : 1;
+		if (po.walkers < 1)
+			po.walkers = 1;
+		scale_machine_for(&po, o->cpus[0], true, &m);
+		scale_run(p, &m, ops, site, &out);
+		if (!out.applies)
+			continue;
+		c[n].ops = ops;
+		for (int a = 0; a < NR_AXES; a++)
+			c[n].v[a] = axis_value(&out, a);
+		n++;
+	}
+	return n;
+}
+
+static const char *fmt(enum axis a, double v, char *buf, size_t len)
+{
+	if (a == AX_MEMORY)
+		snprintf(buf, len, v >= 1024 * 1024 ? "%.1f MiB" : v >= 1024 ? "%.1f KiB" : "%.0f B",
+			 v >= 1024 * 1024 ? v / 1024 / 1024 : v >= 1024 ? v / 1024 : v);
+	else if (v >= 1e6)
+		snprintf(buf, len, "%.2f ms", v / 1e6);
+	else if (v >= 1e3)
+		snprintf(buf, len, "%.1f us", v / 1e3);
+	else
+		snprintf(buf, len, "%.0f ns", v);
+	return buf;
+}
+
+/* "rcu (0 ns; next eqs +1.2 us)", or every strategy tied for first. */
+static void winner(FILE *f, FILE *j, const struct cand *c, int n, enum axis a)
+{
+	double best = INFINITY, second = INFINITY;
+	char b1[32], b2[32], cell[256] = "", margin[96] = "";
+	const char *next = NULL;
+	int len = 0;
+
+	for (int i = 0; i < n; i++)
+		best = fmin(best, c[i].v[a]);
+	for (int i = 0; i < n; i++) {
+		/* within 1%: a tie, not a win */
+		if (c[i].v[a] <= best * 1.01 + 1e-9)
+			len += snprintf(cell + len, sizeof(cell) - (size_t)len, "%s%s",
+					len ? "=" : "", c[i].ops->name);
+		else if (c[i].v[a] < second) {
+			second = c[i].v[a];
+			next = c[i].ops->name;
+		}
+	}
+	if (next)
+		snprintf(margin, sizeof(margin), "next %s +%s", next,
+			 fmt(a, second - best, b2, sizeof(b2)));
+	else
+		snprintf(margin, sizeof(margin), "all tie");
+	fprintf(f, " | %-22s %-9s %-24s", cell, fmt(a, best, b1, sizeof(b1)), margin);
+	if (j)
+		fprintf(j, "\"%s\":{\"winner\":\"%s\",\"value\":%.1f,\"runner_up\":%s%s%s,"
+			"\"margin\":%.1f}", a == AX_DISRUPTION ? "disruption" : a == AX_LATENCY ?
+			"latency" : "memory", cell, best, next ? "\"" : "", next ? next : "null",
+			next ? "\"" : "", next ? second - best : 0.0);
+}
+
+static void matrix(FILE *f, FILE *j, const struct scale_opts *o, const struct scale_params *p)
+{
+	struct cand c[SCALE_MAX_STRATEGIES * 2];
+	bool first = true;
+
+	fprintf(f, "\n%-15s %-8s", "call site", "profile");
+	for (int a = 0; a < NR_AXES; a++)
+		fprintf(f, " | %-57s", axis_name[a]);
+	fputc('\n', f);
+	if (j)
+		fprintf(j, "{\"cpus\":%d,\"from\":\"%s\",\"rows\":[", o->cpus[0], p->from);
+	for (int r = 0; r < NR_ROWS; r++)
+		for (int i = 0; i < NR_PROFILES; i++) {
+			int n = candidates(o, p, &profiles[i], rows[r], c);
+
+			fprintf(f, "%-15s %-8s", scale_site_name(rows[r]), profiles[i].name);
+			if (j)
+				fprintf(j, "%s{\"site\":\"%s\",\"profile\":\"%s\",\"candidates\":%d",
+					first ? "" : ",", scale_site_name(rows[r]), profiles[i].name, n);
+			first = false;
+			if (!n) {
+				fprintf(f, " | no safe option\n");
+				if (j)
+					fprintf(j, ",\"no_safe_option\":true}");
+				continue;
+			}
+			for (int a = 0; a < NR_AXES; a++) {
+				if (j)
+					fputc(',', j);
+				winner(f, j, c, n, a);
+			}
+			fputc('\n', f);
+			if (j)
+				fputc('}', j);
+		}
+	if (j)
+		fprintf(j, "]}\n");
+}
+
+enum { OPT_FROM = 256, OPT_CPUS, OPT_EVENTS, OPT_JSON, OPT_HELP };
+
+static const struct option rec_options[] = {
+	{ "from", required_argument, NULL, OPT_FROM },
+	{ "cpus", required_argument, NULL, OPT_CPUS },
+	{ "events", required_argument, NULL, OPT_EVENTS },
+	{ "json", required_argument, NULL, OPT_JSON },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void rec_usage(FILE *f)
+{
+	fprintf(f,
+"usage: ptsync recommend [options]  the strategy that wins per call site and machine\n"
+"                                   profile, from measured and projected costs\n"
+"  --from=FILE     a compare results.json [newest ptsync-results/*/results.json]\n"
+"  --cpus=N        the machine's CPUs, 2..%d [64]\n"
+"  --events=N      call-site events the model runs per cell, 1..100000 [100]\n"
+"  --json=FILE     also write the matrix as JSON\n", SCALE_MAX_CPUS);
+}
+
+int cmd_recommend(int argc, char **argv)
+{
+	struct scale_opts o;
+	struct scale_params p;
+	const char *json = NULL;
+	FILE *j = NULL;
+	int opt, rc;
+
+	scale_opts_default(&o);
+	o.nr_cpus = 1;
+	o.cpus[0] = 64;
+	o.events = 100;
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", rec_options, NULL)) != -1) {
+		switch (opt) {
+		case OPT_HELP: rec_usage(stdout); return 0;
+		case '?': usage_bad_option(rec_options, argv[optind - 1], "recommend");
+		case OPT_FROM:
+			if (access(optarg, R_OK))
+				usage_error("--from: cannot read '%s': %s", optarg, strerror(errno));
+			o.from = optarg;
+			break;
+		case OPT_CPUS: o.cpus[0] = (int)parse_int("cpus", optarg, 3, SCALE_MAX_CPUS); break;
+		case OPT_EVENTS: o.events = (unsigned int)parse_int("events", optarg, 1, 100000); break;
+		case OPT_JSON: json = optarg; break;
+		}
+	}
+	if (optind < argc)
+		usage_error("recommend: unexpected argument '%s'", argv[optind]);
+	if (json && !(j = fopen(json, "w")))
+		usage_error("--json: cannot write '%s': %s", json, strerror(errno));
+	rc = scale_load(&o, &p);
+	if (rc)
+		return rc;
+	printf("ptsync recommend: %d CPUs; costs from %s (kernel fan-out); safe strategies "
+	       "only, each where its TLB mode allows\n", o.cpus[0], p.from);
+	for (int i = 0; i < NR_PROFILES; i++)
+		printf("  %-8s %s\n", profiles[i].name, profiles[i].assumes);
+	printf("disruption: bystander time lost per event (IPIs x measured cost per IPI); "
+	       "latency: freer's flush + sync time per event, p50;\nmemory: tables held for a grace "
+	       "period, mean, at the freer's closed-loop rate; '=' ties within 1%%; margin: the runner-up's excess.\n");
+	matrix(stdout, j, &o, &p);
+	if (j)
+		fclose(j);
+	return 0;
+}
