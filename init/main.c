@@ -70,6 +70,9 @@ static void cpu_init(struct ptsync_run *run, struct cpu *c, int id)
 	WRITE_ONCE(c->activity, ACT_STARTING);
 	prandom_seed(&c->rnd, cfg->seed, (uint64_t)id + 1);
 	samples_init(&c->sync_lat, 1u << 20);
+	for (int s = 0; s < NR_CALLSITES; s++)
+		samples_init(&c->site_lat[s], 1u << 20);
+	c->sync_site = CALLSITE_NONE;
 }
 
 static int mms_init(struct ptsync_run *run)
@@ -166,6 +169,8 @@ void ptsync_run_destroy(struct ptsync_run *run)
 	for (int i = 0; i < run->nr_cpus; i++) {
 		free(run->cpus[i].csd);
 		samples_free(&run->cpus[i].sync_lat);
+		for (int s = 0; s < NR_CALLSITES; s++)
+			samples_free(&run->cpus[i].site_lat[s]);
 	}
 	free(run->cpus);
 	for (int i = 0; i < run->nr_mms; i++)

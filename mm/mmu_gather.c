@@ -267,6 +267,16 @@ void __tlb_remove_table_one(struct mmu_gather *tlb, void *table)
 	call_rcu(&pd->pt_rcu_head, __tlb_remove_table_one_rcu);
 }
 
+/* One sync (or free_one) at @site took @dt ns: the per-site counts. */
+static void tlb_sync_account(struct cpu *c, enum pt_callsite site, uint64_t dt)
+{
+	this_cpu_inc(c->stats.site_syncs[site]);
+	this_cpu_add(c->stats.site_sync_ns[site], dt);
+	if (dt > READ_ONCE(c->stats.site_sync_max[site]))
+		WRITE_ONCE(c->stats.site_sync_max[site], dt);
+	samples_add(site == CALLSITE_FALLBACK ? &c->sync_lat : &c->site_lat[site], dt);
+}
+
 /*
  * No batch page: the strategy makes this one table safe, by waiting
  * (sync_one, then the table is freed here) or by deferring the free
@@ -280,6 +290,8 @@ static void tlb_remove_table_one(struct mmu_gather *tlb, void *table)
 	uint64_t t0, dt;
 
 	this_cpu_inc(c->stats.fallbacks);
+	this_cpu_inc(c->stats.site_events[CALLSITE_FALLBACK]);
+	c->sync_site = CALLSITE_FALLBACK;
 	t0 = ktime_get_ns();
 	if (ops->free_one) {
 		ops->free_one(tlb, table);
@@ -291,11 +303,63 @@ static void tlb_remove_table_one(struct mmu_gather *tlb, void *table)
 		atomic_inc_relaxed(tlb->run->stats.tables_freed_one);
 	}
 	dt = ktime_get_ns() - t0;
+	c->sync_site = CALLSITE_NONE;
 	this_cpu_inc(c->stats.syncs);
 	this_cpu_add(c->stats.sync_ns_total, dt);
 	if (dt > READ_ONCE(c->stats.sync_ns_max))
 		WRITE_ONCE(c->stats.sync_ns_max, dt);
-	samples_add(&c->sync_lat, dt);
+	tlb_sync_account(c, CALLSITE_FALLBACK, dt);
+}
+
+/*
+ * The sync at collapse or unshare, before the table that tlb->mm no
+ * longer reaches is reused: the strategy's own (pt_sync_hook()), or,
+ * where it has none, what upstream does there today, the broadcast,
+ * counted apart so reports say where a strategy fell back to it.  The
+ * caller has unhooked the table and flushed (tlb->flush_ipi_broadcast
+ * says how); the sync must order that unhook itself, as at the fallback.
+ */
+void tlb_sync_callsite(struct mmu_gather *tlb, enum pt_callsite site)
+{
+	void (*sync)(struct mmu_gather *) = pt_sync_hook(tlb->run->ops, site);
+	struct cpu *c = this_cpu();
+	uint64_t t0 = ktime_get_ns();
+
+	c->sync_site = site;
+	if (sync) {
+		sync(tlb);
+	} else {
+		this_cpu_inc(c->stats.site_upstream[site]);
+		tlb_remove_table_sync_one();
+	}
+	c->sync_site = CALLSITE_NONE;
+	tlb_sync_account(c, site, ktime_get_ns() - t0);
+}
+
+/*
+ * A table unhooked at @site that is to be freed, not reused: a strategy
+ * that frees through its own ptdesc (free_one: PT_RECLAIM) needs no sync
+ * here; any other syncs as at the site, and the table is freed at once.
+ */
+void tlb_remove_table_callsite(struct mmu_gather *tlb, void *table,
+			       enum pt_callsite site)
+{
+	const struct pt_sync_ops *ops = tlb->run->ops;
+	struct cpu *c = this_cpu();
+	uint64_t t0;
+
+	if (!ops->free_one) {
+		tlb_sync_callsite(tlb, site);
+		store_buffer_fence();	/* pt_free() takes a lock */
+		pt_free(&tlb->run->pt, table);
+		atomic_inc_relaxed(tlb->run->stats.tables_freed_one);
+		return;
+	}
+	c->sync_site = site;
+	t0 = ktime_get_ns();
+	ops->free_one(tlb, table);
+	c->sync_site = CALLSITE_NONE;
+	tlb_sync_account(c, site, ktime_get_ns() - t0);
 }
 
 void tlb_remove_table(struct mmu_gather *tlb, void *table)

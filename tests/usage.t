@@ -68,6 +68,13 @@ ok $? "ptsync list exits 0"
 grep -q '^none .*UNSAFE' "$tmp/out"
 ok $? "ptsync list marks none unsafe"
 "$PTSYNC" list --tsv >"$tmp/out"
-awk -F'\t' 'NF != 7 { exit 1 }' "$tmp/out"
-ok $? "ptsync list --tsv: seven tab-separated fields a line"
+awk -F'\t' 'NF != 10 { exit 1 }' "$tmp/out"
+ok $? "ptsync list --tsv: ten tab-separated fields a line"
+awk -F'\t' '$1 == "pt-reclaim" && $9 == "upstream-ipi" && $10 == "upstream-ipi" { f = 1 } END { exit !f }' "$tmp/out"
+ok $? "ptsync list --tsv: pt-reclaim falls back to upstream's broadcast at collapse and unshare"
+"$PTSYNC" list >"$tmp/out"
+for s in fallback collapse unshare; do
+	[ "$(grep -c " $s " "$tmp/out")" -ge "$("$PTSYNC" list --tsv | wc -l)" ]
+	ok $? "ptsync list says what every strategy does at $s"
+done
 done_testing

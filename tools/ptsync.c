@@ -530,12 +530,39 @@ static int cmd_compare(int argc, char **argv)
 	return rc;
 }
 
+/* What a bystander pays at @site, for list --tsv: upstream-ipi where the
+ * harness falls back to the broadcast for want of the strategy's own. */
+static const char *site_bystander_tsv(const struct pt_sync_ops *o, enum pt_callsite site)
+{
+	if (!pt_sync_applies(o, site))
+		return "upstream-ipi";
+	return pt_sync_bystander_name(pt_sync_site_bystander(o, site));
+}
+
+/* Per strategy, what it does at each call site before a table goes. */
+static void list_callsites(void)
+{
+	char what[128];
+
+	printf("\nper call site: what the freer does before the table may be freed or reused\n");
+	printf("%-13s %-9s %s\n", "strategy", "site", "what");
+	for (int i = 0; pt_sync_ops_all[i]; i++) {
+		const struct pt_sync_ops *o = pt_sync_ops_all[i];
+
+		for (int s = 0; s < NR_CALLSITES; s++)
+			printf("%-13s %-9s %s\n", s ? "" : o->name, callsite_name(s),
+			       pt_sync_site_what(o, s, what, sizeof(what)));
+	}
+}
+
 /*
  * ptsync list: every strategy, whether torture must find it safe, and the
- * TLB modes it is defined for.  --tsv is for scripts (the tests iterate
- * it, so a new strategy is tortured without editing a test):
- * name, safe|unsafe, tlb modes, modes where unsafe, twin of, what a
- * bystander pays, description.
+ * TLB modes it is defined for, then what it does at each call site.
+ * --tsv is for scripts (the tests iterate it, so a new strategy is
+ * tortured without editing a test): name, safe|unsafe, tlb modes, modes
+ * where unsafe, twin of, what a bystander pays, description, then what a
+ * bystander pays at each call site in callsite.h's order (fallback,
+ * collapse, unshare; upstream-ipi where the strategy has no answer).
  */
 static int cmd_list(int argc, char **argv)
 {
@@ -553,15 +580,20 @@ static int cmd_list(int argc, char **argv)
 		tlb_modes_str(o->tlb_modes, modes, sizeof(modes));
 		tlb_modes_str(o->unsafe_tlb_modes, bad, sizeof(bad));
 		if (tsv) {
-			printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n", o->name,
+			printf("%s\t%s\t%s\t%s\t%s\t%s\t%s", o->name,
 			       pt_sync_safe(o) ? "safe" : "unsafe", modes, bad[0] ? bad : "-",
 			       o->twin_of ? o->twin_of : "-",
 			       pt_sync_bystander_name(o->bystander), o->desc);
+			for (int s = 0; s < NR_CALLSITES; s++)
+				printf("\t%s", site_bystander_tsv(o, s));
+			putchar('\n');
 			continue;
 		}
 		snprintf(verdict, sizeof(verdict), pt_sync_safe(o) ? "safe" : "UNSAFE (%s)", bad);
 		printf("%-13s %-22s %-19s %s\n", o->name, verdict, modes, o->desc);
 	}
+	if (!tsv)
+		list_callsites();
 	return 0;
 }
 
