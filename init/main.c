@@ -200,7 +200,7 @@ const char *violation_kind_name(enum violation_kind k)
 }
 
 void report_violation(struct cpu *c, enum violation_kind kind, int level,
-		      uint64_t addr, struct mm_struct *mm)
+		      uint64_t addr, struct mm_struct *mm, enum pt_callsite site)
 {
 	struct violation_log *v = &c->run->violations;
 	uint32_t slot = atomic_fetch_add_explicit(&v->nr_logged, 1, memory_order_relaxed);
@@ -212,10 +212,12 @@ void report_violation(struct cpu *c, enum violation_kind kind, int level,
 						memory_order_relaxed, memory_order_relaxed);
 	atomic_inc_relaxed(v->total);
 	atomic_inc_relaxed(v->by_kind[kind]);
+	if (site >= 0 && site < NR_CALLSITES)
+		atomic_inc_relaxed(v->by_site[site]);
 	if (slot < VIOLATION_LOG) {
 		v->log[slot] = (struct violation){
 			.cpu = c->id, .level = level, .kind = kind,
-			.addr = addr, .mm = mm ? mm->id : -1,
+			.addr = addr, .mm = mm ? mm->id : -1, .site = site,
 		};
 	}
 }

@@ -110,6 +110,24 @@ static long map_level(struct mm_struct *mm, pgent_t *table, int level,
 	return mapped;
 }
 
+/*
+ * The PMD entry covering @addr: a lookup only, for callers holding
+ * mmap_lock (khugepaged); NULL where no PMD table is, or a huge PUD.
+ */
+pmd_t *mm_find_pmd(struct mm_struct *mm, uint64_t addr)
+{
+	pgent_t *table = READ_ONCE(mm->pgd);
+
+	for (int level = PT_PGD; table && level > PT_PMD; level--) {
+		uint64_t e = READ_ONCE(table[pt_index(addr, level)]);
+
+		if (!pt_present(e) || pt_huge(e))
+			return NULL;
+		table = entry_table(mm, e);
+	}
+	return table ? &table[pt_index(addr, PT_PMD)] : NULL;
+}
+
 long map_range(struct mm_struct *mm, uint64_t addr, uint64_t len, bool huge)
 {
 	long mapped;
@@ -165,10 +183,12 @@ static void zap_pmd_range(struct mmu_gather *tlb, pud_t *pud, uint64_t addr,
 		next = pt_addr_end(addr, end, PT_PMD);
 		if (!pt_present(e))
 			continue;
-		if (pt_huge(e))
-			zap_leaf(tlb, ep, addr, PT_PMD);	/* zap_huge_pmd() */
-		else
+		if (pt_huge(e)) {			/* zap_huge_pmd() */
+			zap_leaf(tlb, ep, addr, PT_PMD);
+			zap_deposited_table(tlb->mm, ep);
+		} else {
 			zap_pte_range(tlb, ep, addr, next);
+		}
 	}
 }
 

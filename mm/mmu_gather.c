@@ -348,6 +348,7 @@ void tlb_remove_table_callsite(struct mmu_gather *tlb, void *table,
 	struct cpu *c = this_cpu();
 	uint64_t t0;
 
+	WRITE_ONCE(virt_to_ptdesc(&tlb->run->pt, table)->site, (int)site);
 	if (!ops->free_one) {
 		tlb_sync_callsite(tlb, site);
 		store_buffer_fence();	/* pt_free() takes a lock */
@@ -364,6 +365,8 @@ void tlb_remove_table_callsite(struct mmu_gather *tlb, void *table,
 
 void tlb_remove_table(struct mmu_gather *tlb, void *table)
 {
+	/* For violation reports only: nothing is ordered by it. */
+	WRITE_ONCE(virt_to_ptdesc(&tlb->run->pt, table)->site, CALLSITE_FALLBACK);
 	if (!tlb->batch) {
 		tlb->batch = tlb_batch_alloc_nowait(&tlb->run->batches);
 		if (!tlb->batch) {

@@ -48,6 +48,7 @@ enum pt_state {
 	PT_FREE = 0,		/* in the arena's free list, poisoned */
 	PT_LIVE,		/* hooked into an mm's tree */
 	PT_DETACHED,		/* unhooked, waiting for its sync or grace period */
+	PT_DEPOSITED,		/* khugepaged's: kept by the mm for a huge PMD */
 };
 
 struct mm_struct;
@@ -56,10 +57,19 @@ struct ptdesc {
 	_Atomic int state;			/* enum pt_state */
 	_Atomic int level;			/* enum pt_level */
 	_Atomic(struct mm_struct *) mm;		/* owner while not free */
-	_Atomic uint64_t gen;			/* bumped by every free */
+	_Atomic uint64_t gen;			/* bumped by every free or reuse */
+	_Atomic int site;			/* callsite.h: who last freed or
+						 * reused it, for violation reports */
 	struct rcu_head pt_rcu_head;		/* per-table RCU (PT_RECLAIM) */
 	uint64_t rcu_queued_ns;			/* when it went to call_rcu() */
 	uint32_t next_free;
+	/*
+	 * khugepaged (mm/khugepaged.c): on a PMD table, the PTE tables
+	 * deposited for its huge entries (a pfn, or ARENA_NONE); on a
+	 * deposited table, the next one.  Under the owner's mmap_lock held
+	 * for write, as the kernel keeps them under the PMD lock.
+	 */
+	uint32_t pmd_huge_pte, deposit_next;
 };
 
 enum folio_state {
