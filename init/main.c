@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ptsync/hugetlb.h"
 #include "ptsync/run.h"
 #include "ptsync/smp.h"
 #include "ptsync/store_buffer.h"
@@ -44,6 +45,10 @@ void ptsync_config_default(struct ptsync_config *cfg)
 	cfg->regions = 8;
 	cfg->huge_chance = 0.1;
 	cfg->exit_chance = 0.01;
+	cfg->callsites = CALLSITE_BIT(CALLSITE_FALLBACK);
+	cfg->collapse_rate = 1000;
+	cfg->unshare_sync = UNSHARE_SYNC_PER_GATHER;
+	cfg->shared_regions = 4;
 	cfg->pin = true;
 }
 
@@ -58,6 +63,8 @@ static void cpu_init(struct ptsync_run *run, struct cpu *c, int id)
 		c->role = ROLE_FREER;
 	else if (id < cfg->nr_freers + cfg->nr_walkers)
 		c->role = ROLE_WALKER;
+	else if (id < cfg->nr_freers + cfg->nr_walkers + cfg->nr_khugepaged)
+		c->role = ROLE_KHUGEPAGED;
 	else
 		c->role = ROLE_BYSTANDER;
 	/* nohz_full isolates the bystanders: their user mode takes no tick. */
@@ -75,6 +82,17 @@ static void cpu_init(struct ptsync_run *run, struct cpu *c, int id)
 	c->sync_site = CALLSITE_NONE;
 }
 
+/* The unshare call site: a hugetlb file every shared mm maps. */
+static int hugetlb_init(struct ptsync_run *run)
+{
+	if (!(run->cfg.callsites & CALLSITE_BIT(CALLSITE_UNSHARE)))
+		return 0;
+	run->hugetlb = calloc(1, sizeof(*run->hugetlb));
+	if (!run->hugetlb)
+		return -ENOMEM;
+	return hugetlb_file_init(run->hugetlb, run, run->cfg.shared_regions, HUGETLB_LEAVES);
+}
+
 static int mms_init(struct ptsync_run *run)
 {
 	run->nr_mms = run->cfg.nr_mms + 1;	/* the last one is the bystanders' */
@@ -86,6 +104,8 @@ static int mms_init(struct ptsync_run *run)
 
 		mm->id = i;
 		mm->run = run;
+		if (i < run->cfg.nr_mms)
+			mm->hugetlb_mapping = run->hugetlb;
 		mmap_init_lock(mm);
 		if (mm_init(mm))
 			return -ENOMEM;
@@ -122,7 +142,8 @@ int ptsync_run_init(struct ptsync_run *run, const struct ptsync_config *cfg)
 			     cfg->walk_delay.ns ||
 			     (run->cfg.tlb_mode == TLB_PV && cfg->preempt_chance > 0);
 	if (run->cfg.nr_walkers < 0)
-		run->cfg.nr_walkers = cfg->nr_cpus - cfg->nr_freers - cfg->nr_bystanders;
+		run->cfg.nr_walkers = cfg->nr_cpus - cfg->nr_freers - cfg->nr_bystanders -
+				      cfg->nr_khugepaged;
 	run->ops = cfg->ops;
 	run->nr_cpus = cfg->nr_cpus;
 	run->tick_ns = NSEC_PER_SEC / (uint64_t)cfg->hz;
@@ -137,8 +158,9 @@ int ptsync_run_init(struct ptsync_run *run, const struct ptsync_config *cfg)
 	if (pt_arena_init(&run->pt, cfg->pt_pages, true) ||
 	    folio_arena_init(&run->folios, cfg->folios) ||
 	    batch_pool_init(&run->batches, run, cfg->batch_pool, cfg->batch_fail) ||
-	    mms_init(run))
+	    hugetlb_init(run) || mms_init(run))
 		return -ENOMEM;
+	run->batches.may_wait = !(cfg->callsites & CALLSITE_BIT(CALLSITE_FALLBACK));
 	samples_init(&run->batch_gp, 1u << 20);
 	pt_reclaim_stats_init(&run->reclaim);
 	pthread_barrier_init(&run->start_barrier, NULL, (unsigned int)run->nr_cpus + 1);
@@ -147,11 +169,13 @@ int ptsync_run_init(struct ptsync_run *run, const struct ptsync_config *cfg)
 	return watchdog_start(run);
 }
 
-/* On a CPU, before the CPUs stop: every mm's owner exits. */
+/* On a CPU, before the CPUs stop: every mm's owner exits, then the file. */
 void ptsync_run_exit_mms(struct ptsync_run *run)
 {
 	for (int i = 0; i < run->nr_mms; i++)
 		mm_exit_owner(&run->mms[i]);
+	if (run->hugetlb)
+		hugetlb_file_release(run->hugetlb);
 }
 
 int ptsync_run_drain(struct ptsync_run *run)
@@ -176,6 +200,10 @@ void ptsync_run_destroy(struct ptsync_run *run)
 	for (int i = 0; i < run->nr_mms; i++)
 		mmap_destroy_lock(&run->mms[i]);
 	free(run->mms);
+	if (run->hugetlb) {
+		hugetlb_file_destroy(run->hugetlb);
+		free(run->hugetlb);
+	}
 	batch_pool_destroy(&run->batches);
 	samples_free(&run->batch_gp);
 	samples_free(&run->reclaim.cb_lat);

@@ -23,6 +23,7 @@
  * check and the folio payload check catch the later steps of such a walk.
  */
 #include "ptsync/gup.h"
+#include "ptsync/hugetlb.h"
 #include "ptsync/irqflags.h"
 #include "ptsync/run.h"
 
@@ -92,9 +93,10 @@ static pgent_t *gup_table(struct gup_walk *w, uint64_t e, int level, uint64_t ad
 		gup_violation(w, V_FREED_TABLE, level - 1, addr, table_site(pd));
 		return NULL;
 	}
-	/* Deposited by khugepaged: reused, as far as a walker goes. */
+	/* Deposited by khugepaged: reused, as far as a walker goes.  Not
+	 * ours: a violation, unless a hugetlb table of a file we map. */
 	if (state == PT_DEPOSITED || READ_ONCE(pd->level) != level - 1 ||
-	    READ_ONCE(pd->mm) != w->mm) {
+	    (READ_ONCE(pd->mm) != w->mm && !hugetlb_table_walkable(pd, w->mm))) {
 		gup_violation(w, V_WRONG_TABLE, level - 1, addr, table_site(pd));
 		return NULL;
 	}
@@ -183,6 +185,19 @@ static __attribute__((noinline)) void gup_walk_delay(struct gup_walk *w, uint64_
 	}
 }
 
+/*
+ * Where --walk-delay waits: inside a PTE table (read from the PMD, not
+ * yet read), and inside a hugetlb PMD table (read from the PUD), the two
+ * kinds of table a walker can be caught in by a free, a collapse or an
+ * unshare.
+ */
+static bool gup_delay_here(const struct gup_walk *w, const pgent_t *child, int level)
+{
+	if (level == PT_PMD)
+		return true;
+	return level == PT_PUD && READ_ONCE(virt_to_ptdesc(w->pt, child)->pt_hugetlb);
+}
+
 static void gup_race_window(struct gup_walk *w, uint64_t addr)
 {
 	struct ptsync_run *run = w->mm->run;
@@ -263,8 +278,8 @@ static bool gup_fast_level(struct gup_walk *w, pgent_t *table, int level,
 		child = gup_table(w, e, level, addr);
 		if (!child)
 			return false;
-		if (level == PT_PMD && unlikely(w->mm->run->walk_delay_on))
-			gup_walk_delay(w, addr, PT_PTE);
+		if (unlikely(w->mm->run->walk_delay_on) && gup_delay_here(w, child, level))
+			gup_walk_delay(w, addr, level - 1);
 		if (!gup_fast_level(w, child, level - 1, addr, next, ep, e))
 			return false;
 	}
@@ -323,10 +338,14 @@ void gup_check_and_put(struct cpu *c, struct mm_struct *mm, uint32_t inc,
 		struct folio *f = pages[i];
 		uint64_t addr = start + (uint64_t)i * PAGE_SIZE;
 		uint64_t base = READ_ONCE(f->addr);
+		struct hugetlb_file *file = READ_ONCE(f->file);
+		/* Anonymous: made for this mapping of this mm.  Page cache of
+		 * a hugetlb file: the file's, at this offset, and mapped. */
+		uint64_t want = file ? hugetlb_payload(file, base) : folio_payload(mm, inc, base);
 		bool ok = READ_ONCE(f->state) == FOLIO_LIVE &&
-			  READ_ONCE(f->mm) == mm &&
+			  (file ? file == mm->hugetlb : READ_ONCE(f->mm) == mm) &&
 			  addr >= base && addr - base < (PAGE_SIZE << f->order) &&
-			  READ_ONCE(f->payload) == folio_payload(mm, inc, base);
+			  READ_ONCE(f->payload) == want;
 
 		if (!ok && !reported) {
 			report_violation(c, V_FREED_PAGE, PT_PTE, addr, mm, CALLSITE_FALLBACK);

@@ -30,6 +30,7 @@
 #include "ptsync/smp.h"
 #include "ptsync/store_buffer.h"
 #include "ptsync/tlb.h"
+#include "ptsync/watchdog.h"
 
 int batch_pool_init(struct batch_pool *p, struct ptsync_run *run,
 		    unsigned int nr, double fail_p)
@@ -79,9 +80,45 @@ static uint64_t *batch_queued_ns(struct batch_pool *p, struct mmu_table_batch *b
 	return &p->queued_ns[((char *)b - (char *)p->mem) / PAGE_SIZE - 1];
 }
 
+static struct mmu_table_batch *tlb_batch_take(struct batch_pool *p)
+{
+	struct mmu_table_batch *b = NULL;
+
+	store_buffer_fence();		/* the lock's RMW */
+	pthread_mutex_lock(&p->lock);
+	if (p->nr_free)
+		b = p->free[--p->nr_free];
+	pthread_mutex_unlock(&p->lock);
+	return b;
+}
+
+/*
+ * batch_pool.may_wait: sleep until an RCU callback gives a batch back.
+ * Asleep is a quiescent state, as for any sleeping allocation, or the
+ * grace period that frees a batch would wait for us.
+ */
+static struct mmu_table_batch *tlb_batch_wait(struct batch_pool *p, struct cpu *c)
+{
+	const struct timespec ts = { 0, 50 * NSEC_PER_USEC };
+	bool was_online = READ_ONCE(c->rcu_online);
+	struct mmu_table_batch *b;
+
+	might_sleep("tlb_batch_wait()");
+	if (was_online)
+		rcu_eqs_enter(c);
+	stall_wait_begin(c, STALL_BARRIER, -1);
+	while (!(b = tlb_batch_take(p)))
+		nanosleep(&ts, NULL);
+	stall_wait_end(c);
+	if (was_online)
+		rcu_eqs_exit(c);
+	return b;
+}
+
 /*
  * GFP_NOWAIT: never sleeps, fails when the pool is empty or when the
- * injected failure fires (drawn from the calling CPU's seeded PRNG).
+ * injected failure fires (drawn from the calling CPU's seeded PRNG);
+ * unless the pool may wait (batch_pool.may_wait).
  */
 struct mmu_table_batch *tlb_batch_alloc_nowait(struct batch_pool *p)
 {
@@ -96,11 +133,9 @@ struct mmu_table_batch *tlb_batch_alloc_nowait(struct batch_pool *p)
 		this_cpu_inc(c->stats.batch_injected);
 		return NULL;
 	}
-	store_buffer_fence();		/* the lock's RMW */
-	pthread_mutex_lock(&p->lock);
-	if (p->nr_free)
-		b = p->free[--p->nr_free];
-	pthread_mutex_unlock(&p->lock);
+	b = tlb_batch_take(p);
+	if (!b && p->may_wait && c)
+		b = tlb_batch_wait(p, c);
 	if (!b) {
 		atomic_inc_relaxed(p->exhausted);
 		return NULL;
@@ -127,6 +162,9 @@ static void __tlb_gather_mmu(struct mmu_gather *tlb, struct mm_struct *mm, bool 
 	tlb->freed_tables = false;
 	tlb->nr_pages = 0;
 	tlb->flush_ipi_broadcast = false;
+	tlb->unshared_tables = false;
+	tlb->fully_unshared_tables = false;
+	tlb->unshared_unsynced = false;
 	tlb->start = fullmm ? 0 : TASK_SIZE;
 	tlb->end = fullmm ? TASK_SIZE : 0;
 }
@@ -157,6 +195,7 @@ void tlb_flush_mmu_tlbonly(struct mmu_gather *tlb)
 		tlb->end = 0;
 	}
 	tlb->freed_tables = false;
+	tlb->unshared_tables = false;
 }
 
 /* Step 2 for tables: walks may be cached too, so flush before freeing. */
@@ -365,8 +404,12 @@ void tlb_remove_table_callsite(struct mmu_gather *tlb, void *table,
 
 void tlb_remove_table(struct mmu_gather *tlb, void *table)
 {
-	/* For violation reports only: nothing is ordered by it. */
-	WRITE_ONCE(virt_to_ptdesc(&tlb->run->pt, table)->site, CALLSITE_FALLBACK);
+	struct ptdesc *pd = virt_to_ptdesc(&tlb->run->pt, table);
+
+	/* For violation reports only: nothing is ordered by it.  A table
+	 * that was shared (hugetlb) is charged to unshare. */
+	WRITE_ONCE(pd->site, READ_ONCE(pd->pt_was_shared) ? CALLSITE_UNSHARE :
+			     CALLSITE_FALLBACK);
 	if (!tlb->batch) {
 		tlb->batch = tlb_batch_alloc_nowait(&tlb->run->batches);
 		if (!tlb->batch) {
@@ -402,6 +445,10 @@ void tlb_flush_mmu(struct mmu_gather *tlb)
 
 void tlb_finish_mmu(struct mmu_gather *tlb)
 {
+	/* Upstream warns here; a model must not carry on past it. */
+	if (tlb->fully_unshared_tables || tlb->unshared_unsynced)
+		ptsync_die("BUG: mm %d: a gather ended with unshared page tables not synced "
+			   "(tlb_flush_unshared_tables() not called)", tlb->mm->id);
 	store_buffer_fence();	/* nothing stays buffered past the gather */
 	tlb_flush_mmu(tlb);
 }

@@ -99,6 +99,9 @@ pgent_t *pt_alloc(struct pt_arena *a, int level, struct mm_struct *mm)
 	WRITE_ONCE(pd->mm, mm);
 	pd->pmd_huge_pte = ARENA_NONE;
 	pd->deposit_next = ARENA_NONE;
+	WRITE_ONCE(pd->pt_hugetlb, NULL);
+	WRITE_ONCE(pd->pt_share_count, 0);
+	WRITE_ONCE(pd->pt_was_shared, false);
 	/* Initialised before any walker can find it: the caller publishes
 	 * the table with smp_store_release() of the parent entry. */
 	WRITE_ONCE(pd->state, PT_LIVE);
@@ -244,6 +247,7 @@ static void folio_free(struct folio_arena *a, struct folio *f)
 	WRITE_ONCE(f->state, FOLIO_FREE);
 	WRITE_ONCE(f->payload, FOLIO_POISON);
 	WRITE_ONCE(f->mm, NULL);
+	WRITE_ONCE(f->file, NULL);
 	pthread_mutex_lock(&a->lock);
 	f->next_free = a->free_head;
 	a->free_head = idx;

@@ -77,6 +77,7 @@ enum cpu_role {
 	ROLE_FREER,		/* maps, unmaps, exits: frees page tables */
 	ROLE_WALKER,		/* GUP-fast on the freers' mms */
 	ROLE_BYSTANDER,		/* runs another mm in user mode */
+	ROLE_KHUGEPAGED,	/* collapses PTE tables into huge PMDs */
 };
 
 /* What a CPU is doing, for stall reports (rcutorture's writer states). */
@@ -87,6 +88,8 @@ enum cpu_activity {
 	ACT_MAP,
 	ACT_UNMAP,
 	ACT_EXIT,
+	ACT_COLLAPSE,
+	ACT_HUGETLB,
 	ACT_SYNC_IPI,
 	ACT_SYNC_RCU,
 	ACT_USER,

@@ -103,8 +103,16 @@ static inline struct folio *pfn_to_folio(const struct folio_arena *a, uint64_t p
 
 /* mm/memory.c */
 long map_range(struct mm_struct *mm, uint64_t addr, uint64_t len, bool huge);
+/* map_range() with mmap_lock already held for write. */
+long __map_range(struct mm_struct *mm, uint64_t addr, uint64_t len, bool huge);
+/* The entry of @level covering @addr: found, or allocated down to it. */
+pgent_t *pt_entry_find(struct mm_struct *mm, uint64_t addr, int level);
+pgent_t *pt_entry_alloc(struct mm_struct *mm, uint64_t addr, int level);
 /* The PMD entry covering @addr, or NULL if no PMD table does (mm_find_pmd). */
 pmd_t *mm_find_pmd(struct mm_struct *mm, uint64_t addr);
+struct mmu_gather;
+/* Zap every leaf in [addr, end) below the PMD table *@pud points to. */
+void zap_pmd_range(struct mmu_gather *tlb, pud_t *pud, uint64_t addr, uint64_t end);
 
 /* mm/khugepaged.c: collapse, and the deposited tables it leaves behind. */
 enum scan_result {
@@ -133,6 +141,9 @@ bool mmget_not_zero(struct mm_struct *mm);
 void mmput(struct mm_struct *mm);
 void mm_exit_owner(struct mm_struct *mm);
 bool mm_recreate(struct mm_struct *mm);
+/* Sleep on @sem (down_read or down_write) as in an RCU quiescent state. */
+void down_sleepable(struct rw_semaphore *sem, void (*down)(struct rw_semaphore *),
+		    const char *what);
 void mmap_init_lock(struct mm_struct *mm);
 void mmap_destroy_lock(struct mm_struct *mm);
 void mmap_write_lock(struct mm_struct *mm);

@@ -64,6 +64,11 @@ struct ptsync_config {
 	unsigned int regions;		/* 2 MiB regions per mm */
 	double huge_chance;		/* a map is a PMD leaf */
 	double exit_chance;		/* a freer job exits the mm */
+	unsigned int callsites;		/* CALLSITE_BIT()s torture drives */
+	int nr_khugepaged;		/* CPUs collapsing (ROLE_KHUGEPAGED) */
+	unsigned int collapse_rate;	/* collapses a second per khugepaged CPU */
+	int unshare_sync;		/* enum unshare_sync (hugetlb.h) */
+	unsigned int shared_regions;	/* hugetlb slots every mm shares */
 	bool pin;
 	bool progress;			/* per-second lines on stderr */
 };
@@ -167,6 +172,8 @@ struct ptsync_run {
 	struct violation_log violations;
 	struct run_stats stats;
 	struct khugepaged_stats khugepaged;
+	/* The shared hugetlb file the mms map (unshare call site), or NULL. */
+	struct hugetlb_file *hugetlb;
 
 	pthread_t watchdog;
 	bool watchdog_running;

@@ -75,6 +75,14 @@ struct mmu_gather {
 	bool freed_tables;		/* a table was unhooked: flush walks too */
 	bool flush_ipi_broadcast;	/* the last flush IPI'd, and waited for,
 					 * every CPU that can walk mm */
+	/*
+	 * hugetlb (mm/hugetlb.c): a table was unshared since the last
+	 * flush; one was left exclusive to another mm and not yet synced
+	 * (upstream's two flags); and for a strategy that syncs only this
+	 * mm's walkers (sync_mm_only), one was unshared and not yet synced.
+	 * A gather never ends with either of the last two set.
+	 */
+	bool unshared_tables, fully_unshared_tables, unshared_unsynced;
 	unsigned int nr_pages;
 	struct folio *pages[MAX_GATHER_BATCH];
 };
@@ -88,6 +96,10 @@ struct batch_pool {
 	unsigned int shift;		/* mem is 2^shift bytes, so aligned */
 	unsigned int nr;
 	double fail_p;
+	/* The fallback call site is not driven: an empty pool waits for a
+	 * batch to come back, as a sleeping allocation would wait for
+	 * reclaim, instead of failing. */
+	bool may_wait;
 	pthread_mutex_t lock;
 	struct mmu_table_batch **free;
 	unsigned int nr_free;
