@@ -40,6 +40,18 @@ bad --preempt-chance torture --preempt-chance=2
 bad --sb-window-ns torture --sb-window-ns=-1
 bad --tlb compare --strategies=flush-ipi-pv --tlb=native
 bad list list --bogus
+bad --khugepaged torture --cpus=4 --khugepaged=2
+bad --khugepaged torture --cpus=3 --khugepaged=1
+bad --khugepaged torture --callsite=fallback,unshare --khugepaged=1
+bad --collapse-rate torture --collapse-rate=0
+bad --collapse-rate torture --collapse-rate=1000001
+bad --shared-regions torture --shared-regions=0
+bad --shared-regions torture --shared-regions=513
+bad --callsite torture --callsite=munmap
+bad --callsite torture --callsite=
+bad "fallback, collapse, unshare" torture --callsite=collapse,bogus
+bad --unshare-sync torture --unshare-sync=sometimes
+bad --batch-fail torture --callsite=collapse --batch-fail=0.5
 
 # --rate: fallbacks per second, >0 and at most 1e6 (beyond that no fallback
 # could be timed to its slot); refused at once, before anything is measured.

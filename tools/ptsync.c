@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "compare.h"
+#include "ptsync/hugetlb.h"
 #include "ptsync/run.h"
 #include "ptsync/torture.h"
 
@@ -35,6 +36,8 @@ enum {
 	OPT_PT_PAGES, OPT_FOLIOS, OPT_HUGE, OPT_EXIT, OPT_NO_PIN, OPT_JSON,
 	OPT_NO_PROGRESS, OPT_HELP, OPT_WALK_DELAY_SPEC, OPT_TLB, OPT_NOHZ_FULL,
 	OPT_PREEMPT, OPT_PREEMPT_US, OPT_USER_CHANCE, OPT_SB_WINDOW,
+	OPT_CALLSITE, OPT_KHUGEPAGED, OPT_COLLAPSE_RATE, OPT_UNSHARE_SYNC,
+	OPT_SHARED_REGIONS,
 	/* compare only */
 	OPT_STRATEGIES, OPT_REPS, OPT_PHASE_S, OPT_WALK_S, OPT_SAFETY_S,
 	OPT_HOSTCHECK_S, OPT_NO_HOSTCHECK, OPT_NOISE, OPT_NOISE_THRESHOLD,
@@ -59,6 +62,11 @@ static const struct option torture_options[] = {
 	{ "preempt-us",    required_argument, NULL, OPT_PREEMPT_US },
 	{ "user-chance",   required_argument, NULL, OPT_USER_CHANCE },
 	{ "sb-window-ns",  required_argument, NULL, OPT_SB_WINDOW },
+	{ "callsite",      required_argument, NULL, OPT_CALLSITE },
+	{ "khugepaged",    required_argument, NULL, OPT_KHUGEPAGED },
+	{ "collapse-rate", required_argument, NULL, OPT_COLLAPSE_RATE },
+	{ "unshare-sync",  required_argument, NULL, OPT_UNSHARE_SYNC },
+	{ "shared-regions", required_argument, NULL, OPT_SHARED_REGIONS },
 	{ "duration",      required_argument, NULL, OPT_DURATION },
 	{ "stall-timeout", required_argument, NULL, OPT_STALL },
 	{ "seed",          required_argument, NULL, OPT_SEED },
@@ -153,6 +161,14 @@ static void print_usage(FILE *f)
 "  --user-chance=P       chance a walker comes from user mode (EQS) [0.25]\n"
 "  --sb-window-ns=N      hold the freer's unhooks N ns in an emulated store\n"
 "                        buffer; fences wait for them, loads pass [0: off]\n"
+"  --callsite=LIST       call sites to drive: fallback (no batch page),\n"
+"                        collapse (khugepaged), unshare (hugetlb PMD sharing)\n"
+"                        [fallback,collapse,unshare]\n"
+"  --khugepaged=N        CPUs collapsing, taken from the walkers' share [1 if\n"
+"                        that leaves 2 walkers, else 0: the freers collapse]\n"
+"  --collapse-rate=N     collapses a second per khugepaged CPU, 1..100000 [1000]\n"
+"  --unshare-sync=MODE   per-gather (since Dec 2025) or per-unshare [per-gather]\n"
+"  --shared-regions=N    1 GiB hugetlb regions every mm shares, 1..%u [4]\n"
 "  --duration=S          seconds to run, >0 [10]\n"
 "  --stall-timeout=S     watchdog: a wait longer than this is a stall [10]\n"
 "  --seed=N              workload seed [from the clock; printed]\n"
@@ -168,29 +184,96 @@ static void print_usage(FILE *f)
 "\n"
 "exit status: 0 no violation, 1 violations or leaks, 2 bad usage,\n"
 "             3 watchdog stall, 4 internal error\n",
-		pt_sync_ops_names(names, sizeof(names)), NR_CPUS);
+		pt_sync_ops_names(names, sizeof(names)), NR_CPUS, TORTURE_MAX_SHARED);
 }
 
 struct role_opts {
-	int freers, walkers, bystanders;	/* -1: not given */
+	int freers, walkers, bystanders, khugepaged;	/* -1: not given */
+	bool batch_fail;				/* --batch-fail given */
 };
+
+#define ROLE_OPTS_NONE	{ -1, -1, -1, -1, false }
+
+/*
+ * khugepaged CPUs come out of the walkers' share: by default one, if two
+ * walkers remain; none otherwise (the freers then collapse in turn).
+ */
+static int resolve_khugepaged(const struct ptsync_config *cfg, const struct role_opts *r,
+			      int left)
+{
+	bool collapse = cfg->callsites & CALLSITE_BIT(CALLSITE_COLLAPSE);
+
+	if (r->khugepaged < 0)
+		return collapse && left >= 3 ? 1 : 0;
+	if (r->khugepaged > 0 && !collapse)
+		usage_error("--khugepaged: %d CPUs, but the collapse call site is not in "
+			    "--callsite", r->khugepaged);
+	if (r->khugepaged > left - 1)
+		usage_error("--khugepaged: %d CPUs, but freers %d and bystanders %d leave "
+			    "%d, and one must walk: at most %d", r->khugepaged,
+			    cfg->nr_freers, cfg->nr_bystanders, left, left - 1 > 0 ? left - 1 : 0);
+	return r->khugepaged;
+}
 
 static void resolve_roles(struct ptsync_config *cfg, const struct role_opts *r)
 {
+	int left;
+
 	cfg->nr_freers = r->freers >= 0 ? r->freers : 1;
 	cfg->nr_bystanders = r->bystanders >= 0 ? r->bystanders :
 			     (cfg->nr_cpus >= 3 ? 1 : 0);
-	cfg->nr_walkers = r->walkers >= 0 ? r->walkers :
-			  cfg->nr_cpus - cfg->nr_freers - cfg->nr_bystanders;
+	left = cfg->nr_cpus - cfg->nr_freers - cfg->nr_bystanders;
+	cfg->nr_khugepaged = resolve_khugepaged(cfg, r, left);
+	cfg->nr_walkers = r->walkers >= 0 ? r->walkers : left - cfg->nr_khugepaged;
 	if (cfg->nr_walkers < 1)
-		usage_error("--cpus: %d CPUs leave no walker (freers %d + bystanders %d); "
-			    "give more CPUs or fewer of the others",
-			    cfg->nr_cpus, cfg->nr_freers, cfg->nr_bystanders);
-	if (cfg->nr_freers + cfg->nr_walkers + cfg->nr_bystanders != cfg->nr_cpus)
-		usage_error("--cpus: %d CPUs, but freers %d + walkers %d + bystanders %d = %d",
-			    cfg->nr_cpus, cfg->nr_freers, cfg->nr_walkers,
-			    cfg->nr_bystanders,
-			    cfg->nr_freers + cfg->nr_walkers + cfg->nr_bystanders);
+		usage_error("--cpus: %d CPUs leave no walker (freers %d + bystanders %d + "
+			    "khugepaged %d); give more CPUs or fewer of the others",
+			    cfg->nr_cpus, cfg->nr_freers, cfg->nr_bystanders,
+			    cfg->nr_khugepaged);
+	if (cfg->nr_freers + cfg->nr_walkers + cfg->nr_bystanders + cfg->nr_khugepaged !=
+	    cfg->nr_cpus)
+		usage_error("--cpus: %d CPUs, but freers %d + walkers %d + bystanders %d + "
+			    "khugepaged %d = %d", cfg->nr_cpus, cfg->nr_freers, cfg->nr_walkers,
+			    cfg->nr_bystanders, cfg->nr_khugepaged,
+			    cfg->nr_freers + cfg->nr_walkers + cfg->nr_bystanders +
+			    cfg->nr_khugepaged);
+}
+
+/* "fallback,collapse": at least one, each known. */
+static unsigned int parse_callsites(const char *arg)
+{
+	char buf[256], *save = NULL;
+	unsigned int sites = 0;
+
+	snprintf(buf, sizeof(buf), "%s", arg);
+	for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int s = callsite_find(tok);
+
+		if (s == CALLSITE_NONE)
+			usage_error("--callsite: unknown call site '%s'; valid: fallback, "
+				    "collapse, unshare", tok);
+		sites |= CALLSITE_BIT(s);
+	}
+	if (!sites)
+		usage_error("--callsite: expected a comma-separated list of fallback, "
+			    "collapse, unshare, got '%s'", arg);
+	return sites;
+}
+
+/*
+ * Options that only mean something at a call site: batch failures feed
+ * the fallback, so without it none are injected (and none may be asked).
+ */
+static void resolve_callsites(struct ptsync_config *cfg, const struct role_opts *r)
+{
+	char sites[64];
+
+	if (cfg->callsites & CALLSITE_BIT(CALLSITE_FALLBACK))
+		return;
+	if (r->batch_fail && cfg->batch_fail > 0)
+		usage_error("--batch-fail: %g, but the fallback call site is not in --callsite=%s",
+			    cfg->batch_fail, callsites_str(cfg->callsites, sites, sizeof(sites)));
+	cfg->batch_fail = 0;
 }
 
 /*
@@ -253,7 +336,10 @@ static void parse_torture_opt(struct ptsync_config *cfg, struct role_opts *r,
 	case OPT_BYSTANDERS: r->bystanders = (int)parse_int(name, arg, 0, NR_CPUS); break;
 	case OPT_MMS:	cfg->nr_mms = (int)parse_int(name, arg, 1, 64); break;
 	case OPT_HZ:	cfg->hz = (int)parse_int(name, arg, 1, 10000); break;
-	case OPT_BATCH_FAIL: cfg->batch_fail = parse_double(name, arg, 0, 1, false); break;
+	case OPT_BATCH_FAIL:
+		cfg->batch_fail = parse_double(name, arg, 0, 1, false);
+		r->batch_fail = true;
+		break;
 	case OPT_BATCH_POOL: cfg->batch_pool = (unsigned int)parse_int(name, arg, 0, 65536); break;
 	case OPT_WALK_DELAY:
 		cfg->walk_delay = (struct walk_delay){
@@ -273,6 +359,19 @@ static void parse_torture_opt(struct ptsync_config *cfg, struct role_opts *r,
 	case OPT_USER_CHANCE: cfg->user_chance = parse_double(name, arg, 0, 1, false); break;
 	case OPT_SB_WINDOW:
 		cfg->sb_window_ns = (uint64_t)parse_int(name, arg, 0, 10000000);
+		break;
+	case OPT_CALLSITE: cfg->callsites = parse_callsites(arg); break;
+	case OPT_KHUGEPAGED: r->khugepaged = (int)parse_int(name, arg, 0, NR_CPUS); break;
+	case OPT_COLLAPSE_RATE:
+		cfg->collapse_rate = (unsigned int)parse_int(name, arg, 1, 100000);
+		break;
+	case OPT_UNSHARE_SYNC:
+		cfg->unshare_sync = unshare_sync_find(arg);
+		if (cfg->unshare_sync < 0)
+			usage_error("--unshare-sync: expected per-gather or per-unshare, got '%s'", arg);
+		break;
+	case OPT_SHARED_REGIONS:
+		cfg->shared_regions = (unsigned int)parse_int(name, arg, 1, TORTURE_MAX_SHARED);
 		break;
 	case OPT_DURATION: cfg->duration_s = parse_double(name, arg, 0, 86400 * 7, true); break;
 	case OPT_STALL:	cfg->stall_timeout_s = parse_double(name, arg, 0, 86400, true); break;
@@ -320,11 +419,12 @@ static int default_nr_cpus(void)
 static int cmd_torture(int argc, char **argv)
 {
 	struct ptsync_config cfg;
-	struct role_opts roles = { -1, -1, -1 };
+	struct role_opts roles = ROLE_OPTS_NONE;
 	bool json = false, cpus_given = false;
 	int opt;
 
 	ptsync_config_default(&cfg);
+	cfg.callsites = CALLSITES_ALL;
 	cfg.seed = ktime_get_ns() ^ ((uint64_t)getpid() << 32);
 	cfg.progress = true;
 	opterr = 0;
@@ -342,6 +442,7 @@ static int cmd_torture(int argc, char **argv)
 		usage_error("torture: unexpected argument '%s'", argv[optind]);
 	if (!cpus_given)
 		cfg.nr_cpus = default_nr_cpus();
+	resolve_callsites(&cfg, &roles);
 	resolve_roles(&cfg, &roles);
 	check_tlb_mode(cfg.ops, cfg.tlb_mode);
 	check_nohz_full(&cfg);
@@ -475,7 +576,7 @@ static int cmd_compare(int argc, char **argv)
 {
 	struct option *options = merge_options(torture_options, compare_only_options);
 	struct compare_config cc;
-	struct role_opts roles = { -1, -1, -1 };
+	struct role_opts roles = ROLE_OPTS_NONE;
 	bool cpus_given = false, json = false;
 	int opt, rc;
 

@@ -13,6 +13,8 @@
 
 #include "run.h"
 
+#define TORTURE_MAX_SHARED	512	/* --shared-regions: one PUD table's worth */
+
 enum torture_exit {
 	TORTURE_SUCCESS = 0,	/* no violation, no leak */
 	TORTURE_FAILURE = 1,	/* violations or leaked objects */
