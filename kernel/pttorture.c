@@ -867,6 +867,10 @@ int torture_quiet(const struct ptsync_config *cfg, struct torture_outcome *out)
 	out->walks = t.walks;
 	out->ipis_sent = t.ipis_sent;
 	out->ipis_received = t.ipis_received;
+	for (int k = 0; k < NR_CALLSITES; k++) {
+		out->site_events[k] = t.site[k].events;
+		out->site_violations[k] = READ_ONCE(run->violations.by_site[k]);
+	}
 	ptsync_run_destroy(run);
 	free(run);
 	return out->violations || out->leaked ? TORTURE_FAILURE : TORTURE_SUCCESS;

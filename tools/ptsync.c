@@ -41,7 +41,7 @@ enum {
 	/* compare only */
 	OPT_STRATEGIES, OPT_REPS, OPT_PHASE_S, OPT_WALK_S, OPT_SAFETY_S,
 	OPT_HOSTCHECK_S, OPT_NO_HOSTCHECK, OPT_NOISE, OPT_NOISE_THRESHOLD,
-	OPT_TIMERLAT_PERIOD, OPT_OUT, OPT_NO_PLOTS, OPT_RATE, OPT_RATE_S,
+	OPT_TIMERLAT_PERIOD, OPT_OUT, OPT_NO_PLOTS, OPT_RATE, OPT_RATE_S, OPT_SITE_S,
 };
 
 static const struct option torture_options[] = {
@@ -98,6 +98,7 @@ static const struct option compare_only_options[] = {
 	{ "no-plots",          no_argument,       NULL, OPT_NO_PLOTS },
 	{ "rate",              required_argument, NULL, OPT_RATE },
 	{ "rate-seconds",      required_argument, NULL, OPT_RATE_S },
+	{ "site-seconds",      required_argument, NULL, OPT_SITE_S },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -124,6 +125,12 @@ static void print_compare_usage(FILE *f)
 "  --cpus=N              simulated CPUs [host cores; more only if asked]\n"
 "  --walkers=N --bystanders=N --freers=N   roles [1 walker from 3 CPUs up,\n"
 "                        1 freer, the rest bystanders]\n"
+"  --callsite=LIST       call sites, each its own cost phase: fallback,\n"
+"                        collapse, unshare [all]\n"
+"  --site-seconds=S      cost phase of collapse and of unshare (each mode) per\n"
+"                        strategy per repetition [phase-seconds / 6]\n"
+"  --unshare-sync=MODE   per-gather or per-unshare [both, one phase each]\n"
+"  --shared-regions=N    1 GiB hugetlb regions the unshare phase unmaps [4]\n"
 "  --hz, --batch-fail [1], --batch-pool, --seed, --no-pin, --no-progress:\n"
 "                        as for torture\n");
 }
@@ -189,10 +196,10 @@ static void print_usage(FILE *f)
 
 struct role_opts {
 	int freers, walkers, bystanders, khugepaged;	/* -1: not given */
-	bool batch_fail;				/* --batch-fail given */
+	bool batch_fail, unshare_sync;			/* given */
 };
 
-#define ROLE_OPTS_NONE	{ -1, -1, -1, -1, false }
+#define ROLE_OPTS_NONE	{ -1, -1, -1, -1, false, false }
 
 /*
  * khugepaged CPUs come out of the walkers' share: by default one, if two
@@ -366,6 +373,7 @@ static void parse_torture_opt(struct ptsync_config *cfg, struct role_opts *r,
 		cfg->collapse_rate = (unsigned int)parse_int(name, arg, 1, 100000);
 		break;
 	case OPT_UNSHARE_SYNC:
+		r->unshare_sync = true;
 		cfg->unshare_sync = unshare_sync_find(arg);
 		if (cfg->unshare_sync < 0)
 			usage_error("--unshare-sync: expected per-gather or per-unshare, got '%s'", arg);
@@ -530,7 +538,27 @@ static void parse_compare_opt(struct compare_config *cc, int opt, const char *ar
 	case OPT_NO_PLOTS: cc->plots = false; break;
 	case OPT_RATE: cc->rate = parse_rate(arg); break;
 	case OPT_RATE_S: cc->rate_s = parse_double("rate-seconds", arg, 0, 3600, false); break;
+	case OPT_SITE_S: cc->site_s = parse_double("site-seconds", arg, 0, 3600, false); break;
 	}
+}
+
+/* The cost phase's groups: the call sites, unshare in one mode or both. */
+static unsigned int compare_groups_for(const struct ptsync_config *cfg, bool one_mode)
+{
+	unsigned int groups = 0;
+
+	for (int g = 0; g < NR_COMPARE_GROUPS; g++) {
+		if (!(cfg->callsites & CALLSITE_BIT(compare_group_site(g))))
+			continue;
+		if (one_mode && g == CG_UNSHARE_GATHER &&
+		    cfg->unshare_sync != UNSHARE_SYNC_PER_GATHER)
+			continue;
+		if (one_mode && g == CG_UNSHARE_UNSHARE &&
+		    cfg->unshare_sync != UNSHARE_SYNC_PER_UNSHARE)
+			continue;
+		groups |= 1u << g;
+	}
+	return groups;
 }
 
 /* Roles for compare: never more CPUs than cores unless asked. */
@@ -604,6 +632,9 @@ static int cmd_compare(int argc, char **argv)
 			usage_error("--strategy: compare runs several; use --strategies=LIST");
 		case OPT_DURATION:
 			usage_error("--duration: compare's phases have their own; use --phase-seconds");
+		case OPT_KHUGEPAGED:
+			usage_error("--khugepaged: compare's collapse phase collapses on the freer; "
+				    "khugepaged CPUs are torture's");
 		case OPT_CPUS:
 			cpus_given = true;
 			/* fall through */
@@ -619,6 +650,8 @@ static int cmd_compare(int argc, char **argv)
 	if (json)
 		usage_error("--json: compare always writes results.json (see --out)");
 	cc.progress = cc.base.progress;
+	resolve_callsites(&cc.base, &roles);
+	cc.groups = compare_groups_for(&cc.base, roles.unshare_sync);
 	resolve_compare_roles(&cc.base, &roles, cpus_given);
 	/* One flush mode for every strategy, or the comparison is not fair. */
 	if (cc.base.tlb_mode == TLB_MODE_AUTO)

@@ -29,6 +29,7 @@ struct torture_outcome {
 	double seconds;
 	uint64_t violations, leaked, fallbacks, walks, ipis_sent, ipis_received;
 	double first_violation_s;	/* -1: none */
+	uint64_t site_events[NR_CALLSITES], site_violations[NR_CALLSITES];
 };
 
 /* Run one torture test printing nothing. */
