@@ -78,6 +78,7 @@ static void flush_smp_call_function_queue(struct cpu *c)
 		smp_call_func_t func = csd->func;
 		void *info = csd->info;
 		int site = csd->site;
+
 		unsigned int flags = READ_ONCE(csd->flags);
 
 		if (flags & CSD_TYPE_SYNC) {

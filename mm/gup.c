@@ -186,16 +186,13 @@ static __attribute__((noinline)) void gup_walk_delay(struct gup_walk *w, uint64_
 }
 
 /*
- * Where --walk-delay waits: inside a PTE table (read from the PMD, not
- * yet read), and inside a hugetlb PMD table (read from the PUD), the two
- * kinds of table a walker can be caught in by a free, a collapse or an
- * unshare.
+ * --walk-delay waits inside a PTE table (read from the PMD, not yet read)
+ * and inside a hugetlb PMD table (read from the PUD): the two kinds of
+ * table a walker can be caught in by a free, a collapse or an unshare.
  */
-static bool gup_delay_here(const struct gup_walk *w, const pgent_t *child, int level)
+static bool gup_hugetlb_table(const struct gup_walk *w, const pgent_t *table)
 {
-	if (level == PT_PMD)
-		return true;
-	return level == PT_PUD && READ_ONCE(virt_to_ptdesc(w->pt, child)->pt_hugetlb);
+	return READ_ONCE(virt_to_ptdesc(w->pt, table)->pt_hugetlb) != NULL;
 }
 
 static void gup_race_window(struct gup_walk *w, uint64_t addr)
@@ -278,8 +275,11 @@ static bool gup_fast_level(struct gup_walk *w, pgent_t *table, int level,
 		child = gup_table(w, e, level, addr);
 		if (!child)
 			return false;
-		if (unlikely(w->mm->run->walk_delay_on) && gup_delay_here(w, child, level))
-			gup_walk_delay(w, addr, level - 1);
+		if (level == PT_PMD && unlikely(w->mm->run->walk_delay_on))
+			gup_walk_delay(w, addr, PT_PTE);
+		else if (level == PT_PUD && unlikely(w->mm->run->walk_delay_on) &&
+			 gup_hugetlb_table(w, child))
+			gup_walk_delay(w, addr, PT_PMD);
 		if (!gup_fast_level(w, child, level - 1, addr, next, ep, e))
 			return false;
 	}
