@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "compare.h"
+#include "fork_storm.h"
 #include "ptsync/hugetlb.h"
 #include "ptsync/run.h"
 #include "ptsync/torture.h"
@@ -143,6 +144,7 @@ static void print_usage(FILE *f)
 "usage: ptsync compare [options]     the main job: every strategy side by side (--help)\n"
 "       ptsync torture [options]     torture-test one sync strategy\n"
 "       ptsync list [--tsv]          the sync strategies, safe or not, TLB modes\n"
+"       ptsync fork-storm [options]  forks sharing hugetlb tables, children exit (--help)\n"
 "       ptsync hostcheck [options]   time membarrier(2) on this kernel (--help)\n"
 "       ptsync --version             the build's version (git describe)\n"
 "\n"
@@ -731,6 +733,169 @@ static int cmd_list(int argc, char **argv)
 	return 0;
 }
 
+/* ---- ptsync fork-storm ---- */
+
+enum {
+	FS_FORKS = 512, FS_REGIONS, FS_ALIVE, FS_STRATEGIES, FS_UNSHARE_SYNC, FS_CPUS,
+	FS_BYSTANDERS, FS_TLB, FS_HZ, FS_SEED, FS_PT_PAGES, FS_FOLIOS, FS_NO_PIN, FS_JSON,
+	FS_NO_PROGRESS, FS_STALL, FS_HELP,
+};
+
+static const struct option fork_storm_options[] = {
+	{ "forks",         required_argument, NULL, FS_FORKS },
+	{ "regions",       required_argument, NULL, FS_REGIONS },
+	{ "alive",         required_argument, NULL, FS_ALIVE },
+	{ "strategies",    required_argument, NULL, FS_STRATEGIES },
+	{ "unshare-sync",  required_argument, NULL, FS_UNSHARE_SYNC },
+	{ "cpus",          required_argument, NULL, FS_CPUS },
+	{ "bystanders",    required_argument, NULL, FS_BYSTANDERS },
+	{ "tlb",           required_argument, NULL, FS_TLB },
+	{ "hz",            required_argument, NULL, FS_HZ },
+	{ "seed",          required_argument, NULL, FS_SEED },
+	{ "pt-pages",      required_argument, NULL, FS_PT_PAGES },
+	{ "folios",        required_argument, NULL, FS_FOLIOS },
+	{ "stall-timeout", required_argument, NULL, FS_STALL },
+	{ "no-pin",        no_argument,       NULL, FS_NO_PIN },
+	{ "json",          no_argument,       NULL, FS_JSON },
+	{ "no-progress",   no_argument,       NULL, FS_NO_PROGRESS },
+	{ "help",          no_argument,       NULL, FS_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void print_fork_storm_usage(FILE *f)
+{
+	fprintf(f,
+"usage: ptsync fork-storm [options]  a parent sharing hugetlb PMD tables forks\n"
+"                                    children, which exit: unshares, syncs, IPIs\n"
+"  --forks=N             children, 1..%d [100]\n"
+"  --regions=R           1 GiB hugetlb regions shared, a PMD table each, 1..%d [16]\n"
+"  --alive=K             children alive at most; the oldest exits first [all]\n"
+"  --strategies=LIST     besides the no-sync baseline [every safe one]\n"
+"  --unshare-sync=MODE   per-gather or per-unshare [both]\n"
+"  --cpus=N              the parent's CPU and bystanders, 2..%d [host cores]\n"
+"  --bystanders=N        CPUs running another mm in user mode [cpus - 1]\n"
+"  --tlb=MODE, --hz=N, --seed=N, --pt-pages=N, --folios=N, --stall-timeout=S,\n"
+"  --no-pin, --no-progress: as for torture\n"
+"  --json                the results as one JSON object\n"
+"N and R are checked against the arenas (--pt-pages, --folios) before anything runs.\n",
+		FORK_STORM_MAX_FORKS, HUGETLB_MAX_SLOTS, NR_CPUS);
+}
+
+/* --strategies for fork-storm: ops[0] is the baseline, as in compare. */
+static void fs_parse_strategies(struct fork_storm_config *fc, const char *arg)
+{
+	char buf[256], names[256], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", arg);
+	fc->nr_ops = 1;
+	for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		const struct pt_sync_ops *ops = pt_sync_ops_find(tok);
+
+		if (!ops || ops->baseline)
+			usage_error("--strategies: '%s' is not a strategy to run; valid: %s "
+				    "(%s is always run, as the baseline)", tok,
+				    pt_sync_ops_names(names, sizeof(names)), fc->ops[0]->name);
+		if (fc->nr_ops == FORK_STORM_MAX_STRATEGIES)
+			usage_error("--strategies: at most %d", FORK_STORM_MAX_STRATEGIES - 1);
+		fc->ops[fc->nr_ops++] = ops;
+	}
+	if (fc->nr_ops == 1)
+		usage_error("--strategies: expected a comma-separated list, got '%s'", arg);
+}
+
+static void fs_parse_opt(struct fork_storm_config *fc, int opt, const char *arg, int *bystanders)
+{
+	struct ptsync_config *b = &fc->base;
+	int m;
+
+	switch (opt) {
+	case FS_FORKS: fc->forks = (unsigned int)parse_int("forks", arg, 1, FORK_STORM_MAX_FORKS); break;
+	case FS_REGIONS:
+		fc->regions = (unsigned int)parse_int("regions", arg, 1, HUGETLB_MAX_SLOTS);
+		break;
+	case FS_ALIVE: fc->alive = (unsigned int)parse_int("alive", arg, 1, FORK_STORM_MAX_FORKS); break;
+	case FS_STRATEGIES: fs_parse_strategies(fc, arg); break;
+	case FS_UNSHARE_SYNC:
+		m = unshare_sync_find(arg);
+		if (m < 0)
+			usage_error("--unshare-sync: expected per-gather or per-unshare, got '%s'", arg);
+		fc->modes = 1u << m;
+		break;
+	case FS_CPUS: b->nr_cpus = (int)parse_int("cpus", arg, 2, NR_CPUS); break;
+	case FS_BYSTANDERS: *bystanders = (int)parse_int("bystanders", arg, 1, NR_CPUS - 1); break;
+	case FS_TLB:
+		b->tlb_mode = tlb_mode_find(arg);
+		if (b->tlb_mode < 0)
+			usage_error("--tlb: expected invlpgb, native or pv, got '%s'", arg);
+		break;
+	case FS_HZ: b->hz = (int)parse_int("hz", arg, 1, 10000); break;
+	case FS_SEED: b->seed = parse_u64("seed", arg); break;
+	case FS_PT_PAGES: b->pt_pages = (uint32_t)parse_int("pt-pages", arg, 64, 1 << 24); break;
+	case FS_FOLIOS: b->folios = (uint32_t)parse_int("folios", arg, 1024, 1 << 26); break;
+	case FS_STALL: b->stall_timeout_s = parse_double("stall-timeout", arg, 0, 86400, true); break;
+	case FS_NO_PIN: b->pin = false; break;
+	case FS_JSON: fc->json = true; break;
+	case FS_NO_PROGRESS: fc->progress = false; break;
+	}
+}
+
+/* Every check before anything runs: roles, modes, the arenas. */
+static void fs_resolve(struct fork_storm_config *fc, int bystanders, bool cpus_given)
+{
+	char why[256];
+
+	if (!cpus_given)
+		fc->base.nr_cpus = bystanders > 0 ? bystanders + 1 : default_nr_cpus();
+	fc->base.nr_freers = 1;
+	fc->base.nr_walkers = 0;
+	fc->base.nr_khugepaged = 0;
+	fc->base.nr_bystanders = bystanders > 0 ? bystanders : fc->base.nr_cpus - 1;
+	if (fc->base.nr_bystanders + 1 != fc->base.nr_cpus)
+		usage_error("--bystanders: %d, but --cpus=%d leaves %d beside the parent's CPU",
+			    fc->base.nr_bystanders, fc->base.nr_cpus, fc->base.nr_cpus - 1);
+	if (fc->alive > fc->forks)
+		usage_error("--alive: %u children alive at most, but only --forks=%u", fc->alive,
+			    fc->forks);
+	for (int i = 0; i < fc->nr_ops; i++)
+		check_tlb_mode(fc->ops[i], fc->base.tlb_mode);
+	if (fork_storm_check_arenas(fc, why, sizeof(why)))
+		usage_error("%s", why);
+}
+
+static int cmd_fork_storm(int argc, char **argv)
+{
+	struct fork_storm_config fc;
+	bool cpus_given = false;
+	int opt, bystanders = -1;
+
+	fork_storm_config_default(&fc);
+	fc.base.seed = ktime_get_ns() ^ ((uint64_t)getpid() << 32);
+	fc.nr_ops = 1;
+	for (int i = 0; pt_sync_ops_all[i]; i++) {
+		const struct pt_sync_ops *o = pt_sync_ops_all[i];
+
+		if (o->baseline)
+			fc.ops[0] = o;
+		else if (pt_sync_safe(o) && fc.nr_ops < FORK_STORM_MAX_STRATEGIES)
+			fc.ops[fc.nr_ops++] = o;
+	}
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "", fork_storm_options, NULL)) != -1) {
+		if (opt == FS_HELP) {
+			print_fork_storm_usage(stdout);
+			return 0;
+		}
+		if (opt == '?')
+			usage_bad_option(fork_storm_options, argv[optind - 1], "fork-storm");
+		cpus_given |= opt == FS_CPUS;
+		fs_parse_opt(&fc, opt, optarg, &bystanders);
+	}
+	if (optind < argc)
+		usage_error("fork-storm: unexpected argument '%s'", argv[optind]);
+	fs_resolve(&fc, bystanders, cpus_given);
+	return fork_storm(&fc);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
@@ -749,5 +914,7 @@ int main(int argc, char **argv)
 		return cmd_list(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "hostcheck"))
 		return cmd_hostcheck(argc - 1, argv + 1);
-	usage_error("unknown command '%s'; valid: compare, torture, hostcheck, list", argv[1]);
+	if (!strcmp(argv[1], "fork-storm"))
+		return cmd_fork_storm(argc - 1, argv + 1);
+	usage_error("unknown command '%s'; valid: compare, torture, hostcheck, list, fork-storm", argv[1]);
 }
