@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ptsync/hugetlb.h"
 #include "ptsync/run.h"
 #include "ptsync/smp.h"
 #include "ptsync/store_buffer.h"
@@ -45,6 +46,10 @@ void ptsync_config_default(struct ptsync_config *cfg)
 	cfg->regions = 8;
 	cfg->huge_chance = 0.1;
 	cfg->exit_chance = 0.01;
+	cfg->callsites = CALLSITE_BIT(CALLSITE_FALLBACK);
+	cfg->collapse_rate = 1000;
+	cfg->unshare_sync = UNSHARE_SYNC_PER_GATHER;
+	cfg->shared_regions = 4;
 	cfg->pin = true;
 }
 
@@ -59,6 +64,8 @@ static void cpu_init(struct ptsync_run *run, struct cpu *c, int id)
 		c->role = ROLE_FREER;
 	else if (id < cfg->nr_freers + cfg->nr_walkers)
 		c->role = ROLE_WALKER;
+	else if (id < cfg->nr_freers + cfg->nr_walkers + cfg->nr_khugepaged)
+		c->role = ROLE_KHUGEPAGED;
 	else
 		c->role = ROLE_BYSTANDER;
 	/* nohz_full isolates the bystanders: their user mode takes no tick. */
@@ -71,6 +78,20 @@ static void cpu_init(struct ptsync_run *run, struct cpu *c, int id)
 	WRITE_ONCE(c->activity, ACT_STARTING);
 	prandom_seed(&c->rnd, cfg->seed, (uint64_t)id + 1);
 	samples_init(&c->sync_lat, 1u << 20);
+	for (int s = 0; s < NR_CALLSITES; s++)
+		samples_init(&c->site_lat[s], 1u << 20);
+	c->sync_site = CALLSITE_NONE;
+}
+
+/* The unshare call site: a hugetlb file every shared mm maps. */
+static int hugetlb_init(struct ptsync_run *run)
+{
+	if (!(run->cfg.callsites & CALLSITE_BIT(CALLSITE_UNSHARE)))
+		return 0;
+	run->hugetlb = calloc(1, sizeof(*run->hugetlb));
+	if (!run->hugetlb)
+		return -ENOMEM;
+	return hugetlb_file_init(run->hugetlb, run, run->cfg.shared_regions, HUGETLB_LEAVES);
 }
 
 static int mms_init(struct ptsync_run *run)
@@ -84,6 +105,8 @@ static int mms_init(struct ptsync_run *run)
 
 		mm->id = i;
 		mm->run = run;
+		if (i < run->cfg.nr_mms)
+			mm->hugetlb_mapping = run->hugetlb;
 		mmap_init_lock(mm);
 		if (mm_init(mm))
 			return -ENOMEM;
@@ -120,7 +143,8 @@ int ptsync_run_init(struct ptsync_run *run, const struct ptsync_config *cfg)
 			     cfg->walk_delay.ns ||
 			     (run->cfg.tlb_mode == TLB_PV && cfg->preempt_chance > 0);
 	if (run->cfg.nr_walkers < 0)
-		run->cfg.nr_walkers = cfg->nr_cpus - cfg->nr_freers - cfg->nr_bystanders;
+		run->cfg.nr_walkers = cfg->nr_cpus - cfg->nr_freers - cfg->nr_bystanders -
+				      cfg->nr_khugepaged;
 	run->ops = cfg->ops;
 	run->nr_cpus = cfg->nr_cpus;
 	run->tick_ns = NSEC_PER_SEC / (uint64_t)cfg->hz;
@@ -135,8 +159,9 @@ int ptsync_run_init(struct ptsync_run *run, const struct ptsync_config *cfg)
 	if (pt_arena_init(&run->pt, cfg->pt_pages, true) ||
 	    folio_arena_init(&run->folios, cfg->folios) ||
 	    batch_pool_init(&run->batches, run, cfg->batch_pool, cfg->batch_fail) ||
-	    mms_init(run))
+	    hugetlb_init(run) || mms_init(run))
 		return -ENOMEM;
+	run->batches.may_wait = !(cfg->callsites & CALLSITE_BIT(CALLSITE_FALLBACK));
 	samples_init(&run->batch_gp, 1u << 20);
 	pt_reclaim_stats_init(&run->reclaim);
 	pthread_barrier_init(&run->start_barrier, NULL, (unsigned int)run->nr_cpus + 1);
@@ -146,11 +171,13 @@ int ptsync_run_init(struct ptsync_run *run, const struct ptsync_config *cfg)
 	return watchdog_start(run);
 }
 
-/* On a CPU, before the CPUs stop: every mm's owner exits. */
+/* On a CPU, before the CPUs stop: every mm's owner exits, then the file. */
 void ptsync_run_exit_mms(struct ptsync_run *run)
 {
 	for (int i = 0; i < run->nr_mms; i++)
 		mm_exit_owner(&run->mms[i]);
+	if (run->hugetlb)
+		hugetlb_file_release(run->hugetlb);
 }
 
 int ptsync_run_drain(struct ptsync_run *run)
@@ -168,11 +195,17 @@ void ptsync_run_destroy(struct ptsync_run *run)
 	for (int i = 0; i < run->nr_cpus; i++) {
 		free(run->cpus[i].csd);
 		samples_free(&run->cpus[i].sync_lat);
+		for (int s = 0; s < NR_CALLSITES; s++)
+			samples_free(&run->cpus[i].site_lat[s]);
 	}
 	free(run->cpus);
 	for (int i = 0; i < run->nr_mms; i++)
 		mmap_destroy_lock(&run->mms[i]);
 	free(run->mms);
+	if (run->hugetlb) {
+		hugetlb_file_destroy(run->hugetlb);
+		free(run->hugetlb);
+	}
 	batch_pool_destroy(&run->batches);
 	samples_free(&run->batch_gp);
 	samples_free(&run->reclaim.cb_lat);
@@ -197,7 +230,7 @@ const char *violation_kind_name(enum violation_kind k)
 }
 
 void report_violation(struct cpu *c, enum violation_kind kind, int level,
-		      uint64_t addr, struct mm_struct *mm)
+		      uint64_t addr, struct mm_struct *mm, enum pt_callsite site)
 {
 	struct violation_log *v = &c->run->violations;
 	uint32_t slot = atomic_fetch_add_explicit(&v->nr_logged, 1, memory_order_relaxed);
@@ -209,10 +242,12 @@ void report_violation(struct cpu *c, enum violation_kind kind, int level,
 						memory_order_relaxed, memory_order_relaxed);
 	atomic_inc_relaxed(v->total);
 	atomic_inc_relaxed(v->by_kind[kind]);
+	if (site >= 0 && site < NR_CALLSITES)
+		atomic_inc_relaxed(v->by_site[site]);
 	if (slot < VIOLATION_LOG) {
 		v->log[slot] = (struct violation){
 			.cpu = c->id, .level = level, .kind = kind,
-			.addr = addr, .mm = mm ? mm->id : -1,
+			.addr = addr, .mm = mm ? mm->id : -1, .site = site,
 		};
 	}
 }

@@ -28,7 +28,8 @@ _Thread_local struct cpu *__this_cpu;
 static const char *const activity_names[NR_ACTIVITIES] = {
 	[ACT_STARTING] = "starting",	[ACT_SCHEDULE] = "schedule",
 	[ACT_WALK] = "gup_fast",	[ACT_MAP] = "map_range",
-	[ACT_UNMAP] = "munmap_range",	[ACT_EXIT] = "exit_mmap",
+	[ACT_UNMAP] = "munmap_range",	[ACT_EXIT] = "exit_mmap",	[ACT_COLLAPSE] = "collapse_huge_page",
+	[ACT_HUGETLB] = "hugetlb",
 	[ACT_SYNC_IPI] = "sync_ipi",	[ACT_SYNC_RCU] = "synchronize_rcu",
 	[ACT_USER] = "user",		[ACT_STOPPING] = "stopping",
 };
@@ -56,6 +57,7 @@ const char *cpu_role_name(enum cpu_role role)
 	case ROLE_FREER:	return "freer";
 	case ROLE_WALKER:	return "walker";
 	case ROLE_BYSTANDER:	return "bystander";
+	case ROLE_KHUGEPAGED:	return "khugepaged";
 	}
 	return "?";
 }

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 
+#include "ptsync/hugetlb.h"
 #include "ptsync/irqflags.h"
 #include "ptsync/mm.h"
 #include "ptsync/rcupdate.h"
@@ -23,6 +24,8 @@ int mm_init(struct mm_struct *mm)
 	if (!pgd)
 		return -ENOMEM;
 	WRITE_ONCE(mm->pgd, pgd);
+	if (mm->hugetlb_mapping)
+		hugetlb_mmap(mm, mm->hugetlb_mapping);
 	atomic_fetch_add_explicit(&mm->incarnation, 1, memory_order_relaxed);
 	atomic_inc_relaxed(mm->run->stats.mm_inits);
 	WRITE_ONCE(mm->owned, 1);
@@ -107,8 +110,8 @@ void mmap_destroy_lock(struct mm_struct *mm)
  * CPU that stayed an RCU reader while it slept would hold up the grace
  * period the holder may be waiting for in free_pgtables().
  */
-static void mmap_lock_sleep(struct mm_struct *mm, void (*down)(struct rw_semaphore *),
-			    const char *what)
+void down_sleepable(struct rw_semaphore *sem, void (*down)(struct rw_semaphore *),
+		    const char *what)
 {
 	struct cpu *c = this_cpu();
 	bool was_online = c && READ_ONCE(c->rcu_online);
@@ -116,7 +119,7 @@ static void mmap_lock_sleep(struct mm_struct *mm, void (*down)(struct rw_semapho
 	might_sleep(what);
 	if (was_online)
 		rcu_eqs_enter(c);
-	down(&mm->mmap_lock);
+	down(sem);
 	if (was_online)
 		rcu_eqs_exit(c);
 }
@@ -124,7 +127,7 @@ static void mmap_lock_sleep(struct mm_struct *mm, void (*down)(struct rw_semapho
 void mmap_write_lock(struct mm_struct *mm)
 {
 	if (!down_write_trylock(&mm->mmap_lock))
-		mmap_lock_sleep(mm, down_write, "mmap_write_lock()");
+		down_sleepable(&mm->mmap_lock, down_write, "mmap_write_lock()");
 }
 
 void mmap_write_unlock(struct mm_struct *mm)
@@ -140,7 +143,7 @@ void mmap_write_downgrade(struct mm_struct *mm)
 void mmap_read_lock(struct mm_struct *mm)
 {
 	if (!down_read_trylock(&mm->mmap_lock))
-		mmap_lock_sleep(mm, down_read, "mmap_read_lock()");
+		down_sleepable(&mm->mmap_lock, down_read, "mmap_read_lock()");
 }
 
 void mmap_read_unlock(struct mm_struct *mm)

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "ptsync/gup.h"
+#include "ptsync/hugetlb.h"
 #include "ptsync/irqflags.h"
 #include "ptsync/rcupdate.h"
 #include "ptsync/torture.h"
@@ -64,50 +65,140 @@ static void pick_range(struct cpu *c, uint64_t *addr, uint64_t *len)
 }
 
 /*
- * Aim where a walker is: a walker that stalls inside a PTE table (a
+ * Aim where a walker is: a walker that stalls inside a table (a
  * --walk-delay) leaves a hint, and half the time the freer takes it and
- * unmaps that whole 2 MiB region, so a sync that waits too little frees
- * the very table the walker sits in instead of, most likely, another.
+ * unmaps what is around it, so a sync that waits too little frees the
+ * very table the walker sits in instead of, most likely, another.  The
+ * hint is a 2 MiB slot of an mm; @hugetlb says which kind of hint the
+ * taker wants, a hugetlb one or a regular region's.
  */
-static bool torture_walk_hint(struct cpu *c, struct mm_struct **mm, uint64_t *addr)
+static bool torture_walk_hint(struct cpu *c, bool hugetlb, struct mm_struct **mm,
+			      uint64_t *addr)
 {
 	struct ptsync_run *run = c->run;
 	uint64_t hint = READ_ONCE(run->walk_hint);
+	uint64_t a = ((hint & 0xffffffffULL) - 1) << PMD_SHIFT;
+	bool in_hugetlb = run->hugetlb && a >= run->hugetlb->base &&
+			  a < hugetlb_end(run->hugetlb);
 
-	if (!hint || prandom_below(&c->rnd, 2))
+	if (!hint || in_hugetlb != hugetlb || prandom_below(&c->rnd, 2))
 		return false;
 	WRITE_ONCE(run->walk_hint, 0);
 	*mm = &run->mms[hint >> 32];
-	*addr = ((hint & 0xffffffffULL) - 1) << PMD_SHIFT;
+	*addr = a;
 	return true;
 }
 
-static void freer_job(struct cpu *c)
+static bool torture_site(const struct ptsync_run *run, enum pt_callsite site)
+{
+	return run->cfg.callsites & CALLSITE_BIT(site);
+}
+
+/*
+ * One collapse attempt, as khugepaged's scan makes it: a region of a
+ * shared mm, or the one a walker sits in; the old table deposited (anon)
+ * or freed (file-backed), one each by turns of the dice.  The mm is held
+ * by a user reference, not run: khugepaged is a kernel thread.
+ */
+static void torture_collapse(struct cpu *c)
+{
+	struct ptsync_run *run = c->run;
+	struct mm_struct *mm = pick_mm(c);
+	uint64_t addr = torture_region_addr((unsigned int)prandom_below(&c->rnd, run->cfg.regions));
+
+	torture_walk_hint(c, false, &mm, &addr);
+	if (!mmget_not_zero(mm))
+		return;
+	cpu_set_activity(c, ACT_COLLAPSE);
+	khugepaged_collapse(mm, addr, prandom_below(&c->rnd, 2));
+	mmput(mm);
+}
+
+/*
+ * The mm left holding a formerly shared table reuses it: ordinary pages
+ * at @addr (a few, from its 2 MiB start), through a PTE table of its own.
+ * Or, if the table is still shared and @or_unshare, it unshares it too.
+ */
+static bool torture_reuse(struct cpu *c, struct mm_struct *mm, uint64_t addr,
+			  bool or_unshare)
+{
+	uint64_t pages = 1 + prandom_below(&c->rnd, 16);
+	bool reused;
+
+	if (!mmget_not_zero(mm))
+		return false;
+	cpu_set_activity(c, ACT_HUGETLB);
+	mmap_write_lock(mm);
+	reused = hugetlb_reuse_slot(mm, addr & ~(PMD_SIZE - 1), pages * PAGE_SIZE);
+	mmap_write_unlock(mm);
+	if (!reused && or_unshare)
+		munmap_range(mm, addr & ~(PUD_SIZE - 1), PUD_SIZE);
+	mmput(mm);
+	return reused;
+}
+
+/*
+ * A walker sits in a hugetlb table of @mm at @addr: @mm unmaps that slot
+ * (an unshare, if the table is shared), then the other mms in turn reuse
+ * the table, or unshare it if it is still shared, until one reuses it.  A
+ * sync that waits too little lets the walker see the reuse; and with three
+ * mms or more, an unshare that leaves the table shared comes before the
+ * one that leaves it exclusive, which a per-gather sync of this mm's
+ * walkers only would get wrong.
+ */
+static void torture_unshare_aimed(struct cpu *c, struct mm_struct *mm, uint64_t addr)
+{
+	struct ptsync_run *run = c->run;
+	int n = run->cfg.nr_mms, first = (int)prandom_below(&c->rnd, (uint64_t)n);
+
+	if (mmget_not_zero(mm)) {
+		cpu_set_activity(c, ACT_HUGETLB);
+		munmap_range(mm, addr & ~(PUD_SIZE - 1), PUD_SIZE);
+		this_cpu_inc(c->stats.unmaps);
+		mmput(mm);
+	}
+	for (int i = 0; i < n; i++) {
+		struct mm_struct *other = &run->mms[(first + i) % n];
+
+		if (other != mm && torture_reuse(c, other, addr, true))
+			break;
+	}
+}
+
+/* A hugetlb job on @mm (held and switched to): fault, unmap, or reuse a slot. */
+static void torture_hugetlb(struct cpu *c, struct mm_struct *mm)
+{
+	struct hugetlb_file *f = c->run->hugetlb;
+	unsigned int slot = (unsigned int)prandom_below(&c->rnd, f->nr_slots);
+	uint64_t addr = hugetlb_slot_addr(f, slot);
+
+	cpu_set_activity(c, ACT_HUGETLB);
+	switch (prandom_below(&c->rnd, 3)) {
+	case 0:
+		mmap_write_lock(mm);
+		if (mm->hugetlb)
+			hugetlb_fault_slot(mm, slot);
+		mmap_write_unlock(mm);
+		this_cpu_inc(c->stats.maps);
+		break;
+	case 1:
+		munmap_range(mm, addr, PUD_SIZE);
+		this_cpu_inc(c->stats.unmaps);
+		break;
+	default:
+		addr += prandom_below(&c->rnd, f->leaves) * PMD_SIZE;
+		torture_reuse(c, mm, addr, false);
+	}
+}
+
+/* Map or unmap part of a regular region: tables freed through mmu_gather. */
+static void torture_map_unmap(struct cpu *c, struct mm_struct *mm)
 {
 	const struct ptsync_config *cfg = &c->run->cfg;
-	struct mm_struct *mm = pick_mm(c);
 	uint64_t addr, len;
-	bool aimed = torture_walk_hint(c, &mm, &addr);
 
-	if (!mmget_not_zero(mm)) {
-		mm_recreate(mm);	/* the last process exited */
-		return;
-	}
-	switch_mm(c, mm);
-	if (aimed) {
-		cpu_set_activity(c, ACT_UNMAP);
-		munmap_range(mm, addr, PMD_SIZE);
-		this_cpu_inc(c->stats.unmaps);
-		switch_mm(c, NULL);
-		mmput(mm);
-		return;
-	}
 	pick_range(c, &addr, &len);
-	if (prandom_chance(&c->rnd, cfg->exit_chance)) {
-		cpu_set_activity(c, ACT_EXIT);
-		mm_exit_owner(mm);
-		this_cpu_inc(c->stats.exits);
-	} else if (prandom_below(&c->rnd, 2)) {
+	if (prandom_below(&c->rnd, 2)) {
 		bool huge = prandom_chance(&c->rnd, cfg->huge_chance);
 
 		cpu_set_activity(c, ACT_MAP);
@@ -123,8 +214,77 @@ static void freer_job(struct cpu *c)
 		munmap_range(mm, addr, len);
 		this_cpu_inc(c->stats.unmaps);
 	}
+}
+
+/* Unmap the region a walker sits in (the fallback's aim, as before). */
+static void torture_unmap_aimed(struct cpu *c, struct mm_struct *mm, uint64_t addr)
+{
+	if (!mmget_not_zero(mm))
+		return;
+	switch_mm(c, mm);
+	cpu_set_activity(c, ACT_UNMAP);
+	munmap_range(mm, addr, PMD_SIZE);
+	this_cpu_inc(c->stats.unmaps);
 	switch_mm(c, NULL);
 	mmput(mm);
+}
+
+/*
+ * A freer's job: aimed at a walker's hint, or one of exit, a collapse
+ * (when no CPU is khugepaged's), a hugetlb fault/unmap/reuse (unshare
+ * call site), or a regular map or unmap, which every call site needs:
+ * collapse wants fully mapped regions, and unmaps recycle them.
+ */
+static void freer_job(struct cpu *c)
+{
+	struct ptsync_run *run = c->run;
+	const struct ptsync_config *cfg = &run->cfg;
+	struct mm_struct *mm = pick_mm(c);
+	uint64_t addr;
+
+	if (torture_site(run, CALLSITE_UNSHARE) && torture_walk_hint(c, true, &mm, &addr)) {
+		torture_unshare_aimed(c, mm, addr);
+		return;
+	}
+	if (torture_walk_hint(c, false, &mm, &addr)) {
+		torture_unmap_aimed(c, mm, addr);
+		return;
+	}
+	if (!mmget_not_zero(mm)) {
+		mm_recreate(mm);	/* the last process exited */
+		return;
+	}
+	switch_mm(c, mm);
+	if (prandom_chance(&c->rnd, cfg->exit_chance)) {
+		cpu_set_activity(c, ACT_EXIT);
+		mm_exit_owner(mm);
+		this_cpu_inc(c->stats.exits);
+	} else if (torture_site(run, CALLSITE_COLLAPSE) && !cfg->nr_khugepaged &&
+		   !prandom_below(&c->rnd, 8)) {
+		torture_collapse(c);
+	} else if (torture_site(run, CALLSITE_UNSHARE) && !prandom_below(&c->rnd, 4)) {
+		torture_hugetlb(c, mm);
+	} else {
+		torture_map_unmap(c, mm);
+	}
+	switch_mm(c, NULL);
+	mmput(mm);
+}
+
+/*
+ * khugepaged: one collapse, then sleep out its share of --collapse-rate,
+ * idle (an RCU extended quiescent state, and no IPI for eqs to send).
+ */
+static void khugepaged_job(struct cpu *c)
+{
+	struct ptsync_run *run = c->run;
+	uint64_t next = ktime_get_ns() + NSEC_PER_SEC / run->cfg.collapse_rate;
+
+	torture_collapse(c);
+	cpu_set_activity(c, ACT_SCHEDULE);
+	ct_idle_enter(c);
+	sleep_until_ns(next, &run->stop);
+	ct_idle_exit(c);
 }
 
 /* Run in user mode (an extended quiescent state) for about @ns. */
@@ -137,6 +297,19 @@ static void user_stint(struct cpu *c, uint64_t ns)
 	while (ktime_get_ns() < end && !READ_ONCE(c->run->stop))
 		cpu_relax();
 	ct_user_exit(c);		/* a syscall: back in the kernel */
+}
+
+/* A page of a regular region, or half the time of the shared hugetlb file. */
+static uint64_t walker_pick_addr(struct cpu *c)
+{
+	const struct ptsync_config *cfg = &c->run->cfg;
+	const struct hugetlb_file *f = c->run->hugetlb;
+
+	if (f && prandom_below(&c->rnd, 2))
+		return hugetlb_slot_addr(f, (unsigned int)prandom_below(&c->rnd, f->nr_slots)) +
+		       prandom_below(&c->rnd, (uint64_t)f->leaves * REGION_PAGES) * PAGE_SIZE;
+	return torture_region_addr((unsigned int)prandom_below(&c->rnd, cfg->regions)) +
+	       prandom_below(&c->rnd, REGION_PAGES) * PAGE_SIZE;
 }
 
 void torture_walker_job(struct cpu *c)
@@ -157,8 +330,7 @@ void torture_walker_job(struct cpu *c)
 	if (prandom_chance(&c->rnd, cfg->user_chance))
 		user_stint(c, USER_STINT_NS);
 	inc = READ_ONCE(mm->incarnation);
-	addr = torture_region_addr((unsigned int)prandom_below(&c->rnd, cfg->regions)) +
-	       prandom_below(&c->rnd, REGION_PAGES) * PAGE_SIZE;
+	addr = walker_pick_addr(c);
 	cpu_set_activity(c, ACT_WALK);
 	nr = gup_fast(mm, addr, nr_pages, pages);
 	this_cpu_inc(c->stats.walks);
@@ -190,6 +362,7 @@ void torture_cpu(struct cpu *c)
 		case ROLE_FREER:	freer_job(c); break;
 		case ROLE_WALKER:	torture_walker_job(c); break;
 		case ROLE_BYSTANDER:	bystander_job(c); break;
+		case ROLE_KHUGEPAGED:	khugepaged_job(c); break;
 		}
 	}
 	switch_mm(c, NULL);
@@ -197,13 +370,33 @@ void torture_cpu(struct cpu *c)
 
 /* ---- driving a run and reporting it ---- */
 
+struct torture_site_totals {
+	uint64_t events, syncs, sync_ns, sync_max, upstream, calls_run;
+};
+
 struct torture_totals {
 	uint64_t walks, walks_failed, pages_grabbed, maps, unmaps, exits, map_failed;
 	uint64_t fallbacks, syncs, sync_ns_total, sync_ns_max;
 	uint64_t ipis_sent, ipis_received, ipis_deferred, calls_sent, calls_run;
 	uint64_t tlb_calls_sent, tlb_calls_run, exp_qs, preemptions;
 	uint64_t qs_reported, user_entries, tlb_flushes, batch_injected;
+	struct torture_site_totals site[NR_CALLSITES];
 };
+
+static void torture_sum_sites(const struct cpu_stats *s, struct torture_totals *t)
+{
+	for (int k = 0; k < NR_CALLSITES; k++) {
+		struct torture_site_totals *st = &t->site[k];
+
+		st->events += READ_ONCE(s->site_events[k]);
+		st->syncs += READ_ONCE(s->site_syncs[k]);
+		st->sync_ns += READ_ONCE(s->site_sync_ns[k]);
+		st->upstream += READ_ONCE(s->site_upstream[k]);
+		st->calls_run += READ_ONCE(s->site_calls_run[k]);
+		if (READ_ONCE(s->site_sync_max[k]) > st->sync_max)
+			st->sync_max = READ_ONCE(s->site_sync_max[k]);
+	}
+}
 
 static void torture_sum(const struct ptsync_run *run, struct torture_totals *t)
 {
@@ -222,6 +415,7 @@ static void torture_sum(const struct ptsync_run *run, struct torture_totals *t)
 #undef ADD
 		if (READ_ONCE(s->sync_ns_max) > t->sync_ns_max)
 			t->sync_ns_max = READ_ONCE(s->sync_ns_max);
+		torture_sum_sites(s, t);
 	}
 }
 
@@ -247,16 +441,22 @@ void torture_print_params(FILE *f, const struct ptsync_run *run, const char *tag
 	int host = host_nr_cpus();
 	char wd[64];
 
+	char sites[64];
+
 	fprintf(f, "ptsync torture %s: strategy=%s tlb=%s cpus=%d (freers=%d walkers=%d "
-		"bystanders=%d) host_cpus=%d%s mms=%d hz=%d batch-fail=%g "
+		"bystanders=%d khugepaged=%d) host_cpus=%d%s mms=%d hz=%d batch-fail=%g "
 		"batch-pool=%u walk-delay=%s walk-pages=%u regions=%u "
-		"sb-window-ns=%" PRIu64 " duration=%g stall-timeout=%g seed=%" PRIu64 "%s\n",
+		"sb-window-ns=%" PRIu64 " callsite=%s collapse-rate=%u unshare-sync=%s "
+		"shared-regions=%u duration=%g stall-timeout=%g seed=%" PRIu64 "%s\n",
 		tag, run->ops->name, tlb_mode_name(cfg->tlb_mode), cfg->nr_cpus,
-		cfg->nr_freers, cfg->nr_walkers, cfg->nr_bystanders, host,
+		cfg->nr_freers, cfg->nr_walkers, cfg->nr_bystanders, cfg->nr_khugepaged, host,
 		cfg->nr_cpus > host ? " (oversubscribed: fine for torture, not for timing)" : "",
 		cfg->nr_mms, cfg->hz, cfg->batch_fail, cfg->batch_pool,
 		walk_delay_str(&cfg->walk_delay, wd, sizeof(wd)), cfg->walk_pages,
-		cfg->regions, cfg->sb_window_ns, cfg->duration_s, cfg->stall_timeout_s,
+		cfg->regions, cfg->sb_window_ns,
+		callsites_str(cfg->callsites, sites, sizeof(sites)), cfg->collapse_rate,
+		unshare_sync_name(cfg->unshare_sync), cfg->shared_regions,
+		cfg->duration_s, cfg->stall_timeout_s,
 		cfg->seed, cfg->nohz_full ? " nohz-full" : "");
 }
 
@@ -264,20 +464,26 @@ void torture_print_params(FILE *f, const struct ptsync_run *run, const char *tag
 void torture_print_repeat(FILE *f, const struct ptsync_run *run)
 {
 	const struct ptsync_config *cfg = &run->cfg;
-	char wd[64];
+	char wd[64], sites[64], bf[48] = "";
 
+	/* --batch-fail only where it is accepted: the fallback is driven. */
+	if (cfg->callsites & CALLSITE_BIT(CALLSITE_FALLBACK))
+		snprintf(bf, sizeof(bf), " --batch-fail=%.17g", cfg->batch_fail);
 	fprintf(f, "ptsync torture repeat: ptsync torture --strategy=%s --tlb=%s "
-		"--cpus=%d --freers=%d --walkers=%d --bystanders=%d --mms=%d --hz=%d "
-		"--batch-fail=%.17g --batch-pool=%u --walk-delay=%s --walk-pages=%u "
+		"--cpus=%d --freers=%d --walkers=%d --bystanders=%d --khugepaged=%d "
+		"--mms=%d --hz=%d%s --batch-pool=%u --walk-delay=%s --walk-pages=%u "
 		"--regions=%u --huge-chance=%.17g --exit-chance=%.17g "
 		"--preempt-chance=%.17g --user-chance=%.17g --pt-pages=%u --folios=%u "
-		"--sb-window-ns=%" PRIu64 " --duration=%g --seed=%" PRIu64 "%s%s\n",
+		"--sb-window-ns=%" PRIu64 " --callsite=%s --collapse-rate=%u "
+		"--unshare-sync=%s --shared-regions=%u --duration=%g --seed=%" PRIu64 "%s%s\n",
 		run->ops->name, tlb_mode_name(cfg->tlb_mode), cfg->nr_cpus,
-		cfg->nr_freers, cfg->nr_walkers, cfg->nr_bystanders, cfg->nr_mms,
-		cfg->hz, cfg->batch_fail, cfg->batch_pool,
+		cfg->nr_freers, cfg->nr_walkers, cfg->nr_bystanders, cfg->nr_khugepaged,
+		cfg->nr_mms, cfg->hz, bf, cfg->batch_pool,
 		walk_delay_str(&cfg->walk_delay, wd, sizeof(wd)), cfg->walk_pages,
 		cfg->regions, cfg->huge_chance, cfg->exit_chance, cfg->preempt_chance,
 		cfg->user_chance, cfg->pt_pages, cfg->folios, cfg->sb_window_ns,
+		callsites_str(cfg->callsites, sites, sizeof(sites)), cfg->collapse_rate,
+		unshare_sync_name(cfg->unshare_sync), cfg->shared_regions,
 		cfg->duration_s,
 		cfg->seed, cfg->nohz_full ? " --nohz-full" : "",
 		cfg->pin ? "" : " --no-pin");
@@ -355,6 +561,47 @@ static double first_violation_s(const struct ptsync_run *run)
 	return first ? (double)(first - 1) / NSEC_PER_SEC : -1;
 }
 
+/* Per call site: what happened there and what the syncs for it cost. */
+static void print_sites(FILE *f, const struct ptsync_run *run, const struct torture_totals *t)
+{
+	for (int k = 0; k < NR_CALLSITES; k++) {
+		const struct torture_site_totals *st = &t->site[k];
+		uint64_t nv = READ_ONCE(run->violations.by_site[k]);
+
+		fprintf(f, "ptsync torture callsite %-8s: %s events %" PRIu64 " syncs %" PRIu64
+			" (upstream broadcast %" PRIu64 ") sync avg %.1f us max %.1f us"
+			" sync IPIs taken %" PRIu64 " violations %" PRIu64 "%s\n",
+			callsite_name(k), run->cfg.callsites & CALLSITE_BIT(k) ? "driven" : "off",
+			st->events, st->syncs, st->upstream,
+			st->syncs ? (double)st->sync_ns / (double)st->syncs / 1e3 : 0.0,
+			(double)st->sync_max / 1e3, st->calls_run, nv, nv ? " !!!" : "");
+	}
+}
+
+/* khugepaged's and hugetlb's own counts, when their call site ran. */
+static void print_collapse_hugetlb(FILE *f, const struct ptsync_run *run)
+{
+	const struct khugepaged_stats *ks = &run->khugepaged;
+	const struct hugetlb_file *hf = run->hugetlb;
+
+	if (run->cfg.callsites & CALLSITE_BIT(CALLSITE_COLLAPSE)) {
+		fprintf(f, "ptsync torture stats: collapse scans %" PRIu64, READ_ONCE(ks->scans));
+		for (int r = 0; r < NR_SCAN_RESULTS; r++)
+			fprintf(f, "%s %s %" PRIu64, r ? "," : ":", scan_result_name(r),
+				READ_ONCE(ks->results[r]));
+		fprintf(f, "; tables deposited %" PRIu64 " freed %" PRIu64 " withdrawn %" PRIu64 "\n",
+			READ_ONCE(ks->deposited), READ_ONCE(ks->freed), READ_ONCE(ks->withdrawn));
+	}
+	if (hf)
+		fprintf(f, "ptsync torture stats: hugetlb shares %" PRIu64 " unshares %" PRIu64
+			" (left exclusive %" PRIu64 ") tables allocated %" PRIu64 " freed by the "
+			"last sharer %" PRIu64 " reused %" PRIu64 " fault failures %" PRIu64 "\n",
+			READ_ONCE(hf->stats.shares), READ_ONCE(hf->stats.unshares),
+			READ_ONCE(hf->stats.full_unshares), READ_ONCE(hf->stats.tables_allocated),
+			READ_ONCE(hf->stats.tables_freed), READ_ONCE(hf->stats.reuses),
+			READ_ONCE(hf->stats.map_failures));
+}
+
 static void print_text(FILE *f, struct ptsync_run *run,
 		       const struct torture_totals *t, int leaked, bool ok)
 {
@@ -405,12 +652,14 @@ static void print_text(FILE *f, struct ptsync_run *run,
 		t->ipis_sent, t->ipis_received, t->ipis_deferred, t->calls_run,
 		t->calls_sent, t->tlb_calls_run, t->tlb_calls_sent, t->preemptions,
 		t->ipis_sent != t->ipis_received ? " !!!" : "");
+	print_sites(f, run, t);
+	print_collapse_hugetlb(f, run);
 	for (int i = 0; i < run->nr_cpus; i++) {
 		const struct cpu *c = &run->cpus[i];
 		const struct cpu_stats *s = &c->stats;
 		uint64_t calls = READ_ONCE(s->calls_run), tlb = READ_ONCE(s->tlb_calls_run);
 
-		fprintf(f, "ptsync torture cpu %d: %-9s host %d ipis sent %" PRIu64
+		fprintf(f, "ptsync torture cpu %d: %-10s host %d ipis sent %" PRIu64
 			" received %" PRIu64 " (sync %" PRIu64 " tlb %" PRIu64 ") deferred %"
 			PRIu64 " walks %" PRIu64 " fallbacks %" PRIu64 " qs %" PRIu64 "\n",
 			c->id, cpu_role_name(c->role), c->host_cpu,
@@ -428,13 +677,53 @@ static void print_text(FILE *f, struct ptsync_run *run,
 		const struct violation *x = &v->log[i];
 
 		fprintf(f, "ptsync torture violation: cpu %d mm %d addr 0x%" PRIx64
-			" level %s strategy %s: %s\n", x->cpu, x->mm, x->addr,
-			level_name(x->level), run->ops->name,
+			" level %s site %s strategy %s: %s\n", x->cpu, x->mm, x->addr,
+			level_name(x->level), callsite_name(x->site), run->ops->name,
 			violation_kind_name(x->kind));
 	}
 	torture_print_params(f, run, "end");
 	torture_print_repeat(f, run);
 	fprintf(f, "ptsync torture: --- End of test: %s\n", ok ? "SUCCESS" : "FAILURE");
+}
+
+/* "callsites":{"fallback":{...},...}, and the violations by site. */
+static void json_sites(FILE *f, const struct ptsync_run *run, const struct torture_totals *t)
+{
+	fprintf(f, "\"callsites\":{");
+	for (int k = 0; k < NR_CALLSITES; k++) {
+		const struct torture_site_totals *st = &t->site[k];
+
+		fprintf(f, "%s\"%s\":{\"driven\":%s,\"events\":%" PRIu64 ",\"syncs\":%" PRIu64
+			",\"upstream_syncs\":%" PRIu64 ",\"sync_ns_avg\":%.0f,\"sync_ns_max\":%"
+			PRIu64 ",\"sync_ipis\":%" PRIu64 ",\"violations\":%" PRIu64 "}",
+			k ? "," : "", callsite_name(k),
+			run->cfg.callsites & CALLSITE_BIT(k) ? "true" : "false", st->events,
+			st->syncs, st->upstream,
+			st->syncs ? (double)st->sync_ns / (double)st->syncs : 0.0, st->sync_max,
+			st->calls_run, READ_ONCE(run->violations.by_site[k]));
+	}
+	fprintf(f, "},");
+}
+
+static void json_collapse_hugetlb(FILE *f, const struct ptsync_run *run)
+{
+	const struct khugepaged_stats *ks = &run->khugepaged;
+	const struct hugetlb_file *hf = run->hugetlb;
+	struct hugetlb_stats none = { 0 };
+	const struct hugetlb_stats *hs = hf ? &hf->stats : &none;
+
+	fprintf(f, "\"collapse\":{\"scans\":%" PRIu64 ",\"results\":{", READ_ONCE(ks->scans));
+	for (int r = 0; r < NR_SCAN_RESULTS; r++)
+		fprintf(f, "%s\"%s\":%" PRIu64, r ? "," : "", scan_result_name(r),
+			READ_ONCE(ks->results[r]));
+	fprintf(f, "},\"deposited\":%" PRIu64 ",\"freed\":%" PRIu64 ",\"withdrawn\":%" PRIu64 "},",
+		READ_ONCE(ks->deposited), READ_ONCE(ks->freed), READ_ONCE(ks->withdrawn));
+	fprintf(f, "\"hugetlb\":{\"shares\":%" PRIu64 ",\"unshares\":%" PRIu64
+		",\"full_unshares\":%" PRIu64 ",\"tables_allocated\":%" PRIu64
+		",\"tables_freed\":%" PRIu64 ",\"reuses\":%" PRIu64 ",\"fault_failures\":%" PRIu64 "},",
+		READ_ONCE(hs->shares), READ_ONCE(hs->unshares), READ_ONCE(hs->full_unshares),
+		READ_ONCE(hs->tables_allocated), READ_ONCE(hs->tables_freed),
+		READ_ONCE(hs->reuses), READ_ONCE(hs->map_failures));
 }
 
 static void print_json(FILE *f, struct ptsync_run *run,
@@ -443,7 +732,7 @@ static void print_json(FILE *f, struct ptsync_run *run,
 	const struct ptsync_config *cfg = &run->cfg;
 	const struct violation_log *v = &run->violations;
 	uint32_t logged = READ_ONCE(v->nr_logged);
-	char wd[64];
+	char wd[64], sites[64];
 	double mean;
 	int64_t peak;
 
@@ -451,14 +740,18 @@ static void print_json(FILE *f, struct ptsync_run *run,
 		",\"duration_s\":%.3f,"
 		"\"cpus\":%d,\"freers\":%d,\"walkers\":%d,\"bystanders\":%d,"
 		"\"host_cpus\":%d,\"mms\":%d,\"hz\":%d,\"batch_fail\":%g,"
-		"\"batch_pool\":%u,\"walk_delay\":\"%s\",\"nohz_full\":%s,",
+		"\"batch_pool\":%u,\"walk_delay\":\"%s\",\"nohz_full\":%s,"
+		"\"callsite\":\"%s\",\"khugepaged\":%d,\"collapse_rate\":%u,"
+		"\"unshare_sync\":\"%s\",\"shared_regions\":%u,",
 		run->ops->name, pt_sync_safe(run->ops) ? "true" : "false",
 		tlb_mode_name(cfg->tlb_mode), cfg->seed,
 		(double)(run->end_ns - run->start_ns) / NSEC_PER_SEC,
 		cfg->nr_cpus, cfg->nr_freers, cfg->nr_walkers, cfg->nr_bystanders,
 		host_nr_cpus(), cfg->nr_mms, cfg->hz, cfg->batch_fail,
 		cfg->batch_pool, walk_delay_str(&cfg->walk_delay, wd, sizeof(wd)),
-		cfg->nohz_full ? "true" : "false");
+		cfg->nohz_full ? "true" : "false",
+		callsites_str(cfg->callsites, sites, sizeof(sites)), cfg->nr_khugepaged,
+		cfg->collapse_rate, unshare_sync_name(cfg->unshare_sync), cfg->shared_regions);
 	fprintf(f, "\"walks\":%" PRIu64 ",\"walks_incomplete\":%" PRIu64
 		",\"pages_grabbed\":%" PRIu64 ",\"maps\":%" PRIu64 ",\"unmaps\":%"
 		PRIu64 ",\"exits\":%" PRIu64 ",\"tables_freed\":%" PRIu64
@@ -507,7 +800,10 @@ static void print_json(FILE *f, struct ptsync_run *run,
 		fprintf(f, "%s\"%s\":%" PRIu64, k ? "," : "", keys[k],
 			READ_ONCE(v->by_kind[k]));
 	}
-	fprintf(f, "},\"per_cpu\":[");
+	fprintf(f, "},");
+	json_sites(f, run, t);
+	json_collapse_hugetlb(f, run);
+	fprintf(f, "\"per_cpu\":[");
 	for (int i = 0; i < run->nr_cpus; i++) {
 		const struct cpu *c = &run->cpus[i];
 		const struct cpu_stats *s = &c->stats;
@@ -530,8 +826,8 @@ static void print_json(FILE *f, struct ptsync_run *run,
 		const struct violation *x = &v->log[i];
 
 		fprintf(f, "%s{\"cpu\":%d,\"mm\":%d,\"addr\":\"0x%" PRIx64
-			"\",\"level\":\"%s\",\"kind\":\"%s\"}", i ? "," : "",
-			x->cpu, x->mm, x->addr, level_name(x->level),
+			"\",\"level\":\"%s\",\"site\":\"%s\",\"kind\":\"%s\"}", i ? "," : "",
+			x->cpu, x->mm, x->addr, level_name(x->level), callsite_name(x->site),
 			violation_kind_name(x->kind));
 	}
 	fprintf(f, "]}\n");
@@ -571,6 +867,10 @@ int torture_quiet(const struct ptsync_config *cfg, struct torture_outcome *out)
 	out->walks = t.walks;
 	out->ipis_sent = t.ipis_sent;
 	out->ipis_received = t.ipis_received;
+	for (int k = 0; k < NR_CALLSITES; k++) {
+		out->site_events[k] = t.site[k].events;
+		out->site_violations[k] = READ_ONCE(run->violations.by_site[k]);
+	}
 	ptsync_run_destroy(run);
 	free(run);
 	return out->violations || out->leaked ? TORTURE_FAILURE : TORTURE_SUCCESS;

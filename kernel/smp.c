@@ -78,6 +78,7 @@ static void flush_smp_call_function_queue(struct cpu *c)
 		struct call_single_data *next = READ_ONCE(csd->next);
 		smp_call_func_t func = csd->func;
 		void *info = csd->info;
+		int site = csd->site;
 
 		unsigned int flags = READ_ONCE(csd->flags);
 
@@ -91,6 +92,8 @@ static void flush_smp_call_function_queue(struct cpu *c)
 		atomic_inc_relaxed(c->stats.calls_run);
 		if (flags & CSD_TYPE_TLB)
 			atomic_inc_relaxed(c->stats.tlb_calls_run);
+		else if (site >= 0 && site < NR_CALLSITES)
+			atomic_inc_relaxed(c->stats.site_calls_run[site]);
 		csd = next;
 	}
 }
@@ -226,6 +229,7 @@ void smp_call_function_many_cond(const struct cpumask *mask, smp_call_func_t fun
 		csd->info = info;
 		csd->src = me->id;
 		csd->dst = cpu;
+		csd->site = me->sync_site;
 		WRITE_ONCE(csd->flags, CSD_FLAG_LOCK | type);
 		this_cpu_inc(me->stats.calls_sent);
 		if (type & CSD_TYPE_TLB)

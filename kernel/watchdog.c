@@ -46,6 +46,7 @@ const char *stall_kind_name(int kind)
 	case STALL_GP:		return "a grace period (synchronize_rcu)";
 	case STALL_BARRIER:	return "RCU callbacks (rcu_barrier)";
 	case STALL_STOP:	return "the other CPUs to stop";
+	case STALL_SETTLE:	return "the bystanders to settle in user mode";
 	}
 	return "?";
 }

@@ -23,6 +23,7 @@
  * check and the folio payload check catch the later steps of such a walk.
  */
 #include "ptsync/gup.h"
+#include "ptsync/hugetlb.h"
 #include "ptsync/irqflags.h"
 #include "ptsync/run.h"
 #include "ptsync/trace.h"
@@ -46,11 +47,26 @@ struct gup_walk {
 };
 
 static void gup_violation(struct gup_walk *w, enum violation_kind kind,
-			  int level, uint64_t addr)
+			  int level, uint64_t addr, int site)
 {
 	if (!w->violated && w->cpu)
-		report_violation(w->cpu, kind, level, addr, w->mm);
+		report_violation(w->cpu, kind, level, addr, w->mm, site);
 	w->violated = true;
+}
+
+/*
+ * Which call site to charge: the one that last freed or reused the table
+ * (ptdesc->site), read when the checker trips.  Reporting only.
+ */
+static int table_site(const struct ptdesc *pd)
+{
+	return READ_ONCE(pd->site);
+}
+
+/* The site of the table the walk is reading now (the PGD: the fallback's). */
+static int path_site(const struct gup_walk *w)
+{
+	return w->nr_path ? table_site(w->path[w->nr_path - 1].pd) : CALLSITE_FALLBACK;
 }
 
 /* Look up the table an entry of @level points to; NULL on a violation. */
@@ -58,9 +74,10 @@ static pgent_t *gup_table(struct gup_walk *w, uint64_t e, int level, uint64_t ad
 {
 	uint64_t pfn = pt_pfn(e);
 	struct ptdesc *pd;
+	int state;
 
 	if (e == PT_POISON || pfn >= w->pt->nr) {
-		gup_violation(w, V_POISONED_ENTRY, level, addr);
+		gup_violation(w, V_POISONED_ENTRY, level, addr, path_site(w));
 		return NULL;
 	}
 	pd = &w->pt->desc[pfn];
@@ -72,12 +89,16 @@ static pgent_t *gup_table(struct gup_walk *w, uint64_t e, int level, uint64_t ad
 		w->path[w->nr_path].level = level - 1;
 		w->nr_path++;
 	}
-	if (READ_ONCE(pd->state) == PT_FREE) {
-		gup_violation(w, V_FREED_TABLE, level - 1, addr);
+	state = READ_ONCE(pd->state);
+	if (state == PT_FREE) {
+		gup_violation(w, V_FREED_TABLE, level - 1, addr, table_site(pd));
 		return NULL;
 	}
-	if (READ_ONCE(pd->level) != level - 1 || READ_ONCE(pd->mm) != w->mm) {
-		gup_violation(w, V_WRONG_TABLE, level - 1, addr);
+	/* Deposited by khugepaged: reused, as far as a walker goes.  Not
+	 * ours: a violation, unless a hugetlb table of a file we map. */
+	if (state == PT_DEPOSITED || READ_ONCE(pd->level) != level - 1 ||
+	    (READ_ONCE(pd->mm) != w->mm && !hugetlb_table_walkable(pd, w->mm))) {
+		gup_violation(w, V_WRONG_TABLE, level - 1, addr, table_site(pd));
 		return NULL;
 	}
 	return pfn_to_table(w->pt, pfn);
@@ -93,7 +114,8 @@ static void gup_check_tables(struct gup_walk *w)
 	smp_rmb();
 	for (int i = 0; i < w->nr_path; i++) {
 		if (READ_ONCE(w->path[i].pd->gen) != w->path[i].gen) {
-			gup_violation(w, V_GEN_CHANGED, w->path[i].level, w->start);
+			gup_violation(w, V_GEN_CHANGED, w->path[i].level, w->start,
+				      table_site(w->path[i].pd));
 			return;
 		}
 	}
@@ -106,19 +128,20 @@ static struct folio *gup_leaf_folio(struct gup_walk *w, uint64_t e, int level,
 	struct folio_arena *fa = &w->mm->run->folios;
 
 	if (e == PT_POISON || pfn >= fa->nr) {
-		gup_violation(w, V_POISONED_ENTRY, level, addr);
+		gup_violation(w, V_POISONED_ENTRY, level, addr, path_site(w));
 		return NULL;
 	}
 	return pfn_to_folio(fa, pfn);
 }
 
 /*
- * Torture's widening of the window in which this walk sits inside a PTE
- * table (between the PMD read and the PTE reads), IRQs still masked:
- * --walk-delay, and under --tlb=pv the host preempting this vCPU, which
- * a PV flush sees in the preempted flag and skips.
+ * Torture's widening of the window in which this walk sits inside a
+ * table it has looked up and not yet read (@level: that table's), IRQs
+ * still masked: --walk-delay, and under --tlb=pv the host preempting this
+ * vCPU, which a PV flush sees in the preempted flag and skips.
  */
-static __attribute__((noinline)) void gup_walk_delay(struct gup_walk *w, uint64_t addr)
+static __attribute__((noinline)) void gup_walk_delay(struct gup_walk *w, uint64_t addr,
+						     int level)
 {
 	struct ptsync_run *run = w->mm->run;
 	const struct walk_delay *d = &run->cfg.walk_delay;
@@ -127,6 +150,8 @@ static __attribute__((noinline)) void gup_walk_delay(struct gup_walk *w, uint64_
 
 	if (!c)
 		return;
+	if (unlikely(run->gup_enter_hook))
+		run->gup_enter_hook(w->mm, addr, level, run->gup_enter_hook_arg);
 	if (d->mode == WALK_DELAY_RANDOM) {
 		double r = (double)(prandom_u64(&c->rnd) >> 11) * 0x1.0p-53;
 
@@ -159,6 +184,16 @@ static __attribute__((noinline)) void gup_walk_delay(struct gup_walk *w, uint64_
 		ndelay_spin(run->cfg.preempt_ns);
 		WRITE_ONCE(c->preempted, 0);
 	}
+}
+
+/*
+ * --walk-delay waits inside a PTE table (read from the PMD, not yet read)
+ * and inside a hugetlb PMD table (read from the PUD): the two kinds of
+ * table a walker can be caught in by a free, a collapse or an unshare.
+ */
+static bool gup_hugetlb_table(const struct gup_walk *w, const pgent_t *table)
+{
+	return READ_ONCE(virt_to_ptdesc(w->pt, table)->pt_hugetlb) != NULL;
 }
 
 static void gup_race_window(struct gup_walk *w, uint64_t addr)
@@ -223,7 +258,7 @@ static bool gup_fast_level(struct gup_walk *w, pgent_t *table, int level,
 
 		next = pt_addr_end(addr, end, level);
 		if (e == PT_POISON) {
-			gup_violation(w, V_POISONED_ENTRY, level, addr);
+			gup_violation(w, V_POISONED_ENTRY, level, addr, path_site(w));
 			return false;
 		}
 		if (!pt_present(e))
@@ -242,7 +277,10 @@ static bool gup_fast_level(struct gup_walk *w, pgent_t *table, int level,
 		if (!child)
 			return false;
 		if (level == PT_PMD && unlikely(w->mm->run->walk_delay_on))
-			gup_walk_delay(w, addr);
+			gup_walk_delay(w, addr, PT_PTE);
+		else if (level == PT_PUD && unlikely(w->mm->run->walk_delay_on) &&
+			 gup_hugetlb_table(w, child))
+			gup_walk_delay(w, addr, PT_PMD);
 		if (!gup_fast_level(w, child, level - 1, addr, next, ep, e))
 			return false;
 	}
@@ -303,13 +341,17 @@ void gup_check_and_put(struct cpu *c, struct mm_struct *mm, uint32_t inc,
 		struct folio *f = pages[i];
 		uint64_t addr = start + (uint64_t)i * PAGE_SIZE;
 		uint64_t base = READ_ONCE(f->addr);
+		struct hugetlb_file *file = READ_ONCE(f->file);
+		/* Anonymous: made for this mapping of this mm.  Page cache of
+		 * a hugetlb file: the file's, at this offset, and mapped. */
+		uint64_t want = file ? hugetlb_payload(file, base) : folio_payload(mm, inc, base);
 		bool ok = READ_ONCE(f->state) == FOLIO_LIVE &&
-			  READ_ONCE(f->mm) == mm &&
+			  (file ? file == mm->hugetlb : READ_ONCE(f->mm) == mm) &&
 			  addr >= base && addr - base < (PAGE_SIZE << f->order) &&
-			  READ_ONCE(f->payload) == folio_payload(mm, inc, base);
+			  READ_ONCE(f->payload) == want;
 
 		if (!ok && !reported) {
-			report_violation(c, V_FREED_PAGE, PT_PTE, addr, mm);
+			report_violation(c, V_FREED_PAGE, PT_PTE, addr, mm, CALLSITE_FALLBACK);
 			reported = true;
 		}
 		folio_put(fa, f);
@@ -320,4 +362,10 @@ void gup_set_race_hook(struct ptsync_run *run, gup_race_hook_t fn, void *arg)
 {
 	run->gup_hook_arg = arg;
 	run->gup_hook = fn;
+}
+
+void gup_set_enter_hook(struct ptsync_run *run, gup_enter_hook_t fn, void *arg)
+{
+	run->gup_enter_hook_arg = arg;
+	run->gup_enter_hook = fn;
 }

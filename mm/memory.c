@@ -27,6 +27,7 @@
  * Mapping is not a kernel path (faults populate a page at a time):
  * map_range() fills a whole range with one function that takes the level.
  */
+#include "ptsync/hugetlb.h"
 #include "ptsync/mm.h"
 #include "ptsync/run.h"
 #include "ptsync/store_buffer.h"
@@ -110,12 +111,52 @@ static long map_level(struct mm_struct *mm, pgent_t *table, int level,
 	return mapped;
 }
 
+/*
+ * The entry of @level covering @addr: a lookup only, for callers holding
+ * mmap_lock (khugepaged, hugetlb); NULL where no table of that level is,
+ * or a huge leaf above it.
+ */
+pgent_t *pt_entry_find(struct mm_struct *mm, uint64_t addr, int level)
+{
+	pgent_t *table = READ_ONCE(mm->pgd);
+
+	for (int l = PT_PGD; table && l > level; l--) {
+		uint64_t e = READ_ONCE(table[pt_index(addr, l)]);
+
+		if (!pt_present(e) || pt_huge(e))
+			return NULL;
+		table = entry_table(mm, e);
+	}
+	return table ? &table[pt_index(addr, level)] : NULL;
+}
+
+pmd_t *mm_find_pmd(struct mm_struct *mm, uint64_t addr)
+{
+	return pt_entry_find(mm, addr, PT_PMD);
+}
+
+/* The entry of @level covering @addr, allocating the tables above it. */
+pgent_t *pt_entry_alloc(struct mm_struct *mm, uint64_t addr, int level)
+{
+	pgent_t *table = READ_ONCE(mm->pgd);
+
+	for (int l = PT_PGD; table && l > level; l--)
+		table = table_alloc_or_get(mm, &table[pt_index(addr, l)], l - 1);
+	return table ? &table[pt_index(addr, level)] : NULL;
+}
+
+/* map_range() for a caller that holds mmap_lock for write. */
+long __map_range(struct mm_struct *mm, uint64_t addr, uint64_t len, bool huge)
+{
+	return map_level(mm, READ_ONCE(mm->pgd), PT_PGD, addr, addr + len, huge);
+}
+
 long map_range(struct mm_struct *mm, uint64_t addr, uint64_t len, bool huge)
 {
 	long mapped;
 
 	mmap_write_lock(mm);
-	mapped = map_level(mm, READ_ONCE(mm->pgd), PT_PGD, addr, addr + len, huge);
+	mapped = __map_range(mm, addr, len, huge);
 	mmap_write_unlock(mm);
 	return mapped;
 }
@@ -153,8 +194,7 @@ static void zap_pte_range(struct mmu_gather *tlb, pmd_t *pmd, uint64_t addr,
 	}
 }
 
-static void zap_pmd_range(struct mmu_gather *tlb, pud_t *pud, uint64_t addr,
-			  uint64_t end)
+void zap_pmd_range(struct mmu_gather *tlb, pud_t *pud, uint64_t addr, uint64_t end)
 {
 	pmd_t *pmd = entry_table(tlb->mm, READ_ONCE(*pud));
 
@@ -165,10 +205,12 @@ static void zap_pmd_range(struct mmu_gather *tlb, pud_t *pud, uint64_t addr,
 		next = pt_addr_end(addr, end, PT_PMD);
 		if (!pt_present(e))
 			continue;
-		if (pt_huge(e))
-			zap_leaf(tlb, ep, addr, PT_PMD);	/* zap_huge_pmd() */
-		else
+		if (pt_huge(e)) {			/* zap_huge_pmd() */
+			zap_leaf(tlb, ep, addr, PT_PMD);
+			zap_deposited_table(tlb->mm, ep);
+		} else {
 			zap_pte_range(tlb, ep, addr, next);
+		}
 	}
 }
 
@@ -191,10 +233,19 @@ static void zap_pud_range(struct mmu_gather *tlb, pgd_t *pgd, uint64_t addr,
 	}
 }
 
-/* Clear every leaf in [addr, end) and gather its folio; tables stay. */
+/*
+ * Clear every leaf in [addr, end) and gather its folio; tables stay, but
+ * for hugetlb's: the hugetlb file's slots go first, each unshared or, if
+ * this mm holds it alone, zapped and freed (__unmap_hugepage_range()), as
+ * unmap_single_vma() hands a hugetlb VMA to hugetlb.  A slot whose table
+ * was reused as an ordinary one is left to the zap below.
+ */
 static void unmap_page_range(struct mmu_gather *tlb, uint64_t addr, uint64_t end)
 {
 	pgd_t *pgd = READ_ONCE(tlb->mm->pgd);
+
+	if (hugetlb_overlaps(tlb->mm, addr, end))
+		__unmap_hugepage_range(tlb, addr, end, tlb->fullmm);
 
 	for (uint64_t next; addr < end; addr = next) {
 		pgd_t *ep = &pgd[pt_index(addr, PT_PGD)];
@@ -278,9 +329,16 @@ static void free_pud_range(struct mmu_gather *tlb, pgd_t *pgd, uint64_t addr,
 		if (pt_present(e) && !pt_huge(e))
 			free_pmd_range(tlb, ep, addr, next);
 	}
+	/* Other mms read the PUD entries of a mapped hugetlb range (to share
+	 * its tables), under i_mmap_rwsem, not our lock: while we map the
+	 * file, the PUD tables over it stay (a VMA spanning them would keep
+	 * them too, by the floor and ceiling free_pgtables() is given). */
+	start &= ~(PGDIR_SIZE - 1);
+	if (hugetlb_overlaps(tlb->mm, start, start + PGDIR_SIZE))
+		return;
 	pud = unhook_if_empty(tlb, pgd);
 	if (pud)
-		pud_free_tlb(tlb, pud, start & ~(PGDIR_SIZE - 1));
+		pud_free_tlb(tlb, pud, start);
 }
 
 /* Every table below the PGD over [addr, end) that maps nothing any more. */

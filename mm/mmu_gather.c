@@ -31,6 +31,7 @@
 #include "ptsync/store_buffer.h"
 #include "ptsync/tlb.h"
 #include "ptsync/trace.h"
+#include "ptsync/watchdog.h"
 
 int batch_pool_init(struct batch_pool *p, struct ptsync_run *run,
 		    unsigned int nr, double fail_p)
@@ -80,9 +81,45 @@ static uint64_t *batch_queued_ns(struct batch_pool *p, struct mmu_table_batch *b
 	return &p->queued_ns[((char *)b - (char *)p->mem) / PAGE_SIZE - 1];
 }
 
+static struct mmu_table_batch *tlb_batch_take(struct batch_pool *p)
+{
+	struct mmu_table_batch *b = NULL;
+
+	store_buffer_fence();		/* the lock's RMW */
+	pthread_mutex_lock(&p->lock);
+	if (p->nr_free)
+		b = p->free[--p->nr_free];
+	pthread_mutex_unlock(&p->lock);
+	return b;
+}
+
+/*
+ * batch_pool.may_wait: sleep until an RCU callback gives a batch back.
+ * Asleep is a quiescent state, as for any sleeping allocation, or the
+ * grace period that frees a batch would wait for us.
+ */
+static struct mmu_table_batch *tlb_batch_wait(struct batch_pool *p, struct cpu *c)
+{
+	const struct timespec ts = { 0, 50 * NSEC_PER_USEC };
+	bool was_online = READ_ONCE(c->rcu_online);
+	struct mmu_table_batch *b;
+
+	might_sleep("tlb_batch_wait()");
+	if (was_online)
+		rcu_eqs_enter(c);
+	stall_wait_begin(c, STALL_BARRIER, -1);
+	while (!(b = tlb_batch_take(p)))
+		nanosleep(&ts, NULL);
+	stall_wait_end(c);
+	if (was_online)
+		rcu_eqs_exit(c);
+	return b;
+}
+
 /*
  * GFP_NOWAIT: never sleeps, fails when the pool is empty or when the
- * injected failure fires (drawn from the calling CPU's seeded PRNG).
+ * injected failure fires (drawn from the calling CPU's seeded PRNG);
+ * unless the pool may wait (batch_pool.may_wait).
  */
 struct mmu_table_batch *tlb_batch_alloc_nowait(struct batch_pool *p)
 {
@@ -97,11 +134,9 @@ struct mmu_table_batch *tlb_batch_alloc_nowait(struct batch_pool *p)
 		this_cpu_inc(c->stats.batch_injected);
 		return NULL;
 	}
-	store_buffer_fence();		/* the lock's RMW */
-	pthread_mutex_lock(&p->lock);
-	if (p->nr_free)
-		b = p->free[--p->nr_free];
-	pthread_mutex_unlock(&p->lock);
+	b = tlb_batch_take(p);
+	if (!b && p->may_wait && c)
+		b = tlb_batch_wait(p, c);
 	if (!b) {
 		atomic_inc_relaxed(p->exhausted);
 		return NULL;
@@ -128,6 +163,9 @@ static void __tlb_gather_mmu(struct mmu_gather *tlb, struct mm_struct *mm, bool 
 	tlb->freed_tables = false;
 	tlb->nr_pages = 0;
 	tlb->flush_ipi_broadcast = false;
+	tlb->unshared_tables = false;
+	tlb->fully_unshared_tables = false;
+	tlb->unshared_unsynced = false;
 	tlb->start = fullmm ? 0 : TASK_SIZE;
 	tlb->end = fullmm ? TASK_SIZE : 0;
 }
@@ -158,6 +196,7 @@ void tlb_flush_mmu_tlbonly(struct mmu_gather *tlb)
 		tlb->end = 0;
 	}
 	tlb->freed_tables = false;
+	tlb->unshared_tables = false;
 }
 
 /* Step 2 for tables: walks may be cached too, so flush before freeing. */
@@ -269,6 +308,16 @@ void __tlb_remove_table_one(struct mmu_gather *tlb, void *table)
 	call_rcu(&pd->pt_rcu_head, __tlb_remove_table_one_rcu);
 }
 
+/* One sync (or free_one) at @site took @dt ns: the per-site counts. */
+static void tlb_sync_account(struct cpu *c, enum pt_callsite site, uint64_t dt)
+{
+	this_cpu_inc(c->stats.site_syncs[site]);
+	this_cpu_add(c->stats.site_sync_ns[site], dt);
+	if (dt > READ_ONCE(c->stats.site_sync_max[site]))
+		WRITE_ONCE(c->stats.site_sync_max[site], dt);
+	samples_add(site == CALLSITE_FALLBACK ? &c->sync_lat : &c->site_lat[site], dt);
+}
+
 /*
  * No batch page: the strategy makes this one table safe, by waiting
  * (sync_one, then the table is freed here) or by deferring the free
@@ -282,6 +331,8 @@ static void tlb_remove_table_one(struct mmu_gather *tlb, void *table)
 	uint64_t t0, dt;
 
 	this_cpu_inc(c->stats.fallbacks);
+	this_cpu_inc(c->stats.site_events[CALLSITE_FALLBACK]);
+	c->sync_site = CALLSITE_FALLBACK;
 	t0 = ktime_get_ns();
 	if (ops->free_one) {
 		ops->free_one(tlb, table);
@@ -293,16 +344,75 @@ static void tlb_remove_table_one(struct mmu_gather *tlb, void *table)
 		atomic_inc_relaxed(tlb->run->stats.tables_freed_one);
 	}
 	dt = ktime_get_ns() - t0;
+	c->sync_site = CALLSITE_NONE;
 	this_cpu_inc(c->stats.syncs);
 	this_cpu_add(c->stats.sync_ns_total, dt);
 	if (dt > READ_ONCE(c->stats.sync_ns_max))
 		WRITE_ONCE(c->stats.sync_ns_max, dt);
-	samples_add(&c->sync_lat, dt);
+	tlb_sync_account(c, CALLSITE_FALLBACK, dt);
 	trace_span(c->id, TR_FALLBACK, t0, dt);
+}
+
+/*
+ * The sync at collapse or unshare, before the table that tlb->mm no
+ * longer reaches is reused: the strategy's own (pt_sync_hook()), or,
+ * where it has none, what upstream does there today, the broadcast,
+ * counted apart so reports say where a strategy fell back to it.  The
+ * caller has unhooked the table and flushed (tlb->flush_ipi_broadcast
+ * says how); the sync must order that unhook itself, as at the fallback.
+ */
+void tlb_sync_callsite(struct mmu_gather *tlb, enum pt_callsite site)
+{
+	void (*sync)(struct mmu_gather *) = pt_sync_hook(tlb->run->ops, site);
+	struct cpu *c = this_cpu();
+	uint64_t t0 = ktime_get_ns();
+
+	c->sync_site = site;
+	if (sync) {
+		sync(tlb);
+	} else {
+		this_cpu_inc(c->stats.site_upstream[site]);
+		tlb_remove_table_sync_one();
+	}
+	c->sync_site = CALLSITE_NONE;
+	tlb_sync_account(c, site, ktime_get_ns() - t0);
+}
+
+/*
+ * A table unhooked at @site that is to be freed, not reused: a strategy
+ * that frees through its own ptdesc (free_one: PT_RECLAIM) needs no sync
+ * here; any other syncs as at the site, and the table is freed at once.
+ */
+void tlb_remove_table_callsite(struct mmu_gather *tlb, void *table,
+			       enum pt_callsite site)
+{
+	const struct pt_sync_ops *ops = tlb->run->ops;
+	struct cpu *c = this_cpu();
+	uint64_t t0;
+
+	WRITE_ONCE(virt_to_ptdesc(&tlb->run->pt, table)->site, (int)site);
+	if (!ops->free_one) {
+		tlb_sync_callsite(tlb, site);
+		store_buffer_fence();	/* pt_free() takes a lock */
+		pt_free(&tlb->run->pt, table);
+		atomic_inc_relaxed(tlb->run->stats.tables_freed_one);
+		return;
+	}
+	c->sync_site = site;
+	t0 = ktime_get_ns();
+	ops->free_one(tlb, table);
+	c->sync_site = CALLSITE_NONE;
+	tlb_sync_account(c, site, ktime_get_ns() - t0);
 }
 
 void tlb_remove_table(struct mmu_gather *tlb, void *table)
 {
+	struct ptdesc *pd = virt_to_ptdesc(&tlb->run->pt, table);
+
+	/* For violation reports only: nothing is ordered by it.  A table
+	 * that was shared (hugetlb) is charged to unshare. */
+	WRITE_ONCE(pd->site, READ_ONCE(pd->pt_was_shared) ? CALLSITE_UNSHARE :
+			     CALLSITE_FALLBACK);
 	if (!tlb->batch) {
 		tlb->batch = tlb_batch_alloc_nowait(&tlb->run->batches);
 		if (!tlb->batch) {
@@ -338,6 +448,10 @@ void tlb_flush_mmu(struct mmu_gather *tlb)
 
 void tlb_finish_mmu(struct mmu_gather *tlb)
 {
+	/* Upstream warns here; a model must not carry on past it. */
+	if (tlb->fully_unshared_tables || tlb->unshared_unsynced)
+		ptsync_die("BUG: mm %d: a gather ended with unshared page tables not synced "
+			   "(tlb_flush_unshared_tables() not called)", tlb->mm->id);
 	store_buffer_fence();	/* nothing stays buffered past the gather */
 	tlb_flush_mmu(tlb);
 }

@@ -97,12 +97,36 @@ pgent_t *pt_alloc(struct pt_arena *a, int level, struct mm_struct *mm)
 	pd = &a->desc[idx];
 	WRITE_ONCE(pd->level, level);
 	WRITE_ONCE(pd->mm, mm);
+	pd->pmd_huge_pte = ARENA_NONE;
+	pd->deposit_next = ARENA_NONE;
+	WRITE_ONCE(pd->pt_hugetlb, NULL);
+	WRITE_ONCE(pd->pt_share_count, 0);
+	WRITE_ONCE(pd->pt_was_shared, false);
 	/* Initialised before any walker can find it: the caller publishes
 	 * the table with smp_store_release() of the parent entry. */
 	WRITE_ONCE(pd->state, PT_LIVE);
 	atomic_inc_relaxed(a->allocs);
 	atomic_fetch_add_explicit(&a->live, 1, memory_order_relaxed);
 	return table;
+}
+
+/*
+ * A table stops being what walkers inside it took it for (freed, or
+ * reused in place): a new generation, then poison.  @next as in pt_fill().
+ */
+static void pt_new_generation(struct pt_arena *a, struct ptdesc *pd, pgent_t *table,
+			      const pgent_t *next)
+{
+	/* Release: the state change is visible to a walker that sees the
+	 * new generation; pairs with the smp_load_acquire() in gup_table(). */
+	atomic_fetch_add_explicit(&pd->gen, 1, memory_order_release);
+	/* State and generation change before the poison lands: a walker
+	 * that reads poison and then re-checks will see the change too.  A
+	 * release RMW orders only what precedes it, so the poison stores
+	 * need this fence.  Pairs with the smp_rmb() in gup_check_tables(). */
+	smp_wmb();
+	if (a->poison)
+		pt_fill(table, PT_POISON, next);
 }
 
 /*
@@ -116,19 +140,22 @@ static uint32_t pt_retire(struct pt_arena *a, pgent_t *table, const pgent_t *nex
 
 	if (READ_ONCE(pd->state) == PT_FREE)
 		ptsync_die("BUG: double free of page-table page %u", idx);
+	if (pd->pmd_huge_pte != ARENA_NONE)
+		ptsync_die("BUG: PMD table %u freed with deposited PTE tables", idx);
 	WRITE_ONCE(pd->state, PT_FREE);
-	/* Release: the state change is visible to a walker that sees the
-	 * new generation; pairs with the smp_load_acquire() in gup_table(). */
-	atomic_fetch_add_explicit(&pd->gen, 1, memory_order_release);
-	/* State and generation change before the poison lands: a walker
-	 * that reads poison and then re-checks will see the change too.  A
-	 * release RMW orders only what precedes it, so the poison stores
-	 * need this fence.  Pairs with the smp_rmb() in gup_check_tables(). */
-	smp_wmb();
-	if (a->poison)
-		pt_fill(table, PT_POISON, next);
+	pt_new_generation(a, pd, table, next);
 	WRITE_ONCE(pd->mm, NULL);
 	return idx;
+}
+
+/*
+ * Live again, but not as the walkers knew it: khugepaged keeps the PTE
+ * table it collapsed as the huge PMD's deposit.  The caller set the new
+ * state; a walker still inside sees what it would see in a freed table.
+ */
+void pt_rewrite(struct pt_arena *a, pgent_t *table)
+{
+	pt_new_generation(a, virt_to_ptdesc(a, table), table, NULL);
 }
 
 void pt_free(struct pt_arena *a, pgent_t *table)
@@ -220,6 +247,7 @@ static void folio_free(struct folio_arena *a, struct folio *f)
 	WRITE_ONCE(f->state, FOLIO_FREE);
 	WRITE_ONCE(f->payload, FOLIO_POISON);
 	WRITE_ONCE(f->mm, NULL);
+	WRITE_ONCE(f->file, NULL);
 	pthread_mutex_lock(&a->lock);
 	f->next_free = a->free_head;
 	a->free_head = idx;

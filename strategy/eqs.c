@@ -61,6 +61,9 @@ const struct pt_sync_ops eqs_sync_ops = {
 	.tlb_modes = TLB_MODES_ALL,
 	.bystander = BYSTANDER_IPI_UNLESS_USER,
 	.sync_one = eqs_sync_one,
+	.collapse_sync = eqs_sync_one,
+	.unshare_sync = eqs_sync_one,
+	.at = { "IPI CPUs in kernel mode", "IPI CPUs in kernel mode", "IPI CPUs in kernel mode" },
 };
 
 const struct pt_sync_ops eqs_racy_sync_ops = {
@@ -72,4 +75,7 @@ const struct pt_sync_ops eqs_racy_sync_ops = {
 	.unsafe_tlb_modes = TLB_MODE_BIT(TLB_INVLPGB),
 	.twin_of = "eqs",
 	.sync_one = eqs_racy_sync_one,
+	.collapse_sync = eqs_racy_sync_one,
+	.unshare_sync = eqs_racy_sync_one,
+	.at = { "eqs, no smp_mb()", "eqs, no smp_mb()", "eqs, no smp_mb()" },
 };

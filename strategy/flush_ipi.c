@@ -11,7 +11,9 @@
  * arch says so per flush (tlb_table_flush_implies_ipi_broadcast()); when it
  * cannot (INVLPGB sends no IPI; KVM's PV flush skips preempted vCPUs,
  * which may be stopped in the middle of a walk) the strategy falls back
- * to synchronize_rcu(), the seed's sync.
+ * to synchronize_rcu(), the seed's sync.  The same test serves at every
+ * call site: collapse and unshare flush before they sync, telling the flush
+ * that a table left the tree (freed_tables), as the fallback's flush does.
  *
  * The broken twin `flush-ipi-pv` decides from the kind of flush instead:
  * "it flushes by IPI, so everyone was interrupted", which is false under
@@ -42,6 +44,11 @@ const struct pt_sync_ops flush_ipi_sync_ops = {
 	.desc = "no sync when the TLB flush IPI'd every CPU in mm_cpumask, else synchronize_rcu()",
 	.tlb_modes = TLB_MODES_ALL,
 	.sync_one = flush_ipi_sync_one,
+	.collapse_sync = flush_ipi_sync_one,
+	.unshare_sync = flush_ipi_sync_one,
+	.at = { "skip if the flush IPI'd mm_cpumask, else synchronize_rcu()",
+		"skip if the flush IPI'd mm_cpumask, else synchronize_rcu()",
+		"skip if the flush IPI'd mm_cpumask, else synchronize_rcu()" },
 };
 
 const struct pt_sync_ops flush_ipi_pv_sync_ops = {
@@ -52,4 +59,8 @@ const struct pt_sync_ops flush_ipi_pv_sync_ops = {
 	.unsafe_tlb_modes = TLB_MODE_BIT(TLB_PV),
 	.twin_of = "flush-ipi",
 	.sync_one = flush_ipi_pv_sync_one,
+	.collapse_sync = flush_ipi_pv_sync_one,
+	.unshare_sync = flush_ipi_pv_sync_one,
+	.at = { "skip if the flush is by IPI, PV too", "skip if the flush is by IPI, PV too",
+		"skip if the flush is by IPI, PV too" },
 };

@@ -6,7 +6,10 @@
  * takes an interrupt only with IRQs enabled, so once every CPU has, every
  * IRQs-off walker that might have seen the unhooked table has finished.
  * Cheap for the freer (microseconds), paid by every CPU in the machine,
- * including those running unrelated processes and real-time tasks.
+ * including those running unrelated processes and real-time tasks.  It is
+ * what upstream still does at the other two call sites, khugepaged's
+ * collapse and hugetlb's unshare, and what the harness does there for a
+ * strategy that has no answer of its own.
  */
 #include "ptsync/strategy.h"
 #include "ptsync/tlb.h"
@@ -23,4 +26,7 @@ const struct pt_sync_ops ipi_sync_ops = {
 	.tlb_modes = TLB_MODES_ALL,
 	.bystander = BYSTANDER_IPI_PER_SYNC,
 	.sync_one = ipi_sync_one,
+	.collapse_sync = ipi_sync_one,
+	.unshare_sync = ipi_sync_one,
+	.at = { "IPI every CPU", "IPI every CPU", "IPI every CPU" },
 };

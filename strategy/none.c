@@ -2,9 +2,11 @@
 /*
  * none: free the table the moment it is unhooked and invalidated.
  *
- * Wrong on purpose.  A GUP-fast walker that read the parent entry just
- * before the unhook is still inside the table when it is poisoned and
- * reused; the torture test must report that every run.  If it ever passes,
+ * Wrong on purpose, at every call site.  A GUP-fast walker that read the
+ * parent entry just before the unhook is still inside the table when it
+ * is poisoned and reused (freed, deposited by khugepaged, or rewritten by
+ * the mm left holding a formerly shared hugetlb table); the torture test
+ * must report that every run.  If it ever passes,
  * the checker is broken, not the strategy fixed.
  */
 #include "ptsync/strategy.h"
@@ -23,4 +25,7 @@ const struct pt_sync_ops none_sync_ops = {
 	/* x86 native flush IPIs every CPU that can walk: safe there by luck */
 	.unsafe_tlb_modes = TLB_MODE_BIT(TLB_INVLPGB) | TLB_MODE_BIT(TLB_PV),
 	.sync_one = none_sync_one,
+	.collapse_sync = none_sync_one,
+	.unshare_sync = none_sync_one,
+	.at = { "no sync", "no sync", "no sync" },
 };

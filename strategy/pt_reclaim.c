@@ -10,7 +10,9 @@
  * what compare and torture report for it (pages waiting, peak and mean,
  * and how long each waited).  It only applies where a table is freed: a
  * caller that reuses the table (a khugepaged collapse depositing it) still
- * needs a real sync.
+ * needs a real sync, and so does an unshare, which frees nothing: another
+ * mm keeps the table.  There it has no answer, and the harness does what
+ * upstream does (tlb_remove_table_sync_one()), reported as such.
  */
 #include "ptsync/strategy.h"
 #include "ptsync/tlb.h"
@@ -20,4 +22,10 @@ const struct pt_sync_ops pt_reclaim_sync_ops = {
 	.desc = "PT_RECLAIM: call_rcu() on the table's own ptdesc; no wait, memory held a GP",
 	.tlb_modes = TLB_MODES_ALL,
 	.free_one = __tlb_remove_table_one,
+	/* No collapse_sync, no unshare_sync: the harness broadcasts there. */
+	.at = {
+		"call_rcu() on the table's ptdesc",
+		"freed: call_rcu(); deposited: upstream IPI every CPU",
+		"frees nothing: upstream IPI every CPU",
+	},
 };

@@ -6,7 +6,9 @@
  * section is an RCU read-side critical section, and because the fallback
  * runs in process context (unmap_region, exit_mmap) where sleeping is
  * allowed.  No CPU is interrupted; the freer sleeps for a grace period,
- * which is ticks, not microseconds.  Not a pattern for freeing memory in
+ * which is ticks, not microseconds.  The same holds at collapse
+ * (khugepaged holds mmap_lock for write, a sleeping lock) and at unshare
+ * (i_mmap_rwsem, also one); the seed left both on the broadcast.  Not a pattern for freeing memory in
  * general: that is what call_rcu() is for.
  */
 #include "ptsync/strategy.h"
@@ -23,4 +25,7 @@ const struct pt_sync_ops rcu_sync_ops = {
 	.desc = "tlb_remove_table_sync_rcu(): synchronize_rcu(), the seed",
 	.tlb_modes = TLB_MODES_ALL,
 	.sync_one = rcu_sync_one,
+	.collapse_sync = rcu_sync_one,
+	.unshare_sync = rcu_sync_one,
+	.at = { "synchronize_rcu()", "synchronize_rcu()", "synchronize_rcu()" },
 };

@@ -26,4 +26,8 @@ const struct pt_sync_ops rcu_exp_sync_ops = {
 	.tlb_modes = TLB_MODES_ALL,
 	.bystander = BYSTANDER_IPI_UNLESS_NOHZ_FULL,
 	.sync_one = rcu_exp_sync_one,
+	.collapse_sync = rcu_exp_sync_one,
+	.unshare_sync = rcu_exp_sync_one,
+	.at = { "synchronize_rcu_expedited()", "synchronize_rcu_expedited()",
+		"synchronize_rcu_expedited()" },
 };

@@ -55,3 +55,52 @@ const char *pt_sync_bystander_name(enum pt_sync_bystander b)
 
 	return b < NR_BYSTANDER_KINDS ? names[b] : "?";
 }
+
+static const char *const callsite_names[NR_CALLSITES] = {
+	[CALLSITE_FALLBACK] = "fallback",
+	[CALLSITE_COLLAPSE] = "collapse",
+	[CALLSITE_UNSHARE] = "unshare",
+};
+
+const char *callsite_name(int site)
+{
+	return site >= 0 && site < NR_CALLSITES ? callsite_names[site] : "?";
+}
+
+int callsite_find(const char *name)
+{
+	for (int s = 0; s < NR_CALLSITES; s++)
+		if (!strcmp(callsite_names[s], name))
+			return s;
+	return CALLSITE_NONE;
+}
+
+const char *callsites_str(unsigned int sites, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = 0;
+	for (int s = 0; s < NR_CALLSITES && off < len; s++)
+		if (sites & CALLSITE_BIT(s))
+			off += (size_t)snprintf(buf + off, len - off, "%s%s",
+						off ? "," : "", callsite_names[s]);
+	return buf;
+}
+
+enum pt_sync_bystander pt_sync_site_bystander(const struct pt_sync_ops *ops,
+					      enum pt_callsite site)
+{
+	return pt_sync_applies(ops, site) ? ops->bystander : BYSTANDER_IPI_PER_SYNC;
+}
+
+const char *pt_sync_site_what(const struct pt_sync_ops *ops, enum pt_callsite site,
+			      char *buf, size_t len)
+{
+	if (ops->at[site])
+		snprintf(buf, len, "%s", ops->at[site]);
+	else if (pt_sync_applies(ops, site))
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "upstream: IPI every CPU (no answer yet)");
+	return buf;
+}

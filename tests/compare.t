@@ -4,7 +4,11 @@
 # must write results.json and results.csv with every promised key; the ipi
 # strategy must deliver exactly as many IPIs as it sends, and rcu none at
 # all to the bystanders; plots appear when gnuplot is there and a clear
-# line says so when it is not.
+# line says so when it is not.  At collapse and unshare too: per call
+# site, each strategy's bystander gets exactly what the strategy declares
+# there (a broadcast where it has no answer of its own), and under ipi
+# the per-gather unshare costs a bystander exactly one IPI per gather,
+# the per-unshare one exactly one per unshare.
 . "$(dirname "$0")/tap.sh"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 short="--reps=1 --phase-seconds=0.5 --walk-seconds=0.1 --safety-seconds=0.3 --hostcheck-seconds=0.1 --no-progress --seed=7"
@@ -62,6 +66,60 @@ bystander_check() {	# bystander_check RESULTS-DIR NOHZ
 	done <"$tmp/list"
 }
 bystander_check "$tmp/a"
+
+site() {	# site STRATEGY GROUP KEY: callsites.GROUP.KEY of one strategy
+	perl -MJSON::PP -e 'local $/; my $j = decode_json(<STDIN>);
+		for (@{$j->{strategies}}) { print $_->{callsites}{$ARGV[1]}{$ARGV[2]}
+			if $_->{name} eq $ARGV[0] }' "$1" "$2" "$3" <"$f"
+}
+site_check() {	# site_check RESULTS-DIR NOHZ
+	local name verdict bys col group kind sy nb ev ops got want
+	f="$1/results.json"
+	while IFS=$'\t' read -r name verdict _ _ _ _ _ _ bys_co bys_un; do
+		[ "$verdict" = safe ] || continue
+		for group in collapse unshare-per-gather unshare-per-unshare; do
+			case "$group" in collapse) kind=$bys_co ;; *) kind=$bys_un ;; esac
+			sy=$(site "$name" "$group" syncs); nb=$(site "$name" "$group" bystanders)
+			got=$(site "$name" "$group" bystander_sync_ipis)
+			case "$kind" in
+			ipi-per-sync|upstream-ipi) want=$(( ${sy:-0} * ${nb:-0} )) ;;
+			ipi-unless-nohz-full) [ "$2" = nohz ] && want=0 || want=$(( ${sy:-0} * ${nb:-0} )) ;;
+			*) want=0 ;;
+			esac
+			ok $(( ${sy:-0} > 0 && ${got:--1} == want ? 0 : 1 )) \
+				"$name at $group ($kind${2:+, $2}): $got sync IPIs to the bystander for $sy syncs (want $want)"
+			sent=$(site "$name" "$group" ipis_sent); recv=$(site "$name" "$group" ipis_received)
+			ok $(( ${sent:--1} == ${recv:--2} ? 0 : 1 )) "$name at $group: IPIs sent $sent = received $recv"
+		done
+	done <"$tmp/list"
+}
+site_check "$tmp/a"
+# The targets, exact: ipi interrupts a bystander once per gather that
+# unshares (per-gather), once per unshare (per-unshare).
+nb=$(site ipi unshare-per-gather bystanders)
+ops=$(site ipi unshare-per-gather ops); got=$(site ipi unshare-per-gather bystander_sync_ipis)
+ok $(( ${ops:-0} > 0 && ${got:--1} == ${ops:-0} * ${nb:-0} ? 0 : 1 )) \
+	"ipi per-gather: $got sync IPIs to $nb bystander(s) for $ops gathers: one per gather"
+ev=$(site ipi unshare-per-unshare events); got=$(site ipi unshare-per-unshare bystander_sync_ipis)
+ops=$(site ipi unshare-per-unshare ops)
+ok $(( ${ev:-0} > ${ops:-0} && ${got:--1} == ${ev:-0} * ${nb:-0} ? 0 : 1 )) \
+	"ipi per-unshare: $got sync IPIs to $nb bystander(s) for $ev unshares in $ops gathers: one per unshare"
+grep -q "^call site collapse:" "$tmp/a.out" && grep -q "^call site unshare-per-gather:" "$tmp/a.out" &&
+	grep -q "^call site unshare-per-unshare:" "$tmp/a.out"
+ok $? "the table is grouped by call site"
+head -n 1 "$tmp/a/callsites.csv" | grep -q '^strategy,callsite,seconds,events'
+ok $? "callsites.csv has its header"
+[ "$(grep -c '^ipi,' "$tmp/a/callsites.csv")" -eq 4 ]
+ok $? "callsites.csv has ipi at each of the four groups"
+
+# One call site alone: only its group runs.
+# shellcheck disable=SC2086
+"$PTSYNC" compare $short --strategies=ipi --callsite=unshare --unshare-sync=per-unshare \
+	--no-hostcheck --safety-seconds=0 --rate-seconds=0 --no-plots --out="$tmp/u" >"$tmp/u.out" 2>&1
+ok $? "compare --callsite=unshare --unshare-sync=per-unshare exits 0"
+[ "$(cut -d, -f2 "$tmp/u/callsites.csv" | sort -u | grep -vc callsite)" -eq 1 ] &&
+	grep -q '^ipi,unshare-per-unshare,' "$tmp/u/callsites.csv"
+ok $? "... and runs the per-unshare group alone"
 
 
 # Like-for-like host figures, the fan-out correction, and the rate-matched
@@ -176,6 +234,7 @@ by=$(field rcu bystander_ipis); ok $(( ${by:-1} == 0 ? 0 : 1 )) "... and rcu sti
 ok $? "compare --nohz-full exits 0"
 grep -q '"nohz_full":true' "$tmp/n/results.json"; ok $? "... and says so in results.json"
 bystander_check "$tmp/n" nohz
+site_check "$tmp/n" nohz
 
 # Ctrl-C: partial results written, exit 130.
 "$PTSYNC" compare --no-progress --out="$tmp/c" >"$tmp/c.out" 2>&1 &
@@ -198,6 +257,10 @@ bad --rate compare --rate=100/min
 bad --rate-seconds compare --rate-seconds=-1
 bad --reps compare --reps=0
 bad --phase-seconds compare --phase-seconds=-2
+bad --site-seconds compare --site-seconds=-1
+bad --callsite compare --callsite=fork
+bad --khugepaged compare --khugepaged=1
+bad --unshare-sync compare --unshare-sync=never
 bad --noise compare --noise=loud
 bad --strategy compare --strategy=rcu
 bad --cpus compare --cpus=1

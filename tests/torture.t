@@ -12,6 +12,12 @@
 # they support, with random IRQs-off walk delays (some longer than two
 # ticks, so a grace period too short cannot hide behind tick rounding) and
 # the freer's unhooks held in the emulated store buffer.
+#
+# Call sites: those runs drive all three at once (the default).  Then each
+# of khugepaged's collapse and hugetlb's unshare alone: `none` caught there,
+# the violations charged to that site, and every safe strategy clean there
+# while the site is exercised (unshare with three mms, so that unshares
+# which leave a table shared come before the one that leaves it exclusive).
 . "$(dirname "$0")/tap.sh"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 seed=${PTSYNC_SEED:-$(date +%s)}
@@ -24,6 +30,16 @@ run() {	# run NAME ARGS...: torture with --json into $tmp/NAME.json
 		>"$tmp/$name.json" 2>"$tmp/$name.err"
 	echo $? >"$tmp/$name.rc"
 }
+site_num() {	# site_num FILE SITE KEY: callsites.SITE.KEY of a torture JSON
+	perl -MJSON::PP -e 'local $/; my $j = decode_json(<STDIN>);
+		print $j->{callsites}{$ARGV[0]}{$ARGV[1]}' "$2" "$3" <"$1" 2>/dev/null
+}
+site_args() {	# site_args SITE: the options that drive SITE alone
+	case "$1" in
+	unshare) echo "--callsite=unshare --mms=3" ;;
+	*) echo "--callsite=$1" ;;
+	esac
+}
 
 "$PTSYNC" list --tsv >"$tmp/list" 2>&1
 ok $? "ptsync list --tsv"
@@ -35,6 +51,18 @@ run none --strategy=none --duration=5
 v=$(json_num "$tmp/none.json" violations)
 ok $(( $(cat "$tmp/none.rc") == 1 && ${v:-0} > 0 ? 0 : 1 )) \
 	"none, defaults: caught, $v violations, exit status $(cat "$tmp/none.rc")"
+
+# `none` at each call site alone, a walker held 20 us in every table it
+# enters so that collapses and unshares meet it there: caught, and
+# charged to that site.
+for site in fallback collapse unshare; do
+	# shellcheck disable=SC2046
+	run "none-$site" --strategy=none $(site_args "$site") --walk-delay=20us --duration=3
+	f="$tmp/none-$site.json"
+	v=$(site_num "$f" "$site" violations); ev=$(site_num "$f" "$site" events)
+	ok $(( $(cat "$tmp/none-$site.rc") == 1 && ${v:-0} > 0 ? 0 : 1 )) \
+		"none --callsite=$site: caught there, $v violations in $ev events"
+done
 
 while IFS=$'\t' read -r name verdict modes unsafe_modes _; do
 	if [ "$verdict" = unsafe ]; then
@@ -65,15 +93,33 @@ while IFS=$'\t' read -r name verdict modes unsafe_modes _; do
 			[ "$rc" -eq 0 ] || sed 's/^/# /' "$tmp/$id.err"
 		done
 	done
+	for site in collapse unshare; do
+		id="$name-$site"
+		# shellcheck disable=SC2046,SC2086
+		run "$id" --strategy="$name" $(site_args "$site") $teeth --duration=1
+		f="$tmp/$id.json"
+		rc=$(cat "$tmp/$id.rc")
+		v=$(json_num "$f" violations)
+		ev=$(site_num "$f" "$site" events); sy=$(site_num "$f" "$site" syncs)
+		up=$(site_num "$f" "$site" upstream_syncs)
+		ok $(( rc == 0 && ${v:-1} == 0 && ${ev:-0} > 0 && ${sy:-0} > 0 ? 0 : 1 )) \
+			"$name --callsite=$site: 0 violations ($v), $ev events, $sy syncs ($up upstream's), exit $rc"
+		[ "$rc" -eq 0 ] || sed 's/^/# /' "$tmp/$id.err"
+	done
 done <"$tmp/list"
 
 # Every key the reports promise is in the JSON.
 for key in strategy tlb walks tables_freed fallbacks syncs ipis_sent ipis_received \
 	   sync_calls_run tlb_calls_run grace_periods violations first_violation_s \
-	   batch_gp_ns pt_reclaim walk_delay; do
+	   batch_gp_ns pt_reclaim walk_delay callsites collapse hugetlb callsite \
+	   khugepaged unshare_sync; do
 	grep -q "\"$key\":" "$tmp/none.json"
 	ok $? "json has \"$key\""
 done
+
+# The violation log names the call site of each violation.
+grep -q '"violation_log":\[{[^]]*"site":"collapse"' "$tmp/none-collapse.json"
+ok $? "a violation at collapse is logged with its site"
 
 # The repeat line names every option of the run: replaying it shows the
 # same parameters (the seed included) at start.

@@ -40,6 +40,18 @@ bad --preempt-chance torture --preempt-chance=2
 bad --sb-window-ns torture --sb-window-ns=-1
 bad --tlb compare --strategies=flush-ipi-pv --tlb=native
 bad list list --bogus
+bad --khugepaged torture --cpus=4 --khugepaged=2
+bad --khugepaged torture --cpus=3 --khugepaged=1
+bad --khugepaged torture --callsite=fallback,unshare --khugepaged=1
+bad --collapse-rate torture --collapse-rate=0
+bad --collapse-rate torture --collapse-rate=1000001
+bad --shared-regions torture --shared-regions=0
+bad --shared-regions torture --shared-regions=513
+bad --callsite torture --callsite=munmap
+bad --callsite torture --callsite=
+bad "fallback, collapse, unshare" torture --callsite=collapse,bogus
+bad --unshare-sync torture --unshare-sync=sometimes
+bad --batch-fail torture --callsite=collapse --batch-fail=0.5
 
 # --rate: fallbacks per second, >0 and at most 1e6 (beyond that no fallback
 # could be timed to its slot); refused at once, before anything is measured.
@@ -68,6 +80,13 @@ ok $? "ptsync list exits 0"
 grep -q '^none .*UNSAFE' "$tmp/out"
 ok $? "ptsync list marks none unsafe"
 "$PTSYNC" list --tsv >"$tmp/out"
-awk -F'\t' 'NF != 7 { exit 1 }' "$tmp/out"
-ok $? "ptsync list --tsv: seven tab-separated fields a line"
+awk -F'\t' 'NF != 10 { exit 1 }' "$tmp/out"
+ok $? "ptsync list --tsv: ten tab-separated fields a line"
+awk -F'\t' '$1 == "pt-reclaim" && $9 == "upstream-ipi" && $10 == "upstream-ipi" { f = 1 } END { exit !f }' "$tmp/out"
+ok $? "ptsync list --tsv: pt-reclaim falls back to upstream's broadcast at collapse and unshare"
+"$PTSYNC" list >"$tmp/out"
+for s in fallback collapse unshare; do
+	[ "$(grep -c " $s " "$tmp/out")" -ge "$("$PTSYNC" list --tsv | wc -l)" ]
+	ok $? "ptsync list says what every strategy does at $s"
+done
 done_testing

@@ -23,6 +23,7 @@
 #include "compare.h"
 #include "opts.h"
 #include "ptsync/gup.h"
+#include "ptsync/hugetlb.h"
 #include "ptsync/irqflags.h"
 #include "ptsync/rcupdate.h"
 #include "ptsync/torture.h"
@@ -59,8 +60,40 @@ void compare_config_default(struct compare_config *cfg)
 	cfg->hostcheck = true;
 	cfg->rate = 100;
 	cfg->rate_s = -1;		/* phase_s / 3 per meter */
+	cfg->site_s = -1;		/* phase_s / 6 per other call site */
 	cfg->plots = true;
 	cfg->progress = true;
+	cfg->base.callsites = CALLSITES_ALL;
+	cfg->groups = (1u << NR_COMPARE_GROUPS) - 1;
+}
+
+static const struct {
+	const char *name;
+	enum pt_callsite site;
+	int unshare_sync;
+} compare_groups[NR_COMPARE_GROUPS] = {
+	[CG_FALLBACK] = { "fallback", CALLSITE_FALLBACK, UNSHARE_SYNC_PER_GATHER },
+	[CG_COLLAPSE] = { "collapse", CALLSITE_COLLAPSE, UNSHARE_SYNC_PER_GATHER },
+	[CG_UNSHARE_GATHER] = { "unshare-per-gather", CALLSITE_UNSHARE, UNSHARE_SYNC_PER_GATHER },
+	[CG_UNSHARE_UNSHARE] = { "unshare-per-unshare", CALLSITE_UNSHARE, UNSHARE_SYNC_PER_UNSHARE },
+};
+
+enum pt_callsite compare_group_site(int group)
+{
+	return compare_groups[group].site;
+}
+
+const char *compare_group_name(int group)
+{
+	return group >= 0 && group < NR_COMPARE_GROUPS ? compare_groups[group].name : "?";
+}
+
+/* The fallback's cost phase lasts --phase-seconds; each other group less. */
+static double group_seconds(const struct compare_config *cfg, int group)
+{
+	if (group == CG_FALLBACK)
+		return cfg->phase_s;
+	return cfg->site_s >= 0 ? cfg->site_s : cfg->phase_s / 6;
 }
 
 static void progress(const struct compare_config *cfg, const char *fmt, ...)
@@ -84,11 +117,15 @@ static void progress(const struct compare_config *cfg, const char *fmt, ...)
 struct cost_snapshot {
 	uint64_t unmaps, fallbacks, syncs, ipis_sent, ipis_received;
 	uint64_t calls_sent, calls_run, tlb_calls_run;
+	uint64_t site_events, site_syncs, site_upstream, site_calls_run;
 	struct noise noise;
 };
 
 struct cost_phase {
 	const struct compare_config *cfg;
+	int group;			/* enum compare_group */
+	enum pt_callsite site;
+	struct samples *site_lat;	/* the group's, merged likewise */
 	pthread_barrier_t done;
 	struct cost_snapshot *snap;	/* [nr_cpus] */
 	struct samples *sync_lat;	/* merged by the freers after the rendezvous */
@@ -98,6 +135,59 @@ struct cost_phase {
 	 * is exactly what the strategy sends a CPU there. */
 	_Atomic int settled, working;
 };
+
+/*
+ * collapse: map a whole region and collapse it, as khugepaged would, the
+ * old table deposited; then unmap it.  A page mapped once beside it keeps
+ * the PMD and PUD tables, so the unmap frees no table: the phase's only
+ * syncs are the collapses'.
+ */
+static void cost_collapse_job(struct cpu *c, bool *pinned)
+{
+	struct ptsync_run *run = c->run;
+	struct mm_struct *mm = &run->mms[0];
+	uint64_t addr = torture_region_addr(0);
+
+	if (!mmget_not_zero(mm))
+		return;
+	switch_mm(c, mm);
+	if (!*pinned)
+		*pinned = map_range(mm, addr + PMD_SIZE, PAGE_SIZE, false) > 0;
+	cpu_set_activity(c, ACT_MAP);
+	map_range(mm, addr, PMD_SIZE, false);
+	cpu_set_activity(c, ACT_COLLAPSE);
+	khugepaged_collapse(mm, addr, true);
+	cpu_set_activity(c, ACT_UNMAP);
+	munmap_range(mm, addr, PMD_SIZE);
+	this_cpu_inc(c->stats.unmaps);
+	switch_mm(c, NULL);
+	mmput(mm);
+}
+
+/*
+ * unshare: unmap the whole hugetlb range, one gather unsharing every
+ * slot (each left exclusive to the other mm), then fault it back, which
+ * shares each table again.
+ */
+static void cost_unshare_job(struct cpu *c)
+{
+	struct ptsync_run *run = c->run;
+	struct mm_struct *mm = &run->mms[0];
+	struct hugetlb_file *f = run->hugetlb;
+
+	if (!mmget_not_zero(mm))
+		return;
+	switch_mm(c, mm);
+	cpu_set_activity(c, ACT_HUGETLB);
+	munmap_range(mm, f->base, hugetlb_end(f) - f->base);
+	this_cpu_inc(c->stats.unmaps);
+	mmap_write_lock(mm);
+	for (unsigned int s = 0; s < f->nr_slots; s++)
+		hugetlb_fault_slot(mm, s);
+	mmap_write_unlock(mm);
+	switch_mm(c, NULL);
+	mmput(mm);
+}
 
 /* Map a few pages into one region and unmap them: tables freed each time. */
 static void cost_freer_job(struct cpu *c, unsigned int *region)
@@ -175,11 +265,27 @@ static void cost_snapshot(struct cpu *c, struct cost_phase *ph)
 	s->calls_sent = READ_ONCE(c->stats.calls_sent);
 	s->calls_run = READ_ONCE(c->stats.calls_run);
 	s->tlb_calls_run = READ_ONCE(c->stats.tlb_calls_run);
+	s->site_events = READ_ONCE(c->stats.site_events[ph->site]);
+	s->site_syncs = READ_ONCE(c->stats.site_syncs[ph->site]);
+	s->site_upstream = READ_ONCE(c->stats.site_upstream[ph->site]);
+	s->site_calls_run = READ_ONCE(c->stats.site_calls_run[ph->site]);
 	s->noise = c->noise;
-	if (c->sync_lat.n) {
-		pthread_mutex_lock(&ph->lock);
+	pthread_mutex_lock(&ph->lock);
+	if (ph->site == CALLSITE_FALLBACK)
 		samples_merge(ph->sync_lat, &c->sync_lat);
-		pthread_mutex_unlock(&ph->lock);
+	samples_merge(ph->site_lat, ph->site == CALLSITE_FALLBACK ? &c->sync_lat :
+		      &c->site_lat[ph->site]);
+	pthread_mutex_unlock(&ph->lock);
+}
+
+/* The freer's job for the phase's group. */
+static void cost_freer(struct cpu *c, struct cost_phase *ph, unsigned int *region,
+		       bool *pinned)
+{
+	switch (ph->group) {
+	case CG_FALLBACK:	cost_freer_job(c, region); break;
+	case CG_COLLAPSE:	cost_collapse_job(c, pinned); break;
+	default:		cost_unshare_job(c); break;
 	}
 }
 
@@ -188,6 +294,7 @@ static void cost_cpu(struct cpu *c)
 	struct ptsync_run *run = c->run;
 	struct cost_phase *ph = run->priv;
 	unsigned int region = 0;
+	bool pinned = false;
 
 	if (c->role == ROLE_BYSTANDER) {
 		if (ph->cfg->noise_mode == NOISE_TIMERLAT)
@@ -199,7 +306,7 @@ static void cost_cpu(struct cpu *c)
 			cpu_set_activity(c, ACT_SCHEDULE);
 			rcu_note_context_switch(c);
 			if (c->role == ROLE_FREER)
-				cost_freer_job(c, &region);
+				cost_freer(c, ph, &region, &pinned);
 			else
 				torture_walker_job(c);
 		}
@@ -211,9 +318,38 @@ static void cost_cpu(struct cpu *c)
 	cost_snapshot(c, ph);
 }
 
+/* The group's figures: the call site's own counts, IPIs by site. */
+static void cost_accumulate_group(struct compare_site *g, const struct ptsync_run *run,
+				  const struct cost_phase *ph)
+{
+	g->run = true;
+	g->seconds += (double)(run->end_ns - run->start_ns) / NSEC_PER_SEC;
+	g->nr_bystanders = run->cfg.nr_bystanders;
+	for (int i = 0; i < run->nr_cpus; i++) {
+		const struct cost_snapshot *s = &ph->snap[i];
+
+		g->ops += s->unmaps;
+		g->events += s->site_events;
+		g->syncs += s->site_syncs;
+		g->upstream += s->site_upstream;
+		g->ipis_sent += s->ipis_sent;
+		g->ipis_received += s->ipis_received;
+		g->calls_sent += s->calls_sent;
+		g->calls_run += s->calls_run;
+		if (run->cpus[i].role == ROLE_BYSTANDER) {
+			g->bystander_site_calls += s->site_calls_run;
+			g->bystander_tlb_calls += s->tlb_calls_run;
+			noise_merge(&g->noise, &s->noise);
+		}
+	}
+}
+
 static void cost_accumulate(struct compare_result *res, const struct ptsync_run *run,
 			    const struct cost_phase *ph)
 {
+	cost_accumulate_group(&res->group[ph->group], run, ph);
+	if (ph->group != CG_FALLBACK)
+		return;
 	res->seconds += (double)(run->end_ns - run->start_ns) / NSEC_PER_SEC;
 	res->nr_bystanders = run->cfg.nr_bystanders;
 	for (int i = 0; i < run->nr_cpus; i++) {
@@ -252,16 +388,38 @@ static void cost_reclaim(struct compare_result *res, struct ptsync_run *run)
 	pthread_mutex_unlock(&rs->lock);
 }
 
+/*
+ * The run for @group: the fallback's as it always was; the others drive
+ * their own call site alone, with no batch failure (and a batch pool that
+ * waits rather than fails), so that every sync in them is the site's.
+ */
+static void cost_group_config(struct ptsync_config *pc, int group)
+{
+	pc->nr_mms = 1;		/* the freer's; walkers walk it too */
+	pc->callsites = CALLSITE_BIT(compare_groups[group].site);
+	if (group == CG_FALLBACK)
+		return;
+	pc->batch_fail = 0;
+	if (compare_groups[group].site == CALLSITE_UNSHARE) {
+		pc->nr_mms = 2;	/* the freer's, and one that keeps the tables */
+		pc->unshare_sync = compare_groups[group].unshare_sync;
+	}
+}
+
 static void cost_phase(const struct compare_config *cfg, struct compare_result *res,
-		       unsigned int rep)
+		       unsigned int rep, int group)
 {
 	struct ptsync_config pc = cfg->base;
-	struct cost_phase ph = { .cfg = cfg, .sync_lat = &res->sync_lat };
+	struct cost_phase ph = {
+		.cfg = cfg, .group = group, .site = compare_groups[group].site,
+		.sync_lat = &res->sync_lat, .site_lat = &res->group[group].sync_lat,
+	};
+	double seconds = group_seconds(cfg, group);
 	struct ptsync_run *run;
 
 	pc.ops = res->ops;
 	pc.seed = cfg->base.seed + rep;
-	pc.nr_mms = 1;		/* the freer's; walkers walk it too */
+	cost_group_config(&pc, group);
 	run = ptsync_run_create(&pc);
 	ph.snap = calloc((size_t)run->nr_cpus, sizeof(*ph.snap));
 	if (!ph.snap)
@@ -271,11 +429,13 @@ static void cost_phase(const struct compare_config *cfg, struct compare_result *
 	pthread_mutex_init(&ph.lock, NULL);
 	run->priv = &ph;
 	cpus_start(run, cost_cpu);
-	sleep_until_ns(run->start_ns + (uint64_t)(cfg->phase_s * NSEC_PER_SEC), &compare_stop);
+	sleep_until_ns(run->start_ns + (uint64_t)(seconds * NSEC_PER_SEC), &compare_stop);
 	ptsync_run_stop(run);		/* rcu_barrier(): every batch is freed */
 	cost_accumulate(res, run, &ph);
-	samples_merge(&res->batch_gp, &run->batch_gp);
-	cost_reclaim(res, run);
+	if (group == CG_FALLBACK) {
+		samples_merge(&res->batch_gp, &run->batch_gp);
+		cost_reclaim(res, run);
+	}
 	pthread_barrier_destroy(&ph.done);
 	pthread_mutex_destroy(&ph.lock);
 	free(ph.snap);
@@ -376,7 +536,7 @@ static void safety_phase(const struct compare_config *cfg, struct compare_result
 	/* Torture wants walkers; oversubscription is harmless here. */
 	pc.ops = res->ops;
 	pc.duration_s = cfg->safety_s;
-	pc.batch_fail = 0.1;
+	pc.batch_fail = pc.callsites & CALLSITE_BIT(CALLSITE_FALLBACK) ? 0.1 : 0;
 	if (pc.nr_cpus < 4)
 		pc.nr_cpus = 4;
 	pc.nr_freers = 1;
@@ -388,6 +548,10 @@ static void safety_phase(const struct compare_config *cfg, struct compare_result
 	res->violations = out.violations;
 	res->safety_fallbacks = out.fallbacks;
 	res->leaked = out.leaked;
+	for (int k = 0; k < NR_CALLSITES; k++) {
+		res->site_events[k] = out.site_events[k];
+		res->site_violations[k] = out.site_violations[k];
+	}
 }
 
 /* ---- the whole comparison ---- */
@@ -421,10 +585,15 @@ static void run_phases(struct compare_report *r)
 	struct samples prot[COMPARE_MAX_STRATEGIES], raw[COMPARE_MAX_STRATEGIES];
 
 	for (unsigned int rep = 0; rep < cfg->reps && !compare_interrupted; rep++) {
-		for (int i = 0; i < r->nr_res && !compare_interrupted; i++) {
-			progress(cfg, "cost %u/%u: %s (%g s)", rep + 1, cfg->reps,
-				 r->res[i].ops->name, cfg->phase_s);
-			cost_phase(cfg, &r->res[i], rep);
+		for (int g = 0; g < NR_COMPARE_GROUPS; g++) {
+			if (!(cfg->groups & (1u << g)) || group_seconds(cfg, g) <= 0)
+				continue;
+			for (int i = 0; i < r->nr_res && !compare_interrupted; i++) {
+				progress(cfg, "cost %u/%u: %s at %s (%g s)", rep + 1, cfg->reps,
+					 r->res[i].ops->name, compare_group_name(g),
+					 group_seconds(cfg, g));
+				cost_phase(cfg, &r->res[i], rep, g);
+			}
 		}
 	}
 	/* Rate-matched: the same fallback rate for every strategy. */
@@ -500,6 +669,8 @@ int ptsync_compare(const struct compare_config *cfg)
 		samples_init(&r->res[i].sync_lat, 1u << 22);
 		samples_init(&r->res[i].batch_gp, 1u << 20);
 		samples_init(&r->res[i].held_cb, 1u << 20);
+		for (int g = 0; g < NR_COMPARE_GROUPS; g++)
+			samples_init(&r->res[i].group[g].sync_lat, 1u << 22);
 	}
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old);
@@ -516,12 +687,17 @@ int ptsync_compare(const struct compare_config *cfg)
 		if (r->res[i].violations || r->res[i].leaked ||
 		    r->res[i].ipis_sent != r->res[i].ipis_received)
 			status = 1;
+		for (int g = 0; g < NR_COMPARE_GROUPS; g++)
+			if (r->res[i].group[g].ipis_sent != r->res[i].group[g].ipis_received)
+				status = 1;
 	}
 	partial = r->partial;
 	for (int i = 0; i < r->nr_res; i++) {
 		samples_free(&r->res[i].sync_lat);
 		samples_free(&r->res[i].batch_gp);
 		samples_free(&r->res[i].held_cb);
+		for (int g = 0; g < NR_COMPARE_GROUPS; g++)
+			samples_free(&r->res[i].group[g].sync_lat);
 	}
 	free(r);
 	return partial ? 130 : status;

@@ -19,6 +19,20 @@
  *          in alternating blocks, on an mm nobody unmaps;
  *  safety  a short torture run, oversubscribed if need be: violations;
  *  host    hostcheck: the host kernel's membarrier(2) as ground truth.
+ *
+ * The cost phase runs once per call site (--callsite, all by default),
+ * each its own group of phases, the fallback's for --phase-seconds and
+ * each other for --site-seconds (a sixth of that by default):
+ *  fallback  the above: map and unmap, every table through the fallback;
+ *  collapse  the freer maps a region fully and collapses it, as khugepaged
+ *            would (the old table deposited), then unmaps it;
+ *  unshare   the freer's mm and another share the hugetlb file's PMD
+ *            tables; the freer unmaps its whole range (one gather,
+ *            --shared-regions unshares, each leaving a table to the other
+ *            mm) and faults it back (sharing again).  Per-gather and
+ *            per-unshare syncs are two groups, both run by default.
+ * Bystander IPIs are counted by the call site the sender synced for, so
+ * each group's counts are the site's own.
  */
 #ifndef PTSYNC_COMPARE_H
 #define PTSYNC_COMPARE_H
@@ -31,6 +45,18 @@
 #include "ptsync/run.h"
 
 #define COMPARE_MAX_STRATEGIES	16
+
+/* The cost phase's groups: a call site, and for unshare a sync mode. */
+enum compare_group {
+	CG_FALLBACK,
+	CG_COLLAPSE,
+	CG_UNSHARE_GATHER,
+	CG_UNSHARE_UNSHARE,
+	NR_COMPARE_GROUPS
+};
+
+enum pt_callsite compare_group_site(int group);
+const char *compare_group_name(int group);	/* "unshare-per-gather", ... */
 
 struct compare_config {
 	struct ptsync_config base;	/* cpus, roles, hz, batch-*, seed, ... */
@@ -45,6 +71,22 @@ struct compare_config {
 	double rate;			/* rate-matched phase: fallbacks per second */
 	double rate_s;			/* ... seconds per meter; <0: phase_s / 3 */
 	const char *out_dir;		/* NULL: ptsync-results/<timestamp> */
+	unsigned int groups;		/* 1u << enum compare_group, to run */
+	double site_s;			/* cost phase of each call site but the
+					 * fallback's; <0: phase_s / 6 */
+};
+
+/* One strategy at one group: the cost phase's figures, summed over reps. */
+struct compare_site {
+	bool run;
+	double seconds;
+	uint64_t events, ops, syncs, upstream;	/* ops: gathers, or collapses */
+	uint64_t ipis_sent, ipis_received, calls_sent, calls_run;
+	uint64_t bystander_site_calls;	/* sync IPIs the bystanders took for it */
+	uint64_t bystander_tlb_calls;
+	int nr_bystanders;
+	struct samples sync_lat;
+	struct noise noise;
 };
 
 /* The rate-matched phase (tools/compare_rate.c), summed over repetitions. */
@@ -84,6 +126,9 @@ struct compare_result {
 	double safety_s;
 	uint64_t violations, safety_fallbacks, leaked;
 	struct compare_rate rate;
+	uint64_t site_events[NR_CALLSITES], site_violations[NR_CALLSITES];
+	/* the cost phase per group ([CG_FALLBACK] repeats the above) */
+	struct compare_site group[NR_COMPARE_GROUPS];
 };
 
 struct compare_report {
@@ -110,6 +155,12 @@ int compare_prepare_out_dir(struct compare_report *r);
 int compare_write_files(struct compare_report *r);
 double compare_model_ratio(const struct compare_report *r);
 uint64_t compare_sync_pct(const struct compare_result *res, double p);
+
+/* tools/compare_callsite.c: the cost phase at collapse and unshare */
+void compare_print_callsites(FILE *f, const struct compare_report *r);
+void compare_callsites_json(FILE *f, const struct compare_report *r,
+			    const struct compare_result *res);
+void compare_callsites_csv(FILE *f, const struct compare_report *r);
 
 /* tools/compare_rate.c: the freer open-loop at cfg->rate fallbacks/s */
 void compare_rate_phase(const struct compare_config *cfg, struct compare_result *res,

@@ -187,6 +187,7 @@ static void print_host(FILE *f, const struct compare_report *r)
 void compare_print_table(FILE *f, const struct compare_report *r)
 {
 	print_header(f, r);
+	fprintf(f, "call site fallback: tlb_remove_table_one(), a table with no batch page\n");
 	fprintf(f, "%-10s %5s %8s %8s %8s %8s %8s %7s %10s %7s %8s %5s %6s %9s %8s\n",
 		"strategy", "viol", "sync p50", "p99", "max", "syncs", "IPI/b/fb",
 		"tlb/b/s", "noise us/s", "x base", "max gap", "walk", "x raw", "held KiB",
@@ -201,6 +202,7 @@ void compare_print_table(FILE *f, const struct compare_report *r)
 		"walk: ns per %d-page gup_fast, against the same walk unprotected (x raw).\n"
 		"held KiB: page-table pages waiting for a grace period one by one, peak/mean.\n",
 		r->res[0].ops->name, 16);
+	compare_print_callsites(f, r);
 	compare_print_rate(f, r);
 	print_host(f, r);
 	compare_print_fanout(f, r);
@@ -295,8 +297,10 @@ static void json_result(FILE *f, const struct compare_report *r, const struct co
 		"\"bystander_noise_vs_baseline\":%.3f,\"bystander_noise\":", res->noise.gaps.sum,
 		noise_ns_per_s(&res->noise), base > 0 ? noise_ns_per_s(&res->noise) / base : 0.0);
 	json_noise(f, &res->noise);
-	fprintf(f, ",\"walk_ns\":%.1f,\"raw_walk_ns\":%.1f,\"walk_ratio\":%.4f}", res->walk_ns,
+	fprintf(f, ",\"walk_ns\":%.1f,\"raw_walk_ns\":%.1f,\"walk_ratio\":%.4f,", res->walk_ns,
 		res->raw_walk_ns, res->raw_walk_ns > 0 ? res->walk_ns / res->raw_walk_ns : 0.0);
+	compare_callsites_json(f, r, res);
+	fputc('}', f);
 }
 
 static void json_config(FILE *f, const struct compare_report *r)
@@ -552,13 +556,18 @@ int compare_write_files(struct compare_report *r)
 		return -1;
 	write_csv(f, r);
 	fclose(f);
+	f = out_open(r, "callsites.csv");
+	if (!f)
+		return -1;
+	compare_callsites_csv(f, r);
+	fclose(f);
 	for (int i = 0; i < r->nr_res; i++)
 		write_cdf(r, &r->res[i]);
 	write_gaps(r);
 	write_ipis(r);
 	write_script(r);
 	fanout = compare_fanout_files(r);
-	printf("\nresults: %s/results.json, results.csv", r->out_dir);
+	printf("\nresults: %s/results.json, results.csv, callsites.csv", r->out_dir);
 	if (!r->cfg.plots) {
 		printf(" (plots off: data and plots.gp written)\n");
 		return 0;

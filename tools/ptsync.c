@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "compare.h"
+#include "fork_storm.h"
+#include "ptsync/hugetlb.h"
 #include "ptsync/run.h"
 #include "ptsync/torture.h"
 #include "ptsync/trace.h"
@@ -41,10 +43,12 @@ enum {
 	OPT_PT_PAGES, OPT_FOLIOS, OPT_HUGE, OPT_EXIT, OPT_NO_PIN, OPT_JSON,
 	OPT_NO_PROGRESS, OPT_HELP, OPT_WALK_DELAY_SPEC, OPT_TLB, OPT_NOHZ_FULL,
 	OPT_PREEMPT, OPT_PREEMPT_US, OPT_USER_CHANCE, OPT_SB_WINDOW, OPT_TRACE,
+	OPT_CALLSITE, OPT_KHUGEPAGED, OPT_COLLAPSE_RATE, OPT_UNSHARE_SYNC,
+	OPT_SHARED_REGIONS,
 	/* compare only */
 	OPT_STRATEGIES, OPT_REPS, OPT_PHASE_S, OPT_WALK_S, OPT_SAFETY_S,
 	OPT_HOSTCHECK_S, OPT_NO_HOSTCHECK, OPT_NOISE, OPT_NOISE_THRESHOLD,
-	OPT_TIMERLAT_PERIOD, OPT_OUT, OPT_NO_PLOTS, OPT_RATE, OPT_RATE_S,
+	OPT_TIMERLAT_PERIOD, OPT_OUT, OPT_NO_PLOTS, OPT_RATE, OPT_RATE_S, OPT_SITE_S,
 };
 
 static const struct option torture_options[] = {
@@ -65,6 +69,11 @@ static const struct option torture_options[] = {
 	{ "preempt-us",    required_argument, NULL, OPT_PREEMPT_US },
 	{ "user-chance",   required_argument, NULL, OPT_USER_CHANCE },
 	{ "sb-window-ns",  required_argument, NULL, OPT_SB_WINDOW },
+	{ "callsite",      required_argument, NULL, OPT_CALLSITE },
+	{ "khugepaged",    required_argument, NULL, OPT_KHUGEPAGED },
+	{ "collapse-rate", required_argument, NULL, OPT_COLLAPSE_RATE },
+	{ "unshare-sync",  required_argument, NULL, OPT_UNSHARE_SYNC },
+	{ "shared-regions", required_argument, NULL, OPT_SHARED_REGIONS },
 	{ "duration",      required_argument, NULL, OPT_DURATION },
 	{ "stall-timeout", required_argument, NULL, OPT_STALL },
 	{ "seed",          required_argument, NULL, OPT_SEED },
@@ -97,6 +106,7 @@ static const struct option compare_only_options[] = {
 	{ "no-plots",          no_argument,       NULL, OPT_NO_PLOTS },
 	{ "rate",              required_argument, NULL, OPT_RATE },
 	{ "rate-seconds",      required_argument, NULL, OPT_RATE_S },
+	{ "site-seconds",      required_argument, NULL, OPT_SITE_S },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -123,6 +133,12 @@ static void print_compare_usage(FILE *f)
 "  --cpus=N              simulated CPUs [host cores; more only if asked]\n"
 "  --walkers=N --bystanders=N --freers=N   roles [1 walker from 3 CPUs up,\n"
 "                        1 freer, the rest bystanders]\n"
+"  --callsite=LIST       call sites, each its own cost phase: fallback,\n"
+"                        collapse, unshare [all]\n"
+"  --site-seconds=S      cost phase of collapse and of unshare (each mode) per\n"
+"                        strategy per repetition [phase-seconds / 6]\n"
+"  --unshare-sync=MODE   per-gather or per-unshare [both, one phase each]\n"
+"  --shared-regions=N    1 GiB hugetlb regions the unshare phase unmaps [4]\n"
 "  --hz, --batch-fail [1], --batch-pool, --seed, --no-pin, --no-progress:\n"
 "                        as for torture\n");
 }
@@ -135,6 +151,7 @@ static void print_usage(FILE *f)
 "usage: ptsync compare [options]     the main job: every strategy side by side (--help)\n"
 "       ptsync torture [options]     torture-test one sync strategy\n"
 "       ptsync list [--tsv]          the sync strategies, safe or not, TLB modes\n"
+"       ptsync fork-storm [options]  forks sharing hugetlb tables, children exit (--help)\n"
 "       ptsync hostcheck [options]   time membarrier(2) on this kernel (--help)\n"
 "       ptsync scale [options]       project the costs to 16-1024 CPUs (--help)\n"
 "       ptsync recommend [options]   which strategy wins where (--help)\n"
@@ -163,6 +180,14 @@ static void print_usage(FILE *f)
 "  --user-chance=P       chance a walker comes from user mode (EQS) [0.25]\n"
 "  --sb-window-ns=N      hold the freer's unhooks N ns in an emulated store\n"
 "                        buffer; fences wait for them, loads pass [0: off]\n"
+"  --callsite=LIST       call sites to drive: fallback (no batch page),\n"
+"                        collapse (khugepaged), unshare (hugetlb PMD sharing)\n"
+"                        [fallback,collapse,unshare]\n"
+"  --khugepaged=N        CPUs collapsing, taken from the walkers' share [1 if\n"
+"                        that leaves 2 walkers, else 0: the freers collapse]\n"
+"  --collapse-rate=N     collapses a second per khugepaged CPU, 1..100000 [1000]\n"
+"  --unshare-sync=MODE   per-gather (since Dec 2025) or per-unshare [per-gather]\n"
+"  --shared-regions=N    1 GiB hugetlb regions every mm shares, 1..%u [4]\n"
 "  --duration=S          seconds to run, >0 [10]\n"
 "  --stall-timeout=S     watchdog: a wait longer than this is a stall [10]\n"
 "  --seed=N              workload seed [from the clock; printed]\n"
@@ -179,29 +204,96 @@ static void print_usage(FILE *f)
 "\n"
 "exit status: 0 no violation, 1 violations or leaks, 2 bad usage,\n"
 "             3 watchdog stall, 4 internal error\n",
-		pt_sync_ops_names(names, sizeof(names)), NR_CPUS);
+		pt_sync_ops_names(names, sizeof(names)), NR_CPUS, TORTURE_MAX_SHARED);
 }
 
 struct role_opts {
-	int freers, walkers, bystanders;	/* -1: not given */
+	int freers, walkers, bystanders, khugepaged;	/* -1: not given */
+	bool batch_fail, unshare_sync;			/* given */
 };
+
+#define ROLE_OPTS_NONE	{ -1, -1, -1, -1, false, false }
+
+/*
+ * khugepaged CPUs come out of the walkers' share: by default one, if two
+ * walkers remain; none otherwise (the freers then collapse in turn).
+ */
+static int resolve_khugepaged(const struct ptsync_config *cfg, const struct role_opts *r,
+			      int left)
+{
+	bool collapse = cfg->callsites & CALLSITE_BIT(CALLSITE_COLLAPSE);
+
+	if (r->khugepaged < 0)
+		return collapse && left >= 3 ? 1 : 0;
+	if (r->khugepaged > 0 && !collapse)
+		usage_error("--khugepaged: %d CPUs, but the collapse call site is not in "
+			    "--callsite", r->khugepaged);
+	if (r->khugepaged > left - 1)
+		usage_error("--khugepaged: %d CPUs, but freers %d and bystanders %d leave "
+			    "%d, and one must walk: at most %d", r->khugepaged,
+			    cfg->nr_freers, cfg->nr_bystanders, left, left - 1 > 0 ? left - 1 : 0);
+	return r->khugepaged;
+}
 
 static void resolve_roles(struct ptsync_config *cfg, const struct role_opts *r)
 {
+	int left;
+
 	cfg->nr_freers = r->freers >= 0 ? r->freers : 1;
 	cfg->nr_bystanders = r->bystanders >= 0 ? r->bystanders :
 			     (cfg->nr_cpus >= 3 ? 1 : 0);
-	cfg->nr_walkers = r->walkers >= 0 ? r->walkers :
-			  cfg->nr_cpus - cfg->nr_freers - cfg->nr_bystanders;
+	left = cfg->nr_cpus - cfg->nr_freers - cfg->nr_bystanders;
+	cfg->nr_khugepaged = resolve_khugepaged(cfg, r, left);
+	cfg->nr_walkers = r->walkers >= 0 ? r->walkers : left - cfg->nr_khugepaged;
 	if (cfg->nr_walkers < 1)
-		usage_error("--cpus: %d CPUs leave no walker (freers %d + bystanders %d); "
-			    "give more CPUs or fewer of the others",
-			    cfg->nr_cpus, cfg->nr_freers, cfg->nr_bystanders);
-	if (cfg->nr_freers + cfg->nr_walkers + cfg->nr_bystanders != cfg->nr_cpus)
-		usage_error("--cpus: %d CPUs, but freers %d + walkers %d + bystanders %d = %d",
-			    cfg->nr_cpus, cfg->nr_freers, cfg->nr_walkers,
-			    cfg->nr_bystanders,
-			    cfg->nr_freers + cfg->nr_walkers + cfg->nr_bystanders);
+		usage_error("--cpus: %d CPUs leave no walker (freers %d + bystanders %d + "
+			    "khugepaged %d); give more CPUs or fewer of the others",
+			    cfg->nr_cpus, cfg->nr_freers, cfg->nr_bystanders,
+			    cfg->nr_khugepaged);
+	if (cfg->nr_freers + cfg->nr_walkers + cfg->nr_bystanders + cfg->nr_khugepaged !=
+	    cfg->nr_cpus)
+		usage_error("--cpus: %d CPUs, but freers %d + walkers %d + bystanders %d + "
+			    "khugepaged %d = %d", cfg->nr_cpus, cfg->nr_freers, cfg->nr_walkers,
+			    cfg->nr_bystanders, cfg->nr_khugepaged,
+			    cfg->nr_freers + cfg->nr_walkers + cfg->nr_bystanders +
+			    cfg->nr_khugepaged);
+}
+
+/* "fallback,collapse": at least one, each known. */
+static unsigned int parse_callsites(const char *arg)
+{
+	char buf[256], *save = NULL;
+	unsigned int sites = 0;
+
+	snprintf(buf, sizeof(buf), "%s", arg);
+	for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int s = callsite_find(tok);
+
+		if (s == CALLSITE_NONE)
+			usage_error("--callsite: unknown call site '%s'; valid: fallback, "
+				    "collapse, unshare", tok);
+		sites |= CALLSITE_BIT(s);
+	}
+	if (!sites)
+		usage_error("--callsite: expected a comma-separated list of fallback, "
+			    "collapse, unshare, got '%s'", arg);
+	return sites;
+}
+
+/*
+ * Options that only mean something at a call site: batch failures feed
+ * the fallback, so without it none are injected (and none may be asked).
+ */
+static void resolve_callsites(struct ptsync_config *cfg, const struct role_opts *r)
+{
+	char sites[64];
+
+	if (cfg->callsites & CALLSITE_BIT(CALLSITE_FALLBACK))
+		return;
+	if (r->batch_fail && cfg->batch_fail > 0)
+		usage_error("--batch-fail: %g, but the fallback call site is not in --callsite=%s",
+			    cfg->batch_fail, callsites_str(cfg->callsites, sites, sizeof(sites)));
+	cfg->batch_fail = 0;
 }
 
 /*
@@ -264,7 +356,10 @@ static void parse_torture_opt(struct ptsync_config *cfg, struct role_opts *r,
 	case OPT_BYSTANDERS: r->bystanders = (int)parse_int(name, arg, 0, NR_CPUS); break;
 	case OPT_MMS:	cfg->nr_mms = (int)parse_int(name, arg, 1, 64); break;
 	case OPT_HZ:	cfg->hz = (int)parse_int(name, arg, 1, 10000); break;
-	case OPT_BATCH_FAIL: cfg->batch_fail = parse_double(name, arg, 0, 1, false); break;
+	case OPT_BATCH_FAIL:
+		cfg->batch_fail = parse_double(name, arg, 0, 1, false);
+		r->batch_fail = true;
+		break;
 	case OPT_BATCH_POOL: cfg->batch_pool = (unsigned int)parse_int(name, arg, 0, 65536); break;
 	case OPT_WALK_DELAY:
 		cfg->walk_delay = (struct walk_delay){
@@ -284,6 +379,20 @@ static void parse_torture_opt(struct ptsync_config *cfg, struct role_opts *r,
 	case OPT_USER_CHANCE: cfg->user_chance = parse_double(name, arg, 0, 1, false); break;
 	case OPT_SB_WINDOW:
 		cfg->sb_window_ns = (uint64_t)parse_int(name, arg, 0, 10000000);
+		break;
+	case OPT_CALLSITE: cfg->callsites = parse_callsites(arg); break;
+	case OPT_KHUGEPAGED: r->khugepaged = (int)parse_int(name, arg, 0, NR_CPUS); break;
+	case OPT_COLLAPSE_RATE:
+		cfg->collapse_rate = (unsigned int)parse_int(name, arg, 1, 100000);
+		break;
+	case OPT_UNSHARE_SYNC:
+		r->unshare_sync = true;
+		cfg->unshare_sync = unshare_sync_find(arg);
+		if (cfg->unshare_sync < 0)
+			usage_error("--unshare-sync: expected per-gather or per-unshare, got '%s'", arg);
+		break;
+	case OPT_SHARED_REGIONS:
+		cfg->shared_regions = (unsigned int)parse_int(name, arg, 1, TORTURE_MAX_SHARED);
 		break;
 	case OPT_DURATION: cfg->duration_s = parse_double(name, arg, 0, 86400 * 7, true); break;
 	case OPT_STALL:	cfg->stall_timeout_s = parse_double(name, arg, 0, 86400, true); break;
@@ -366,11 +475,12 @@ static int default_nr_cpus(void)
 static int cmd_torture(int argc, char **argv)
 {
 	struct ptsync_config cfg;
-	struct role_opts roles = { -1, -1, -1 };
+	struct role_opts roles = ROLE_OPTS_NONE;
 	bool json = false, cpus_given = false;
 	int opt;
 
 	ptsync_config_default(&cfg);
+	cfg.callsites = CALLSITES_ALL;
 	cfg.seed = ktime_get_ns() ^ ((uint64_t)getpid() << 32);
 	cfg.progress = true;
 	opterr = 0;
@@ -388,6 +498,7 @@ static int cmd_torture(int argc, char **argv)
 		usage_error("torture: unexpected argument '%s'", argv[optind]);
 	if (!cpus_given)
 		cfg.nr_cpus = default_nr_cpus();
+	resolve_callsites(&cfg, &roles);
 	resolve_roles(&cfg, &roles);
 	check_tlb_mode(cfg.ops, cfg.tlb_mode);
 	check_nohz_full(&cfg);
@@ -476,7 +587,27 @@ static void parse_compare_opt(struct compare_config *cc, int opt, const char *ar
 	case OPT_NO_PLOTS: cc->plots = false; break;
 	case OPT_RATE: cc->rate = parse_rate(arg); break;
 	case OPT_RATE_S: cc->rate_s = parse_double("rate-seconds", arg, 0, 3600, false); break;
+	case OPT_SITE_S: cc->site_s = parse_double("site-seconds", arg, 0, 3600, false); break;
 	}
+}
+
+/* The cost phase's groups: the call sites, unshare in one mode or both. */
+static unsigned int compare_groups_for(const struct ptsync_config *cfg, bool one_mode)
+{
+	unsigned int groups = 0;
+
+	for (int g = 0; g < NR_COMPARE_GROUPS; g++) {
+		if (!(cfg->callsites & CALLSITE_BIT(compare_group_site(g))))
+			continue;
+		if (one_mode && g == CG_UNSHARE_GATHER &&
+		    cfg->unshare_sync != UNSHARE_SYNC_PER_GATHER)
+			continue;
+		if (one_mode && g == CG_UNSHARE_UNSHARE &&
+		    cfg->unshare_sync != UNSHARE_SYNC_PER_UNSHARE)
+			continue;
+		groups |= 1u << g;
+	}
+	return groups;
 }
 
 /* Roles for compare: never more CPUs than cores unless asked. */
@@ -522,7 +653,7 @@ static int cmd_compare(int argc, char **argv)
 {
 	struct option *options = merge_options(torture_options, compare_only_options);
 	struct compare_config cc;
-	struct role_opts roles = { -1, -1, -1 };
+	struct role_opts roles = ROLE_OPTS_NONE;
 	bool cpus_given = false, json = false;
 	int opt, rc;
 
@@ -550,6 +681,9 @@ static int cmd_compare(int argc, char **argv)
 			usage_error("--strategy: compare runs several; use --strategies=LIST");
 		case OPT_DURATION:
 			usage_error("--duration: compare's phases have their own; use --phase-seconds");
+		case OPT_KHUGEPAGED:
+			usage_error("--khugepaged: compare's collapse phase collapses on the freer; "
+				    "khugepaged CPUs are torture's");
 		case OPT_CPUS:
 			cpus_given = true;
 			/* fall through */
@@ -565,6 +699,8 @@ static int cmd_compare(int argc, char **argv)
 	if (json)
 		usage_error("--json: compare always writes results.json (see --out)");
 	cc.progress = cc.base.progress;
+	resolve_callsites(&cc.base, &roles);
+	cc.groups = compare_groups_for(&cc.base, roles.unshare_sync);
 	resolve_compare_roles(&cc.base, &roles, cpus_given);
 	/* One flush mode for every strategy, or the comparison is not fair. */
 	if (cc.base.tlb_mode == TLB_MODE_AUTO)
@@ -578,12 +714,39 @@ static int cmd_compare(int argc, char **argv)
 	return rc;
 }
 
+/* What a bystander pays at @site, for list --tsv: upstream-ipi where the
+ * harness falls back to the broadcast for want of the strategy's own. */
+static const char *site_bystander_tsv(const struct pt_sync_ops *o, enum pt_callsite site)
+{
+	if (!pt_sync_applies(o, site))
+		return "upstream-ipi";
+	return pt_sync_bystander_name(pt_sync_site_bystander(o, site));
+}
+
+/* Per strategy, what it does at each call site before a table goes. */
+static void list_callsites(void)
+{
+	char what[128];
+
+	printf("\nper call site: what the freer does before the table may be freed or reused\n");
+	printf("%-13s %-9s %s\n", "strategy", "site", "what");
+	for (int i = 0; pt_sync_ops_all[i]; i++) {
+		const struct pt_sync_ops *o = pt_sync_ops_all[i];
+
+		for (int s = 0; s < NR_CALLSITES; s++)
+			printf("%-13s %-9s %s\n", s ? "" : o->name, callsite_name(s),
+			       pt_sync_site_what(o, s, what, sizeof(what)));
+	}
+}
+
 /*
  * ptsync list: every strategy, whether torture must find it safe, and the
- * TLB modes it is defined for.  --tsv is for scripts (the tests iterate
- * it, so a new strategy is tortured without editing a test):
- * name, safe|unsafe, tlb modes, modes where unsafe, twin of, what a
- * bystander pays, description.
+ * TLB modes it is defined for, then what it does at each call site.
+ * --tsv is for scripts (the tests iterate it, so a new strategy is
+ * tortured without editing a test): name, safe|unsafe, tlb modes, modes
+ * where unsafe, twin of, what a bystander pays, description, then what a
+ * bystander pays at each call site in callsite.h's order (fallback,
+ * collapse, unshare; upstream-ipi where the strategy has no answer).
  */
 static int cmd_list(int argc, char **argv)
 {
@@ -601,16 +764,184 @@ static int cmd_list(int argc, char **argv)
 		tlb_modes_str(o->tlb_modes, modes, sizeof(modes));
 		tlb_modes_str(o->unsafe_tlb_modes, bad, sizeof(bad));
 		if (tsv) {
-			printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n", o->name,
+			printf("%s\t%s\t%s\t%s\t%s\t%s\t%s", o->name,
 			       pt_sync_safe(o) ? "safe" : "unsafe", modes, bad[0] ? bad : "-",
 			       o->twin_of ? o->twin_of : "-",
 			       pt_sync_bystander_name(o->bystander), o->desc);
+			for (int s = 0; s < NR_CALLSITES; s++)
+				printf("\t%s", site_bystander_tsv(o, s));
+			putchar('\n');
 			continue;
 		}
 		snprintf(verdict, sizeof(verdict), pt_sync_safe(o) ? "safe" : "UNSAFE (%s)", bad);
 		printf("%-13s %-22s %-19s %s\n", o->name, verdict, modes, o->desc);
 	}
+	if (!tsv)
+		list_callsites();
 	return 0;
+}
+
+/* ---- ptsync fork-storm ---- */
+
+enum {
+	FS_FORKS = 512, FS_REGIONS, FS_ALIVE, FS_STRATEGIES, FS_UNSHARE_SYNC, FS_CPUS,
+	FS_BYSTANDERS, FS_TLB, FS_HZ, FS_SEED, FS_PT_PAGES, FS_FOLIOS, FS_NO_PIN, FS_JSON,
+	FS_NO_PROGRESS, FS_STALL, FS_HELP,
+};
+
+static const struct option fork_storm_options[] = {
+	{ "forks",         required_argument, NULL, FS_FORKS },
+	{ "regions",       required_argument, NULL, FS_REGIONS },
+	{ "alive",         required_argument, NULL, FS_ALIVE },
+	{ "strategies",    required_argument, NULL, FS_STRATEGIES },
+	{ "unshare-sync",  required_argument, NULL, FS_UNSHARE_SYNC },
+	{ "cpus",          required_argument, NULL, FS_CPUS },
+	{ "bystanders",    required_argument, NULL, FS_BYSTANDERS },
+	{ "tlb",           required_argument, NULL, FS_TLB },
+	{ "hz",            required_argument, NULL, FS_HZ },
+	{ "seed",          required_argument, NULL, FS_SEED },
+	{ "pt-pages",      required_argument, NULL, FS_PT_PAGES },
+	{ "folios",        required_argument, NULL, FS_FOLIOS },
+	{ "stall-timeout", required_argument, NULL, FS_STALL },
+	{ "no-pin",        no_argument,       NULL, FS_NO_PIN },
+	{ "json",          no_argument,       NULL, FS_JSON },
+	{ "no-progress",   no_argument,       NULL, FS_NO_PROGRESS },
+	{ "help",          no_argument,       NULL, FS_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void print_fork_storm_usage(FILE *f)
+{
+	fprintf(f,
+"usage: ptsync fork-storm [options]  a parent sharing hugetlb PMD tables forks\n"
+"                                    children, which exit: unshares, syncs, IPIs\n"
+"  --forks=N             children, 1..%d [100]\n"
+"  --regions=R           1 GiB hugetlb regions shared, a PMD table each, 1..%d [16]\n"
+"  --alive=K             children alive at most; the oldest exits first [all]\n"
+"  --strategies=LIST     besides the no-sync baseline [every safe one]\n"
+"  --unshare-sync=MODE   per-gather or per-unshare [both]\n"
+"  --cpus=N              the parent's CPU and bystanders, 2..%d [host cores]\n"
+"  --bystanders=N        CPUs running another mm in user mode [cpus - 1]\n"
+"  --tlb=MODE, --hz=N, --seed=N, --pt-pages=N, --folios=N, --stall-timeout=S,\n"
+"  --no-pin, --no-progress: as for torture\n"
+"  --json                the results as one JSON object\n"
+"N and R are checked against the arenas (--pt-pages, --folios) before anything runs.\n",
+		FORK_STORM_MAX_FORKS, HUGETLB_MAX_SLOTS, NR_CPUS);
+}
+
+/* --strategies for fork-storm: ops[0] is the baseline, as in compare. */
+static void fs_parse_strategies(struct fork_storm_config *fc, const char *arg)
+{
+	char buf[256], names[256], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", arg);
+	fc->nr_ops = 1;
+	for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		const struct pt_sync_ops *ops = pt_sync_ops_find(tok);
+
+		if (!ops || ops->baseline)
+			usage_error("--strategies: '%s' is not a strategy to run; valid: %s "
+				    "(%s is always run, as the baseline)", tok,
+				    pt_sync_ops_names(names, sizeof(names)), fc->ops[0]->name);
+		if (fc->nr_ops == FORK_STORM_MAX_STRATEGIES)
+			usage_error("--strategies: at most %d", FORK_STORM_MAX_STRATEGIES - 1);
+		fc->ops[fc->nr_ops++] = ops;
+	}
+	if (fc->nr_ops == 1)
+		usage_error("--strategies: expected a comma-separated list, got '%s'", arg);
+}
+
+static void fs_parse_opt(struct fork_storm_config *fc, int opt, const char *arg, int *bystanders)
+{
+	struct ptsync_config *b = &fc->base;
+	int m;
+
+	switch (opt) {
+	case FS_FORKS: fc->forks = (unsigned int)parse_int("forks", arg, 1, FORK_STORM_MAX_FORKS); break;
+	case FS_REGIONS:
+		fc->regions = (unsigned int)parse_int("regions", arg, 1, HUGETLB_MAX_SLOTS);
+		break;
+	case FS_ALIVE: fc->alive = (unsigned int)parse_int("alive", arg, 1, FORK_STORM_MAX_FORKS); break;
+	case FS_STRATEGIES: fs_parse_strategies(fc, arg); break;
+	case FS_UNSHARE_SYNC:
+		m = unshare_sync_find(arg);
+		if (m < 0)
+			usage_error("--unshare-sync: expected per-gather or per-unshare, got '%s'", arg);
+		fc->modes = 1u << m;
+		break;
+	case FS_CPUS: b->nr_cpus = (int)parse_int("cpus", arg, 2, NR_CPUS); break;
+	case FS_BYSTANDERS: *bystanders = (int)parse_int("bystanders", arg, 1, NR_CPUS - 1); break;
+	case FS_TLB:
+		b->tlb_mode = tlb_mode_find(arg);
+		if (b->tlb_mode < 0)
+			usage_error("--tlb: expected invlpgb, native or pv, got '%s'", arg);
+		break;
+	case FS_HZ: b->hz = (int)parse_int("hz", arg, 1, 10000); break;
+	case FS_SEED: b->seed = parse_u64("seed", arg); break;
+	case FS_PT_PAGES: b->pt_pages = (uint32_t)parse_int("pt-pages", arg, 64, 1 << 24); break;
+	case FS_FOLIOS: b->folios = (uint32_t)parse_int("folios", arg, 1024, 1 << 26); break;
+	case FS_STALL: b->stall_timeout_s = parse_double("stall-timeout", arg, 0, 86400, true); break;
+	case FS_NO_PIN: b->pin = false; break;
+	case FS_JSON: fc->json = true; break;
+	case FS_NO_PROGRESS: fc->progress = false; break;
+	}
+}
+
+/* Every check before anything runs: roles, modes, the arenas. */
+static void fs_resolve(struct fork_storm_config *fc, int bystanders, bool cpus_given)
+{
+	char why[256];
+
+	if (!cpus_given)
+		fc->base.nr_cpus = bystanders > 0 ? bystanders + 1 : default_nr_cpus();
+	fc->base.nr_freers = 1;
+	fc->base.nr_walkers = 0;
+	fc->base.nr_khugepaged = 0;
+	fc->base.nr_bystanders = bystanders > 0 ? bystanders : fc->base.nr_cpus - 1;
+	if (fc->base.nr_bystanders + 1 != fc->base.nr_cpus)
+		usage_error("--bystanders: %d, but --cpus=%d leaves %d beside the parent's CPU",
+			    fc->base.nr_bystanders, fc->base.nr_cpus, fc->base.nr_cpus - 1);
+	if (fc->alive > fc->forks)
+		usage_error("--alive: %u children alive at most, but only --forks=%u", fc->alive,
+			    fc->forks);
+	for (int i = 0; i < fc->nr_ops; i++)
+		check_tlb_mode(fc->ops[i], fc->base.tlb_mode);
+	if (fork_storm_check_arenas(fc, why, sizeof(why)))
+		usage_error("%s", why);
+}
+
+static int cmd_fork_storm(int argc, char **argv)
+{
+	struct fork_storm_config fc;
+	bool cpus_given = false;
+	int opt, bystanders = -1;
+
+	fork_storm_config_default(&fc);
+	fc.base.seed = ktime_get_ns() ^ ((uint64_t)getpid() << 32);
+	fc.nr_ops = 1;
+	for (int i = 0; pt_sync_ops_all[i]; i++) {
+		const struct pt_sync_ops *o = pt_sync_ops_all[i];
+
+		if (o->baseline)
+			fc.ops[0] = o;
+		else if (pt_sync_safe(o) && fc.nr_ops < FORK_STORM_MAX_STRATEGIES)
+			fc.ops[fc.nr_ops++] = o;
+	}
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "", fork_storm_options, NULL)) != -1) {
+		if (opt == FS_HELP) {
+			print_fork_storm_usage(stdout);
+			return 0;
+		}
+		if (opt == '?')
+			usage_bad_option(fork_storm_options, argv[optind - 1], "fork-storm");
+		cpus_given |= opt == FS_CPUS;
+		fs_parse_opt(&fc, opt, optarg, &bystanders);
+	}
+	if (optind < argc)
+		usage_error("fork-storm: unexpected argument '%s'", argv[optind]);
+	fs_resolve(&fc, bystanders, cpus_given);
+	return fork_storm(&fc);
 }
 
 int main(int argc, char **argv)
@@ -637,6 +968,8 @@ int main(int argc, char **argv)
 		return cmd_recommend(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "trace-plot"))
 		return cmd_trace_plot(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "fork-storm"))
+		return cmd_fork_storm(argc - 1, argv + 1);
 	usage_error("unknown command '%s'; valid: compare, torture, hostcheck, list, scale, "
-		    "recommend, trace-plot", argv[1]);
+		    "recommend, trace-plot, fork-storm", argv[1]);
 }

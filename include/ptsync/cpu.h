@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "callsite.h"
 #include "compiler.h"
 #include "osnoise.h"
 #include "stats.h"
@@ -76,6 +77,7 @@ enum cpu_role {
 	ROLE_FREER,		/* maps, unmaps, exits: frees page tables */
 	ROLE_WALKER,		/* GUP-fast on the freers' mms */
 	ROLE_BYSTANDER,		/* runs another mm in user mode */
+	ROLE_KHUGEPAGED,	/* collapses PTE tables into huge PMDs */
 };
 
 /* What a CPU is doing, for stall reports (rcutorture's writer states). */
@@ -86,6 +88,8 @@ enum cpu_activity {
 	ACT_MAP,
 	ACT_UNMAP,
 	ACT_EXIT,
+	ACT_COLLAPSE,
+	ACT_HUGETLB,
 	ACT_SYNC_IPI,
 	ACT_SYNC_RCU,
 	ACT_USER,
@@ -101,9 +105,18 @@ struct cpu_stats {
 	_Atomic uint64_t ipis_sent, calls_sent, tlb_calls_sent;
 	_Atomic uint64_t qs_reported, user_entries;
 	_Atomic uint64_t tlb_flushes, batch_injected, preemptions;
+	/* per call site (callsite.h): events (fallbacks, collapses,
+	 * unshares), syncs made for them and their cost, and the syncs the
+	 * harness made as upstream does because the strategy has none */
+	_Atomic uint64_t site_events[NR_CALLSITES], site_syncs[NR_CALLSITES];
+	_Atomic uint64_t site_sync_ns[NR_CALLSITES], site_sync_max[NR_CALLSITES];
+	_Atomic uint64_t site_upstream[NR_CALLSITES];
 	/* written from this CPU's signal handler (and its irq-enable path);
-	 * calls_run counts every call, tlb_calls_run those of TLB flushes */
+	 * calls_run counts every call, tlb_calls_run those of TLB flushes,
+	 * site_calls_run the sync calls by the call site the sender synced
+	 * for */
 	_Atomic uint64_t ipis_received, ipis_deferred, calls_run, tlb_calls_run;
+	_Atomic uint64_t site_calls_run[NR_CALLSITES];
 	_Atomic uint64_t exp_qs;	/* expedited-GP handler ran here */
 };
 
@@ -155,6 +168,13 @@ struct cpu {
 	struct prandom rnd;
 	struct cpu_stats stats;
 	struct samples sync_lat;	/* ns of each fallback sync, this CPU's */
+	/* ns of each collapse and unshare sync ([CALLSITE_FALLBACK]: unused,
+	 * that is sync_lat) */
+	struct samples site_lat[NR_CALLSITES];
+	/* The call site this CPU is syncing for (CALLSITE_NONE: none); its
+	 * IPIs carry it, so the receiver can count them by site.  Only this
+	 * CPU's thread reads or writes it. */
+	int sync_site;
 	struct noise noise;		/* bystander meter, this CPU's */
 	void *role_data;		/* per-role private state */
 };

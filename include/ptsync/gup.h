@@ -33,4 +33,14 @@ void gup_check_and_put(struct cpu *c, struct mm_struct *mm, uint32_t inc,
 typedef void (*gup_race_hook_t)(struct mm_struct *mm, uint64_t addr, void *arg);
 void gup_set_race_hook(struct ptsync_run *run, gup_race_hook_t fn, void *arg);
 
+/*
+ * Test hook: called inside the walk, IRQs masked, where --walk-delay
+ * waits (the walk has looked up a table and is about to read it: a PTE
+ * table, or a hugetlb PMD table; @level is that table's).  Only on runs
+ * with a walk delay (cfg.walk_delay); NULL outside the unit tests.
+ */
+typedef void (*gup_enter_hook_t)(struct mm_struct *mm, uint64_t addr, int level,
+				 void *arg);
+void gup_set_enter_hook(struct ptsync_run *run, gup_enter_hook_t fn, void *arg);
+
 #endif /* PTSYNC_GUP_H */

@@ -42,6 +42,8 @@ void folio_arena_destroy(struct folio_arena *a);
 
 pgent_t *pt_alloc(struct pt_arena *a, int level, struct mm_struct *mm);
 void pt_free(struct pt_arena *a, pgent_t *table);
+/* A live table reused in place: a new generation, poisoned (khugepaged). */
+void pt_rewrite(struct pt_arena *a, pgent_t *table);
 void pt_free_bulk(struct pt_arena *a, void *const *tables, unsigned int nr);
 
 static inline uint64_t pt_table_pfn(const struct pt_arena *a, const pgent_t *t)
@@ -58,6 +60,12 @@ static inline struct ptdesc *virt_to_ptdesc(const struct pt_arena *a,
 					    const pgent_t *t)
 {
 	return &a->desc[pt_table_pfn(a, t)];
+}
+
+/* The table an entry pointer @ep lies in. */
+static inline pgent_t *pt_table_of(const struct pt_arena *a, const pgent_t *ep)
+{
+	return pfn_to_table(a, pt_table_pfn(a, ep));
 }
 
 struct folio *folio_alloc(struct folio_arena *a, int order);
@@ -95,6 +103,35 @@ static inline struct folio *pfn_to_folio(const struct folio_arena *a, uint64_t p
 
 /* mm/memory.c */
 long map_range(struct mm_struct *mm, uint64_t addr, uint64_t len, bool huge);
+/* map_range() with mmap_lock already held for write. */
+long __map_range(struct mm_struct *mm, uint64_t addr, uint64_t len, bool huge);
+/* The entry of @level covering @addr: found, or allocated down to it. */
+pgent_t *pt_entry_find(struct mm_struct *mm, uint64_t addr, int level);
+pgent_t *pt_entry_alloc(struct mm_struct *mm, uint64_t addr, int level);
+/* The PMD entry covering @addr, or NULL if no PMD table does (mm_find_pmd). */
+pmd_t *mm_find_pmd(struct mm_struct *mm, uint64_t addr);
+struct mmu_gather;
+/* Zap every leaf in [addr, end) below the PMD table *@pud points to. */
+void zap_pmd_range(struct mmu_gather *tlb, pud_t *pud, uint64_t addr, uint64_t end);
+
+/* mm/khugepaged.c: collapse, and the deposited tables it leaves behind. */
+enum scan_result {
+	SCAN_SUCCEED,
+	SCAN_PMD_NULL,			/* no PTE table there */
+	SCAN_PMD_MAPPED,		/* already a huge PMD */
+	SCAN_EXCEED_NONE_PTE,		/* not every PTE present */
+	SCAN_PAGE_COUNT,		/* a page has an extra reference (a pin) */
+	SCAN_ALLOC_HUGE_PAGE_FAIL,
+	SCAN_ANY_PROCESS,		/* the mm exited */
+	SCAN_FAIL,			/* the PMD changed before the lock */
+	NR_SCAN_RESULTS
+};
+const char *scan_result_name(int result);
+/* Collapse the 2 MiB at @addr if fully populated; @deposit: keep the old
+ * PTE table as the deposit (anon), else free it (file-backed). */
+enum scan_result khugepaged_collapse(struct mm_struct *mm, uint64_t addr, bool deposit);
+/* zap_huge_pmd(): the huge entry *@pmdp is gone, its deposit goes too. */
+void zap_deposited_table(struct mm_struct *mm, pmd_t *pmdp);
 void munmap_range(struct mm_struct *mm, uint64_t addr, uint64_t len);
 void exit_mmap(struct mm_struct *mm);
 
@@ -104,6 +141,9 @@ bool mmget_not_zero(struct mm_struct *mm);
 void mmput(struct mm_struct *mm);
 void mm_exit_owner(struct mm_struct *mm);
 bool mm_recreate(struct mm_struct *mm);
+/* Sleep on @sem (down_read or down_write) as in an RCU quiescent state. */
+void down_sleepable(struct rw_semaphore *sem, void (*down)(struct rw_semaphore *),
+		    const char *what);
 void mmap_init_lock(struct mm_struct *mm);
 void mmap_destroy_lock(struct mm_struct *mm);
 void mmap_write_lock(struct mm_struct *mm);

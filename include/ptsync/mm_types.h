@@ -48,18 +48,38 @@ enum pt_state {
 	PT_FREE = 0,		/* in the arena's free list, poisoned */
 	PT_LIVE,		/* hooked into an mm's tree */
 	PT_DETACHED,		/* unhooked, waiting for its sync or grace period */
+	PT_DEPOSITED,		/* khugepaged's: kept by the mm for a huge PMD */
 };
 
 struct mm_struct;
+struct hugetlb_file;
 
 struct ptdesc {
 	_Atomic int state;			/* enum pt_state */
 	_Atomic int level;			/* enum pt_level */
 	_Atomic(struct mm_struct *) mm;		/* owner while not free */
-	_Atomic uint64_t gen;			/* bumped by every free */
+	_Atomic uint64_t gen;			/* bumped by every free or reuse */
+	_Atomic int site;			/* callsite.h: who last freed or
+						 * reused it, for violation reports */
 	struct rcu_head pt_rcu_head;		/* per-table RCU (PT_RECLAIM) */
 	uint64_t rcu_queued_ns;			/* when it went to call_rcu() */
 	uint32_t next_free;
+	/*
+	 * khugepaged (mm/khugepaged.c): on a PMD table, the PTE tables
+	 * deposited for its huge entries (a pfn, or ARENA_NONE); on a
+	 * deposited table, the next one.  Under the owner's mmap_lock held
+	 * for write, as the kernel keeps them under the PMD lock.
+	 */
+	uint32_t pmd_huge_pte, deposit_next;
+	/*
+	 * hugetlb PMD sharing (mm/hugetlb.c): the file a PMD table maps, or
+	 * NULL for any other table; how many mms besides one share it
+	 * (ptdesc_pmd_pts_count(): 0 is exclusive); whether it ever was
+	 * shared, so its free or reuse is charged to unshare.
+	 */
+	_Atomic(struct hugetlb_file *) pt_hugetlb;
+	_Atomic int pt_share_count;
+	_Atomic bool pt_was_shared;
 };
 
 enum folio_state {
@@ -75,6 +95,7 @@ struct folio {
 	int order;				/* 0, or 9 for a PMD leaf */
 	uint32_t next_free;
 	_Atomic(struct mm_struct *) mm;		/* mapping it was created for */
+	_Atomic(struct hugetlb_file *) file;	/* or the file it caches */
 	_Atomic uint64_t addr;
 	_Atomic uint64_t payload;		/* folio_payload() or poison */
 };
@@ -90,6 +111,16 @@ struct mm_struct {
 	_Atomic int freeing_pgtables;		/* free_pgtables() running: a check */
 	struct cpumask cpumask;			/* mm_cpumask(): CPUs running it */
 	_Atomic uint64_t nr_ptes, nr_pages;	/* for reports */
+	/*
+	 * mm/hugetlb.c: the shared hugetlb file every incarnation maps at
+	 * mm_init() (NULL: none); the one mapped now, set and cleared
+	 * under its i_mmap_rwsem and this mm's mmap_lock for write, so
+	 * stable for anyone holding either, and for walkers, which hold a
+	 * user reference; and the link in the file's list of mappers.
+	 */
+	struct hugetlb_file *hugetlb_mapping;
+	struct hugetlb_file *hugetlb;
+	struct mm_struct *i_mmap_next;
 };
 
 static inline struct cpumask *mm_cpumask(struct mm_struct *mm)

@@ -64,6 +64,11 @@ struct ptsync_config {
 	unsigned int regions;		/* 2 MiB regions per mm */
 	double huge_chance;		/* a map is a PMD leaf */
 	double exit_chance;		/* a freer job exits the mm */
+	unsigned int callsites;		/* CALLSITE_BIT()s torture drives */
+	int nr_khugepaged;		/* CPUs collapsing (ROLE_KHUGEPAGED) */
+	unsigned int collapse_rate;	/* collapses a second per khugepaged CPU */
+	int unshare_sync;		/* enum unshare_sync (hugetlb.h) */
+	unsigned int shared_regions;	/* hugetlb slots every mm shares */
 	bool pin;
 	bool progress;			/* per-second lines on stderr */
 };
@@ -85,6 +90,7 @@ struct violation {
 	enum violation_kind kind;
 	uint64_t addr;
 	int mm;
+	int site;		/* callsite.h: who freed or reused the table */
 };
 
 #define VIOLATION_LOG	32
@@ -93,6 +99,7 @@ struct violation_log {
 	_Atomic uint64_t total;
 	_Atomic uint64_t first_ns;	/* since the run started; 0: none yet */
 	_Atomic uint64_t by_kind[NR_VIOLATION_KINDS];
+	_Atomic uint64_t by_site[NR_CALLSITES];
 	_Atomic uint32_t nr_logged;
 	struct violation log[VIOLATION_LOG];
 };
@@ -110,6 +117,12 @@ struct pt_reclaim_stats {
 	uint64_t last_ns;
 	double page_ns;		/* integral of pending over time */
 	struct samples cb_lat;	/* call_rcu -> callback, ns */
+};
+
+/* khugepaged's collapses (mm/khugepaged.c): how each scan ended. */
+struct khugepaged_stats {
+	_Atomic uint64_t scans, results[NR_SCAN_RESULTS];
+	_Atomic uint64_t deposited, freed, withdrawn;
 };
 
 /* Counters of things no single CPU owns. */
@@ -152,9 +165,15 @@ struct ptsync_run {
 	/* gup_race_hook_t (gup.h) for the unit tests; NULL otherwise. */
 	void (*gup_hook)(struct mm_struct *mm, uint64_t addr, void *arg);
 	void *gup_hook_arg;
+	/* gup_enter_hook_t (gup.h), likewise. */
+	void (*gup_enter_hook)(struct mm_struct *mm, uint64_t addr, int level, void *arg);
+	void *gup_enter_hook_arg;
 
 	struct violation_log violations;
 	struct run_stats stats;
+	struct khugepaged_stats khugepaged;
+	/* The shared hugetlb file the mms map (unshare call site), or NULL. */
+	struct hugetlb_file *hugetlb;
 
 	pthread_t watchdog;
 	bool watchdog_running;
@@ -171,8 +190,8 @@ void ptsync_run_exit_mms(struct ptsync_run *run);
 /* After the CPUs stopped: rcu_barrier(), then live tables + folios. */
 int ptsync_run_drain(struct ptsync_run *run);
 
-/* Record a violation seen by a walker; never aborts. */
+/* Record a violation seen by a walker, charged to @site; never aborts. */
 void report_violation(struct cpu *c, enum violation_kind kind, int level,
-		      uint64_t addr, struct mm_struct *mm);
+		      uint64_t addr, struct mm_struct *mm, enum pt_callsite site);
 
 #endif /* PTSYNC_RUN_H */

@@ -42,6 +42,7 @@ struct call_single_data {
 	void *info;
 	_Atomic unsigned int flags;
 	int src, dst;
+	int site;		/* the sender's sync_site, for the counts */
 };
 
 void smp_call_function_many_cond(const struct cpumask *mask, smp_call_func_t func,

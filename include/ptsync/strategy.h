@@ -1,17 +1,27 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Page-table sync strategies: one ops table each, chosen by name at run time
- * (rcutorture's torture_ops, applied to tlb_remove_table's fallback).
+ * (rcutorture's torture_ops, applied to the callers of
+ * tlb_remove_table_sync_one()).
  *
  * A strategy answers two questions:
  *  - what a lockless walker does around its walk, beyond masking IRQs
  *    (walk_begin/walk_end; NULL for strategies that need nothing more);
- *  - what the freer does when a table must be freed without a batch: wait
- *    until no walker can hold it (sync_one), then free it at once - or hand
- *    the table to something that frees it later (free_one).
+ *  - what the freer does at each call site (callsite.h) before a table it
+ *    unhooked may be freed or reused:
+ *      fallback  a table freed without a batch: wait until no walker can
+ *                hold it (sync_one), then free it at once - or hand the
+ *                table to something that frees it later (free_one);
+ *      collapse  khugepaged cleared the PMD above a PTE table it will
+ *                deposit or free (collapse_sync; free_one where it frees);
+ *      unshare   an mm dropped its share of a hugetlb PMD table that
+ *                another mm keeps and may reuse (unshare_sync).
  *
  * A NULL walk hook means "nothing to do"; a NULL free_one means "sync_one,
- * then free".  Adding a strategy is one file in strategy/ and one line in
+ * then free".  A NULL collapse_sync or unshare_sync means "this strategy
+ * has no answer there yet": the harness does what upstream does there
+ * today, tlb_remove_table_sync_one(), and counts and reports it as such.
+ * Adding a strategy is one file in strategy/ and one line in
  * strategy/strategy.c; the harness (torture, compare, the tests) decides
  * everything else from the fields below, never from a strategy's name.
  *
@@ -26,6 +36,8 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+
+#include "callsite.h"
 
 struct cpu;
 struct mm_struct;
@@ -55,11 +67,46 @@ struct pt_sync_ops {
 	void (*walk_end)(struct cpu *c, struct mm_struct *mm);
 	void (*sync_one)(struct mmu_gather *tlb);
 	void (*free_one)(struct mmu_gather *tlb, void *table);
+	void (*collapse_sync)(struct mmu_gather *tlb);
+	void (*unshare_sync)(struct mmu_gather *tlb);
+	/*
+	 * The sync waits for walkers of tlb->mm only.  At unshare that is
+	 * not enough to sync only when a table becomes exclusive (upstream's
+	 * per-gather rule, which relies on a broadcast reaching the walkers
+	 * of every mm that unshared it before): such a strategy syncs every
+	 * gather that unshared anything (mm/hugetlb.c).
+	 */
+	bool sync_mm_only;
+	/* What it does at each call site, a few words, for ptsync list. */
+	const char *at[NR_CALLSITES];
 };
 
 static inline bool pt_sync_safe(const struct pt_sync_ops *ops)
 {
 	return ops->unsafe_tlb_modes == 0;
+}
+
+/* The strategy's own sync at @site; NULL: upstream's broadcast there. */
+static inline void (*pt_sync_hook(const struct pt_sync_ops *ops,
+				  enum pt_callsite site))(struct mmu_gather *)
+{
+	switch (site) {
+	case CALLSITE_FALLBACK:	return ops->sync_one;
+	case CALLSITE_COLLAPSE:	return ops->collapse_sync;
+	case CALLSITE_UNSHARE:	return ops->unshare_sync;
+	default:		return NULL;
+	}
+}
+
+/*
+ * Whether @ops has an answer of its own at @site: a hook, or at the
+ * fallback a free_one (or, for `none`, nothing at all on purpose).
+ */
+static inline bool pt_sync_applies(const struct pt_sync_ops *ops, enum pt_callsite site)
+{
+	if (site == CALLSITE_FALLBACK)
+		return true;
+	return pt_sync_hook(ops, site) != NULL;
 }
 
 extern const struct pt_sync_ops none_sync_ops;
@@ -81,5 +128,14 @@ extern const struct pt_sync_ops *const pt_sync_ops_all[];
 const char *pt_sync_ops_names(char *buf, size_t len);
 /* "spared", "ipi-per-sync", ...: for list --tsv and results.json. */
 const char *pt_sync_bystander_name(enum pt_sync_bystander b);
+/*
+ * What a bystander pays for a sync at @site: the strategy's own kind
+ * where it applies, a broadcast where the harness falls back to upstream.
+ */
+enum pt_sync_bystander pt_sync_site_bystander(const struct pt_sync_ops *ops,
+					      enum pt_callsite site);
+/* What @ops does at @site, in words, for ptsync list. */
+const char *pt_sync_site_what(const struct pt_sync_ops *ops, enum pt_callsite site,
+			      char *buf, size_t len);
 
 #endif /* PTSYNC_STRATEGY_H */

@@ -75,6 +75,14 @@ struct mmu_gather {
 	bool freed_tables;		/* a table was unhooked: flush walks too */
 	bool flush_ipi_broadcast;	/* the last flush IPI'd, and waited for,
 					 * every CPU that can walk mm */
+	/*
+	 * hugetlb (mm/hugetlb.c): a table was unshared since the last
+	 * flush; one was left exclusive to another mm and not yet synced
+	 * (upstream's two flags); and for a strategy that syncs only this
+	 * mm's walkers (sync_mm_only), one was unshared and not yet synced.
+	 * A gather never ends with either of the last two set.
+	 */
+	bool unshared_tables, fully_unshared_tables, unshared_unsynced;
 	unsigned int nr_pages;
 	struct folio *pages[MAX_GATHER_BATCH];
 };
@@ -88,6 +96,10 @@ struct batch_pool {
 	unsigned int shift;		/* mem is 2^shift bytes, so aligned */
 	unsigned int nr;
 	double fail_p;
+	/* The fallback call site is not driven: an empty pool waits for a
+	 * batch to come back, as a sleeping allocation would wait for
+	 * reclaim, instead of failing. */
+	bool may_wait;
 	pthread_mutex_t lock;
 	struct mmu_table_batch **free;
 	unsigned int nr_free;
@@ -150,6 +162,11 @@ static inline void pud_free_tlb(struct mmu_gather *tlb, pud_t *pud, uint64_t add
 
 void tlb_remove_table_sync_one(void);
 void tlb_remove_table_sync_rcu(void);
+/* The strategy's sync at a call site other than the fallback (callsite.h). */
+void tlb_sync_callsite(struct mmu_gather *tlb, enum pt_callsite site);
+/* Free a table unhooked at @site: free_one, or sync at @site and free. */
+void tlb_remove_table_callsite(struct mmu_gather *tlb, void *table,
+			       enum pt_callsite site);
 /* PT_RECLAIM: hand one table to call_rcu() through its own ptdesc. */
 void __tlb_remove_table_one(struct mmu_gather *tlb, void *table);
 

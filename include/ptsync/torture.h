@@ -13,6 +13,8 @@
 
 #include "run.h"
 
+#define TORTURE_MAX_SHARED	512	/* --shared-regions: one PUD table's worth */
+
 enum torture_exit {
 	TORTURE_SUCCESS = 0,	/* no violation, no leak */
 	TORTURE_FAILURE = 1,	/* violations or leaked objects */
@@ -27,6 +29,7 @@ struct torture_outcome {
 	double seconds;
 	uint64_t violations, leaked, fallbacks, walks, ipis_sent, ipis_received;
 	double first_violation_s;	/* -1: none */
+	uint64_t site_events[NR_CALLSITES], site_violations[NR_CALLSITES];
 };
 
 /* Run one torture test printing nothing. */

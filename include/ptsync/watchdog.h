@@ -21,6 +21,7 @@ enum stall_kind {
 	STALL_GP,		/* synchronize_rcu() */
 	STALL_BARRIER,		/* rcu_barrier() */
 	STALL_STOP,		/* end-of-run rendezvous */
+	STALL_SETTLE,		/* other CPUs to settle before a measurement */
 };
 
 #define EXIT_STALL	3
