@@ -614,11 +614,13 @@ static void print_sites(FILE *f, const struct ptsync_run *run, const struct tort
 	for (int k = 0; k < NR_CALLSITES; k++) {
 		const struct torture_site_totals *st = &t->site[k];
 		uint64_t nv = READ_ONCE(run->violations.by_site[k]);
+		char label[16];
 
-		fprintf(f, "ptsync torture callsite %-8s: %s events %" PRIu64 " syncs %" PRIu64
+		snprintf(label, sizeof(label), "%s:", callsite_name(k));
+		fprintf(f, "ptsync torture callsite %-9s %s events %" PRIu64 " syncs %" PRIu64
 			" (upstream broadcast %" PRIu64 ") sync avg %.1f us max %.1f us"
 			" sync IPIs taken %" PRIu64 " violations %" PRIu64 "%s\n",
-			callsite_name(k), run->cfg.callsites & CALLSITE_BIT(k) ? "driven" : "off",
+			label, run->cfg.callsites & CALLSITE_BIT(k) ? "driven" : "off",
 			st->events, st->syncs, st->upstream,
 			st->syncs ? (double)st->sync_ns / (double)st->syncs / 1e3 : 0.0,
 			(double)st->sync_max / 1e3, st->calls_run, nv, nv ? " !!!" : "");
