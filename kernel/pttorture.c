@@ -234,7 +234,37 @@ static void torture_unmap_aimed(struct cpu *c, struct mm_struct *mm, uint64_t ad
  * (when no CPU is khugepaged's), a hugetlb fault/unmap/reuse (unshare
  * call site), or a regular map or unmap, which every call site needs:
  * collapse wants fully mapped regions, and unmaps recycle them.
+ *
+ * How often: a collapse or an unshare can cost a grace period, as a
+ * fallback does, and the fallback is what torture has always counted
+ * on.  While it is driven, collapses take one job in 32 and hugetlb one
+ * in 16, and these, exits (each unshares every shared table) and the
+ * unshares aimed at walkers together at most a quarter of the freer's
+ * time (under a sleeping strategy, hundreds a minute); without it, one
+ * in 4 and one in 2, and no limit.
  */
+static _Thread_local uint64_t freer_site_ns;	/* this freer's time in them */
+
+/* Within a quarter of the freer's time, while the fallback is driven. */
+static bool freer_site_budget(struct cpu *c)
+{
+	if (!torture_site(c->run, CALLSITE_FALLBACK))
+		return true;
+	return freer_site_ns * 4 <= ktime_get_ns() - c->run->start_ns;
+}
+
+static bool freer_picks(struct cpu *c, enum pt_callsite site)
+{
+	bool fallback = torture_site(c->run, CALLSITE_FALLBACK);
+	unsigned int one_in = site == CALLSITE_COLLAPSE ? (fallback ? 32 : 4) : (fallback ? 16 : 2);
+
+	if (!torture_site(c->run, site))
+		return false;
+	if (site == CALLSITE_COLLAPSE && c->run->cfg.nr_khugepaged)
+		return false;	/* khugepaged's CPUs do it */
+	return freer_site_budget(c) && !prandom_below(&c->rnd, one_in);
+}
+
 static void freer_job(struct cpu *c)
 {
 	struct ptsync_run *run = c->run;
@@ -242,8 +272,12 @@ static void freer_job(struct cpu *c)
 	struct mm_struct *mm = pick_mm(c);
 	uint64_t addr;
 
-	if (torture_site(run, CALLSITE_UNSHARE) && torture_walk_hint(c, true, &mm, &addr)) {
+	if (torture_site(run, CALLSITE_UNSHARE) && freer_site_budget(c) &&
+	    torture_walk_hint(c, true, &mm, &addr)) {
+		uint64_t t0 = ktime_get_ns();
+
 		torture_unshare_aimed(c, mm, addr);
+		freer_site_ns += ktime_get_ns() - t0;
 		return;
 	}
 	if (torture_walk_hint(c, false, &mm, &addr)) {
@@ -255,15 +289,27 @@ static void freer_job(struct cpu *c)
 		return;
 	}
 	switch_mm(c, mm);
-	if (prandom_chance(&c->rnd, cfg->exit_chance)) {
+	if (prandom_chance(&c->rnd, cfg->exit_chance) &&
+	    (!torture_site(run, CALLSITE_UNSHARE) || freer_site_budget(c))) {
+		/* An exit unshares every shared table: a sync, maybe a
+		 * grace period; it counts against the budget too. */
+		uint64_t t0 = ktime_get_ns();
+
 		cpu_set_activity(c, ACT_EXIT);
 		mm_exit_owner(mm);
 		this_cpu_inc(c->stats.exits);
-	} else if (torture_site(run, CALLSITE_COLLAPSE) && !cfg->nr_khugepaged &&
-		   !prandom_below(&c->rnd, 8)) {
+		if (torture_site(run, CALLSITE_UNSHARE))
+			freer_site_ns += ktime_get_ns() - t0;
+	} else if (freer_picks(c, CALLSITE_COLLAPSE)) {
+		uint64_t t0 = ktime_get_ns();
+
 		torture_collapse(c);
-	} else if (torture_site(run, CALLSITE_UNSHARE) && !prandom_below(&c->rnd, 4)) {
+		freer_site_ns += ktime_get_ns() - t0;
+	} else if (freer_picks(c, CALLSITE_UNSHARE)) {
+		uint64_t t0 = ktime_get_ns();
+
 		torture_hugetlb(c, mm);
+		freer_site_ns += ktime_get_ns() - t0;
 	} else {
 		torture_map_unmap(c, mm);
 	}
@@ -355,6 +401,7 @@ void torture_cpu(struct cpu *c)
 {
 	struct ptsync_run *run = c->run;
 
+	freer_site_ns = 0;
 	while (!READ_ONCE(run->stop)) {
 		cpu_set_activity(c, ACT_SCHEDULE);
 		rcu_note_context_switch(c);
@@ -567,11 +614,13 @@ static void print_sites(FILE *f, const struct ptsync_run *run, const struct tort
 	for (int k = 0; k < NR_CALLSITES; k++) {
 		const struct torture_site_totals *st = &t->site[k];
 		uint64_t nv = READ_ONCE(run->violations.by_site[k]);
+		char label[16];
 
-		fprintf(f, "ptsync torture callsite %-8s: %s events %" PRIu64 " syncs %" PRIu64
+		snprintf(label, sizeof(label), "%s:", callsite_name(k));
+		fprintf(f, "ptsync torture callsite %-9s %s events %" PRIu64 " syncs %" PRIu64
 			" (upstream broadcast %" PRIu64 ") sync avg %.1f us max %.1f us"
 			" sync IPIs taken %" PRIu64 " violations %" PRIu64 "%s\n",
-			callsite_name(k), run->cfg.callsites & CALLSITE_BIT(k) ? "driven" : "off",
+			label, run->cfg.callsites & CALLSITE_BIT(k) ? "driven" : "off",
 			st->events, st->syncs, st->upstream,
 			st->syncs ? (double)st->sync_ns / (double)st->syncs / 1e3 : 0.0,
 			(double)st->sync_max / 1e3, st->calls_run, nv, nv ? " !!!" : "");

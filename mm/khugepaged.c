@@ -168,6 +168,11 @@ static void collapse_copy(struct mm_struct *mm, pte_t *pte, struct folio *huge,
 	WRITE_ONCE(huge->addr, addr);
 	WRITE_ONCE(huge->payload, folio_payload(mm, READ_ONCE(mm->incarnation), addr));
 	for (int i = 0; i < PTRS_PER_TABLE; i++) {
+		/* Relaxed: no walk can reach the table since the PMD clear,
+		 * and the sync (or, for a free, the free's own) waits for
+		 * those that had; one still inside under a strategy that does
+		 * not wait reads the old entry or none, and re-checks the PMD,
+		 * which the clear already changed. */
 		uint64_t e = atomic_exchange_explicit(&pte[i], 0, memory_order_relaxed);
 
 		folio_put(&mm->run->folios, pfn_to_folio(&mm->run->folios, pt_pfn(e)));

@@ -104,8 +104,8 @@ ev=$(site ipi unshare-per-unshare events); got=$(site ipi unshare-per-unshare by
 ops=$(site ipi unshare-per-unshare ops)
 ok $(( ${ev:-0} > ${ops:-0} && ${got:--1} == ${ev:-0} * ${nb:-0} ? 0 : 1 )) \
 	"ipi per-unshare: $got sync IPIs to $nb bystander(s) for $ev unshares in $ops gathers: one per unshare"
-grep -q "^call site collapse:" "$tmp/a.out" && grep -q "^call site unshare-per-gather:" "$tmp/a.out" &&
-	grep -q "^call site unshare-per-unshare:" "$tmp/a.out"
+grep -q "^call site collapse (" "$tmp/a.out" && grep -q "^call site unshare-per-gather (" "$tmp/a.out" &&
+	grep -q "^call site unshare-per-unshare (" "$tmp/a.out"
 ok $? "the table is grouped by call site"
 head -n 1 "$tmp/a/callsites.csv" | grep -q '^strategy,callsite,seconds,events'
 ok $? "callsites.csv has its header"

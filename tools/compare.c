@@ -598,6 +598,7 @@ static void run_phases(struct compare_report *r)
 	}
 	/* Rate-matched: the same fallback rate for every strategy. */
 	for (unsigned int rep = 0; rep < cfg->reps && compare_rate_seconds(cfg) > 0 &&
+	     (cfg->groups & (1u << CG_FALLBACK)) &&
 	     !compare_interrupted; rep++) {
 		for (int i = 0; i < r->nr_res && !compare_interrupted; i++) {
 			progress(cfg, "rate %u/%u: %s at %g fallbacks/s", rep + 1, cfg->reps,

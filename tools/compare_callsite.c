@@ -96,7 +96,9 @@ void compare_print_callsites(FILE *f, const struct compare_report *r)
 	for (int g = CG_COLLAPSE; g < NR_COMPARE_GROUPS; g++) {
 		if (!any_run(r, g))
 			continue;
-		fprintf(f, "\ncall site %s: %s\n", compare_group_name(g), group_what(g));
+		fprintf(f, "\ncall site %s (%g s per strategy per repetition): %s\n",
+			compare_group_name(g), r->cfg.site_s >= 0 ? r->cfg.site_s : r->cfg.phase_s / 6,
+			group_what(g));
 		fprintf(f, "%-10s %5s %8s %8s %8s %7s %6s %6s %5s %8s %7s %7s %10s %7s %8s %8s\n",
 			"strategy", "viol", "sync p50", "p99", "max", "events", "ops", "syncs",
 			"upstr", "IPI/b/sy", "IPI/b/op", "IPI/b/ev", "noise us/s", "x base",

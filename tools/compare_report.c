@@ -187,6 +187,12 @@ static void print_host(FILE *f, const struct compare_report *r)
 void compare_print_table(FILE *f, const struct compare_report *r)
 {
 	print_header(f, r);
+	if (!(r->cfg.groups & (1u << CG_FALLBACK))) {
+		fprintf(f, "call site fallback: not run (--callsite)\n");
+		compare_print_callsites(f, r);
+		print_host(f, r);
+		return;
+	}
 	fprintf(f, "call site fallback: tlb_remove_table_one(), a table with no batch page\n");
 	fprintf(f, "%-10s %5s %8s %8s %8s %8s %8s %7s %10s %7s %8s %5s %6s %9s %8s\n",
 		"strategy", "viol", "sync p50", "p99", "max", "syncs", "IPI/b/fb",
