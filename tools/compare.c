@@ -189,8 +189,9 @@ static void cost_unshare_job(struct cpu *c)
 	mmput(mm);
 }
 
-/* Map a few pages into one region and unmap them: tables freed each time. */
-static void cost_freer_job(struct cpu *c, unsigned int *region)
+/* Map a few pages into one region and unmap them: tables freed each time.
+ * The cost phase and the rate-matched phase both drive the fallback so. */
+void compare_freer_job(struct cpu *c, unsigned int *region)
 {
 	struct ptsync_run *run = c->run;
 	struct mm_struct *mm = &run->mms[0];
@@ -283,7 +284,7 @@ static void cost_freer(struct cpu *c, struct cost_phase *ph, unsigned int *regio
 		       bool *pinned)
 {
 	switch (ph->group) {
-	case CG_FALLBACK:	cost_freer_job(c, region); break;
+	case CG_FALLBACK:	compare_freer_job(c, region); break;
 	case CG_COLLAPSE:	cost_collapse_job(c, pinned); break;
 	default:		cost_unshare_job(c); break;
 	}

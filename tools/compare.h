@@ -149,6 +149,12 @@ void compare_config_default(struct compare_config *cfg);
 int ptsync_compare(const struct compare_config *cfg);
 
 /* tools/compare_report.c */
+/* @ns as "12.3us", "8.00ms"...: the tables' one format for times. */
+const char *fmt_ns(char *buf, size_t len, double ns);
+
+/* tools/compare.c: one freer job, a map and an unmap of one region. */
+void compare_freer_job(struct cpu *c, unsigned int *region);
+
 void compare_print_table(FILE *f, const struct compare_report *r);
 /* Resolve and create the output directory, check it is writable: -errno. */
 int compare_prepare_out_dir(struct compare_report *r);

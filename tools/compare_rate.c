@@ -40,7 +40,6 @@
 #include "ptsync/rcupdate.h"
 #include "ptsync/torture.h"
 
-#define RATE_MAP_PAGES		16
 #define RATE_METER_SLICE_NS	(10 * NSEC_PER_MSEC)
 #define RATE_NAP_MAX_NS		(5 * NSEC_PER_MSEC)	/* re-check stop this often */
 /* Sustained: at least this fraction of the asked rate. */
@@ -56,25 +55,6 @@ struct rate_phase {
 	struct noise *noise;
 	uint64_t freer_start_ns, freer_end_ns;
 };
-
-static void rate_freer_job(struct cpu *c, unsigned int *region)
-{
-	struct ptsync_run *run = c->run;
-	struct mm_struct *mm = &run->mms[0];
-	uint64_t addr = torture_region_addr(*region);
-
-	*region = (*region + 1) % run->cfg.regions;
-	if (!mmget_not_zero(mm))
-		return;
-	switch_mm(c, mm);
-	cpu_set_activity(c, ACT_MAP);
-	map_range(mm, addr, RATE_MAP_PAGES * PAGE_SIZE, false);
-	cpu_set_activity(c, ACT_UNMAP);
-	munmap_range(mm, addr, RATE_MAP_PAGES * PAGE_SIZE);
-	this_cpu_inc(c->stats.unmaps);
-	switch_mm(c, NULL);
-	mmput(mm);
-}
 
 /* Idle until @due (or stop): an extended quiescent state, as a kernel CPU's idle loop. */
 static void rate_idle_until(struct cpu *c, uint64_t due)
@@ -113,7 +93,7 @@ static void rate_freer(struct cpu *c, struct rate_phase *ph)
 			break;
 		cpu_set_activity(c, ACT_SCHEDULE);
 		rcu_note_context_switch(c);
-		rate_freer_job(c, &region);
+		compare_freer_job(c, &region);
 		jobs++;
 	}
 	/* The span the work done covers: up to when the next fallback would

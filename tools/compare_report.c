@@ -23,7 +23,7 @@ uint64_t compare_sync_pct(const struct compare_result *res, double p)
 	return samples_percentile((struct samples *)&res->sync_lat, p);
 }
 
-static const char *fmt_ns(char *buf, size_t len, double ns)
+const char *fmt_ns(char *buf, size_t len, double ns)
 {
 	if (ns < 1e3)
 		snprintf(buf, len, "%.0fns", ns);
