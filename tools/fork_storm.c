@@ -239,8 +239,10 @@ static int fs_run_one(const struct fork_storm_config *cfg, struct fork_storm_res
 	pc.unshare_sync = res->mode;
 	pc.shared_regions = cfg->regions;
 	/* Every child's tables go back through a batch: enough that the
-	 * parent never waits for one. */
-	pc.batch_pool = cfg->forks + 64 > pc.batch_pool ? cfg->forks + 64 : pc.batch_pool;
+	 * parent does not wait for one (up to torture's --batch-pool bound;
+	 * beyond it the parent waits, registered, for batches to return). */
+	if (cfg->forks + 64 > pc.batch_pool)
+		pc.batch_pool = cfg->forks + 64 < 65536 ? cfg->forks + 64 : 65536;
 	run = ptsync_run_create(&pc);
 	st.children = calloc(cfg->forks, sizeof(*st.children));
 	st.snap = calloc((size_t)run->nr_cpus, sizeof(*st.snap));
