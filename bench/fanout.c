@@ -76,6 +76,7 @@
 #include "ptsync/compiler.h"
 #include "ptsync/linfit.h"
 #include "ptsync/stats.h"
+#include "ptsync/util.h"
 
 #define MAX_K		255
 #define MAX_KS		16
@@ -304,49 +305,6 @@ struct result {
 				 * did interrupt), an estimate; else p50 */
 };
 
-/*
- * Function-call IPIs host CPU @cpu has taken since boot: the
- * "Function call interrupts" row of /proc/interrupts, column CPU<cpu>;
- * -1 if not there.  The kernel interrupts only CPUs running a target at
- * that instant, so on a busy host a kernel round may reach no one: this
- * says how many did.
- */
-static int64_t call_ipis(int cpu)
-{
-	FILE *f = fopen("/proc/interrupts", "r");
-	char *line = NULL, *tok, *save, *p, *end;
-	size_t cap = 0;
-	int col = -1, ncol = 0;
-	int64_t v = -1;
-
-	if (!f)
-		return -1;
-	if (getline(&line, &cap, f) > 0) {
-		for (tok = strtok_r(line, " \t\n", &save); tok;
-		     tok = strtok_r(NULL, " \t\n", &save), ncol++)
-			if (!strncmp(tok, "CPU", 3) && strtol(tok + 3, &end, 10) == cpu &&
-			    end != tok + 3 && !*end)
-				col = ncol;
-	}
-	while (col >= 0 && getline(&line, &cap, f) > 0) {
-		if (!strstr(line, "Function call interrupts") || !(p = strchr(line, ':')))
-			continue;
-		p++;
-		for (int i = 0; i <= col; i++, p = end) {
-			unsigned long long x = strtoull(p, &end, 10);
-
-			if (end == p)
-				break;
-			if (i == col)
-				v = (int64_t)x;
-		}
-		break;
-	}
-	free(line);
-	fclose(f);
-	return v;
-}
-
 static const int *target_cpus;
 
 static int64_t sum_ipis(int k)
@@ -354,7 +312,7 @@ static int64_t sum_ipis(int k)
 	int64_t sum = 0;
 
 	for (int i = 0; i < k; i++) {
-		int64_t v = call_ipis(target_cpus[i]);
+		int64_t v = proc_call_ipis(target_cpus[i]);
 
 		if (v < 0)
 			return -1;

@@ -150,7 +150,7 @@ static int64_t sum_ipis(const int *cpus, int k)
 	int64_t sum = 0;
 
 	for (int i = 0; i < k; i++) {
-		int64_t v = call_ipis(cpus[i]);
+		int64_t v = proc_call_ipis(cpus[i]);
 
 		if (v < 0)
 			return -1;

@@ -86,7 +86,6 @@ void *hc_watchdog(void *arg);
 int hc_phase(struct hc_ctx *hc, enum hc_mode m);
 void wd_begin(struct hc_ctx *hc, enum hc_mode m);
 void wd_end(struct hc_ctx *hc);
-int64_t call_ipis(int cpu);
 
 /* tools/hostcheck_fanout.c: both curves; 0, or -EINTR / -ETIMEDOUT. */
 int hc_fanout(struct hc_ctx *hc, const cpu_set_t *allowed);

@@ -22,48 +22,6 @@
 #include "ptsync/watchdog.h"
 
 /*
- * Function-call IPIs host CPU @cpu has taken since boot: the row of
- * /proc/interrupts described "Function call interrupts" (x86 CAL, arm64
- * IPI1), in the column the header names CPU<cpu>; -1 if not there.  Read
- * only between phases: it is slow, and the bystander is not measuring.
- */
-int64_t call_ipis(int cpu)
-{
-	FILE *f = fopen("/proc/interrupts", "r");
-	char *line = NULL, *tok, *save, *p, *end;
-	size_t cap = 0;
-	int col = -1, ncol = 0;
-	int64_t v = -1;
-
-	if (!f)
-		return -1;
-	if (getline(&line, &cap, f) > 0) {
-		for (tok = strtok_r(line, " \t\n", &save); tok;
-		     tok = strtok_r(NULL, " \t\n", &save), ncol++)
-			if (!strncmp(tok, "CPU", 3) && strtol(tok + 3, &end, 10) == cpu &&
-			    end != tok + 3 && !*end)
-				col = ncol;
-	}
-	while (col >= 0 && getline(&line, &cap, f) > 0) {
-		if (!strstr(line, "Function call interrupts") || !(p = strchr(line, ':')))
-			continue;
-		p++;	/* past the label's colon: one count per CPU column */
-		for (int i = 0; i <= col; i++, p = end) {
-			unsigned long long x = strtoull(p, &end, 10);
-
-			if (end == p)
-				break;
-			if (i == col)
-				v = (int64_t)x;
-		}
-		break;
-	}
-	free(line);
-	fclose(f);
-	return v;
-}
-
-/*
  * The caller's watchdog: a membarrier() that never returns cannot be
  * timed out from the thread that made it.  The thread sleeps on the
  * caller's CPU (it inherits the pinning), so it is never running when a
@@ -166,7 +124,7 @@ int hc_phase(struct hc_ctx *hc, enum hc_mode m)
 	struct samples s;
 	char what[64];
 
-	ipis = call_ipis(hc->res->bystander_cpu);
+	ipis = proc_call_ipis(hc->res->bystander_cpu);
 	WRITE_ONCE(sh->stop, 0);
 	/* stop = 0 before the phase number; pairs with the smp_load_acquire()
 	 * of go in bystander_main().  The bystander finished the previous
@@ -197,7 +155,7 @@ int hc_phase(struct hc_ctx *hc, enum hc_mode m)
 	if (!err && r->supported) {
 		/* After the acquire of done in hc_wait_child(): noise[m] is complete. */
 		r->bystander = sh->noise[m];
-		after = call_ipis(hc->res->bystander_cpu);
+		after = proc_call_ipis(hc->res->bystander_cpu);
 		r->bystander_ipis = ipis >= 0 && after >= ipis ? after - ipis : -1;
 		r->calls = s.n;
 		r->p50_ns = samples_percentile(&s, 50);

@@ -74,6 +74,9 @@ static inline void ndelay_spin(uint64_t ns)
 /* @s as a JSON string, quoted and escaped. */
 void json_string(FILE *f, const char *s);
 
+/* lib/proc_interrupts.c: function-call IPIs host CPU @cpu took; -1 unknown. */
+int64_t proc_call_ipis(int cpu);
+
 _Noreturn void ptsync_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif /* PTSYNC_UTIL_H */
