@@ -216,11 +216,12 @@ void compare_freer_job(struct cpu *c, unsigned int *region)
  * never enters the kernel while a freer works, so a strategy that spares
  * user-mode or idle CPUs must deliver it exactly zero IPIs.
  */
-static void cost_bystander(struct cpu *c, struct cost_phase *ph)
+void compare_bystander(struct cpu *c, const struct compare_config *cfg,
+		       enum noise_mode meter, _Atomic int *settled,
+		       const _Atomic int *working)
 {
-	const struct compare_config *cfg = ph->cfg;
 	struct ptsync_run *run = c->run;
-	bool idle = cfg->noise_mode == NOISE_TIMERLAT;
+	bool idle = meter == NOISE_TIMERLAT;
 
 	switch_mm(c, &run->mms[run->nr_mms - 1]);
 	cpu_set_activity(c, ACT_USER);
@@ -228,8 +229,8 @@ static void cost_bystander(struct cpu *c, struct cost_phase *ph)
 		ct_idle_enter(c);
 	else
 		ct_user_enter(c);
-	atomic_inc_relaxed(ph->settled);
-	while (!READ_ONCE(run->stop) || READ_ONCE(ph->working)) {
+	atomic_inc_relaxed(*settled);
+	while (!READ_ONCE(run->stop) || READ_ONCE(*working)) {
 		if (idle)
 			timerlat_measure(&c->noise, cfg->timerlat_period_ns,
 					 METER_SLICE_NS, &run->stop);
@@ -244,11 +245,11 @@ static void cost_bystander(struct cpu *c, struct cost_phase *ph)
 }
 
 /* Freers and walkers start once every bystander is settled. */
-static void cost_wait_settled(struct cpu *c, struct cost_phase *ph)
+void compare_wait_settled(struct cpu *c, const _Atomic int *settled)
 {
 	int want = c->run->cfg.nr_bystanders;
 
-	while (READ_ONCE(ph->settled) < want && !READ_ONCE(c->run->stop)) {
+	while (READ_ONCE(*settled) < want && !READ_ONCE(c->run->stop)) {
 		rcu_note_context_switch(c);
 		sched_yield();
 	}
@@ -300,9 +301,9 @@ static void cost_cpu(struct cpu *c)
 	if (c->role == ROLE_BYSTANDER) {
 		if (ph->cfg->noise_mode == NOISE_TIMERLAT)
 			c->noise.fifo = timerlat_set_fifo();
-		cost_bystander(c, ph);
+		compare_bystander(c, ph->cfg, ph->cfg->noise_mode, &ph->settled, &ph->working);
 	} else {
-		cost_wait_settled(c, ph);
+		compare_wait_settled(c, &ph->settled);
 		while (!READ_ONCE(run->stop)) {
 			cpu_set_activity(c, ACT_SCHEDULE);
 			rcu_note_context_switch(c);

@@ -152,6 +152,19 @@ int ptsync_compare(const struct compare_config *cfg);
 /* @ns as "12.3us", "8.00ms"...: the tables' one format for times. */
 const char *fmt_ns(char *buf, size_t len, double ns);
 
+/*
+ * tools/compare.c: a bystander, in user mode (osnoise) or idle (timerlat)
+ * for the whole phase: it counts itself *settled before any freer starts
+ * and stays while *working freers remain, so what it is sent is exactly
+ * what a strategy sends a CPU there.
+ */
+void compare_bystander(struct cpu *c, const struct compare_config *cfg,
+		       enum noise_mode meter, _Atomic int *settled,
+		       const _Atomic int *working);
+
+/* ... and freers and walkers wait for every bystander to be settled. */
+void compare_wait_settled(struct cpu *c, const _Atomic int *settled);
+
 /* tools/compare.c: one freer job, a map and an unmap of one region. */
 void compare_freer_job(struct cpu *c, unsigned int *region);
 

@@ -40,7 +40,6 @@
 #include "ptsync/rcupdate.h"
 #include "ptsync/torture.h"
 
-#define RATE_METER_SLICE_NS	(10 * NSEC_PER_MSEC)
 #define RATE_NAP_MAX_NS		(5 * NSEC_PER_MSEC)	/* re-check stop this often */
 /* Sustained: at least this fraction of the asked rate. */
 #define RATE_SUSTAINED		0.95
@@ -109,30 +108,9 @@ static void rate_freer(struct cpu *c, struct rate_phase *ph)
 
 static void rate_bystander(struct cpu *c, struct rate_phase *ph)
 {
-	struct ptsync_run *run = c->run;
-	bool idle = ph->meter == NOISE_TIMERLAT;
-
-	if (idle)
+	if (ph->meter == NOISE_TIMERLAT)
 		c->noise.fifo = timerlat_set_fifo();
-	switch_mm(c, &run->mms[run->nr_mms - 1]);
-	cpu_set_activity(c, ACT_USER);
-	if (idle)
-		ct_idle_enter(c);
-	else
-		ct_user_enter(c);
-	atomic_inc_relaxed(ph->settled);
-	while (!READ_ONCE(run->stop) || READ_ONCE(ph->working)) {
-		if (idle)
-			timerlat_measure(&c->noise, ph->cfg->timerlat_period_ns,
-					 RATE_METER_SLICE_NS, &run->stop);
-		else
-			osnoise_measure(&c->noise, ph->cfg->noise_threshold_ns,
-					RATE_METER_SLICE_NS, &run->stop);
-	}
-	if (idle)
-		ct_idle_exit(c);
-	else
-		ct_user_exit(c);
+	compare_bystander(c, ph->cfg, ph->meter, &ph->settled, &ph->working);
 }
 
 static void rate_cpu(struct cpu *c)
@@ -143,10 +121,7 @@ static void rate_cpu(struct cpu *c)
 	if (c->role == ROLE_BYSTANDER) {
 		rate_bystander(c, ph);
 	} else {
-		while (READ_ONCE(ph->settled) < run->cfg.nr_bystanders && !READ_ONCE(run->stop)) {
-			rcu_note_context_switch(c);
-			sched_yield();
-		}
+		compare_wait_settled(c, &ph->settled);
 		if (c->role == ROLE_FREER && c->id == 0) {
 			rate_freer(c, ph);
 		} else {
