@@ -186,11 +186,13 @@ static void target_loop(int idx)
 		int mode = atomic_load_explicit(&sh->mode, memory_order_relaxed);
 
 		if (mode == M_POLL) {
+			/* Pairs with the release store of seq in deliver(). */
 			uint32_t s = atomic_load_explicit(&sh->seq, memory_order_acquire);
 
 			if (atomic_load_explicit(&sh->ack[idx].seq, memory_order_relaxed) != s)
 				ack_round(idx);
 		} else if (mode == M_FUTEX) {
+			/* Pairs with the release store of futex_word in deliver(). */
 			uint32_t w = atomic_load_explicit(&sh->futex_word, memory_order_acquire);
 
 			if (atomic_load_explicit(&sh->ack[idx].seq, memory_order_relaxed) != w) {
@@ -227,6 +229,7 @@ static int wait_acks(int k, uint32_t seq)
 	uint64_t since = now_ns();
 
 	for (int i = 0; i < k; i++) {
+		/* Pairs with the release store of the ack in ack_round(). */
 		while (atomic_load_explicit(&sh->ack[i].seq, memory_order_acquire) != seq) {
 			if (now_ns() - since > ACK_TIMEOUT_NS)
 				return -1;
