@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
  * The one JSON helper the reports need: a quoted, escaped string.
- * Everything else they write is numbers, keys and brackets.
+ * Everything else they write is numbers, keys and brackets.  The jw_
+ * ("JSON writer") prefix keeps it apart from jansson's json_* names, which
+ * the tools link beside it (a static link would otherwise see two
+ * json_string symbols).
  */
 #include <stdio.h>
 
 #include "ptsync/util.h"
 
-void json_string(FILE *f, const char *s)
+void jw_string(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s; s++) {

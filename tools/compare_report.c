@@ -330,9 +330,9 @@ static void write_json(FILE *f, const struct compare_report *r)
 {
 	fprintf(f, "{\"partial\":%s,\"oversubscribed\":%s,\"host\":{\"cores\":%d,\"kernel\":",
 		r->partial ? "true" : "false", r->oversubscribed ? "true" : "false", r->host_cpus);
-	json_string(f, r->kernel);
+	jw_string(f, r->kernel);
 	fprintf(f, ",\"cpu_model\":");
-	json_string(f, r->cpu_model);
+	jw_string(f, r->cpu_model);
 	fprintf(f, "},");
 	json_config(f, r);
 	fprintf(f, "\"strategies\":[");

@@ -90,7 +90,7 @@ void hostcheck_print_json(FILE *f, const struct hostcheck_result *res)
 		fprintf(f, "%s\"%s\":{\"supported\":%s,\"why_unsupported\":", m ? "," : "",
 			r->name, r->supported ? "true" : "false");
 		if (r->why_unsupported)
-			json_string(f, r->why_unsupported);
+			jw_string(f, r->why_unsupported);
 		else
 			fputs("null", f);
 		fprintf(f, ",\"error\":%d,\"calls\":%" PRIu64 ",\"p50_ns\":%" PRIu64
@@ -183,7 +183,7 @@ static void curve_json(FILE *f, const struct hc_fanout_curve *c)
 {
 	fprintf(f, "{\"measured\":%s,\"why_not\":", c->measured ? "true" : "false");
 	if (c->why_not)
-		json_string(f, c->why_not);
+		jw_string(f, c->why_not);
 	else
 		fputs("null", f);
 	fputs(",\"points\":[", f);

@@ -7,11 +7,7 @@
  * string says so, so that the projection can be traced back to this host.
  */
 #include <glob.h>
-/* jansson's json_string() would clash with the project's writer of the
- * same name (util.h); this file reads with jansson and writes with ours. */
-#define json_string jansson_json_string
 #include <jansson.h>
-#undef json_string
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -267,9 +263,9 @@ void scale_params_json(FILE *f, const struct scale_params *p)
 	bool first = true;
 
 	fprintf(f, "{\"from\":");
-	json_string(f, p->from);
+	jw_string(f, p->from);
 #define X(n) fprintf(f, ",\"%s\":{\"value\":%.3f,\"source\":", #n, \
-		     isfinite(p->n.v) ? p->n.v : -1.0); json_string(f, p->n.src); fputc('}', f);
+		     isfinite(p->n.v) ? p->n.v : -1.0); jw_string(f, p->n.src); fputc('}', f);
 	PARAMS(X)
 #undef X
 	(void)first;

@@ -18,9 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define json_string jansson_json_string	/* util.h has its own */
 #include <jansson.h>
-#undef json_string
 
 #include "opts.h"
 

@@ -71,8 +71,8 @@ static inline void ndelay_spin(uint64_t ns)
 
 #include <stdio.h>
 
-/* @s as a JSON string, quoted and escaped. */
-void json_string(FILE *f, const char *s);
+/* lib/json.c: @s as a JSON string, quoted and escaped (jw_: not jansson). */
+void jw_string(FILE *f, const char *s);
 
 /* lib/proc_interrupts.c: function-call IPIs host CPU @cpu took; -1 unknown. */
 int64_t proc_call_ipis(int cpu);

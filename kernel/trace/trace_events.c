@@ -179,7 +179,7 @@ static void write_meta(FILE *f, const struct ptsync_trace *t)
 
 		fprintf(f, ",\n{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":%d,\"args\":{\"name\":",
 			r + 1);
-		json_string(f, ri->name);
+		jw_string(f, ri->name);
 		fprintf(f, "}},\n{\"ph\":\"M\",\"name\":\"process_sort_index\",\"pid\":%d,"
 			"\"args\":{\"sort_index\":%d}}", r + 1, r + 1);
 		for (int c = 0; c < ri->nr_cpus; c++)
