@@ -5,6 +5,9 @@
 #   make check      unit tests + short torture runs (TAP, prove), then the
 #                   same again built with -fsanitize=address,undefined
 #   make torture-long  60 s torture of every strategy and setting
+#   make static     build/ptsync linked statically (runs where liburcu and
+#                   jansson are not installed; needs their .a files, which
+#                   liburcu-dev and libjansson-dev ship)
 #   make clean
 
 CC         ?= cc
@@ -47,8 +50,21 @@ $(BUILD)/%.o: %.c $(wildcard include/ptsync/*.h tools/*.h)
 $(BUILD)/libptsync.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
+# STATIC=1 (what `make static` sets): -static, and the libraries in a group,
+# since pkg-config lists urcu-common before urcu-qsbr, which needs it.
+PTSYNC_LIBS := $(LDLIBS) $(JANSSON_LIBS)
+ifdef STATIC
+LDFLAGS     += -static
+PTSYNC_LIBS := -Wl,--start-group $(PTSYNC_LIBS) -Wl,--end-group
+endif
+
 $(PTSYNC): $(TOOL_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/libptsync.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(JANSSON_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PTSYNC_LIBS)
+
+# The objects are the same; only the link differs, so relink every time.
+static: deps-check
+	rm -f $(PTSYNC)
+	$(MAKE) $(PTSYNC) STATIC=1
 $(BUILD)/tools/%.o: CPPFLAGS += $(JANSSON_CFLAGS)
 
 # ptsync --version: `git describe` of this checkout, or, outside git, the
@@ -81,7 +97,7 @@ torture-long: $(PTSYNC)
 clean:
 	rm -rf build
 
-.PHONY: all deps-check test check torture-long clean FORCE
+.PHONY: all deps-check static test check torture-long clean FORCE
 .SECONDARY:
 -include bench/bench.mk
 -include models/models.mk
