@@ -79,9 +79,10 @@ $(BUILD)/version.stamp: FORCE
 $(BUILD)/%_test: $(BUILD)/%_test.o $(BUILD)/libptsync.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# One pass of the suite against one build.
+# One pass of the suite against one build: prove -v, then tests and time
+# per file and the five slowest (scripts/prove-summary).
 test: $(PTSYNC) $(TESTS)
-	PTSYNC=$(PTSYNC) prove -v --exec '' $(TESTS) $(sort $(wildcard tests/*.t))
+	PTSYNC=$(PTSYNC) scripts/prove-summary $(TESTS) $(sort $(wildcard tests/*.t))
 
 check: deps-check
 	$(MAKE) test BUILD=$(BUILD)
