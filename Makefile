@@ -8,6 +8,8 @@
 #   make static     build/ptsync linked statically (runs where liburcu and
 #                   jansson are not installed; needs their .a files, which
 #                   liburcu-dev and libjansson-dev ship)
+#   make docs       regenerate the measured tables in README.md and docs/
+#                   from docs/data/ (scripts/doctable) and the compare plots
 #   make clean
 
 CC         ?= cc
@@ -95,10 +97,22 @@ torture-long: $(PTSYNC)
 
 -include tests/memcheck.mk
 
+# Measured tables and plots come from docs/data/, never typed in: the tables
+# between doctable markers (tests/docs.t fails when one differs from its
+# data), the plots from the data files compare wrote beside its results.json.
+DOC_PAGES := README.md $(wildcard docs/*.md)
+COMPARE_DATA := docs/data/compare-2core
+docs:
+	scripts/doctable --update $(DOC_PAGES)
+	cd $(COMPARE_DATA) && gnuplot plots.gp
+	mv $(COMPARE_DATA)/sync_cdf.png docs/compare-2core-sync-cdf.png
+	mv $(COMPARE_DATA)/bystander_gaps.png docs/compare-2core-bystander-gaps.png
+	rm -f $(COMPARE_DATA)/*.png
+
 clean:
 	rm -rf build
 
-.PHONY: all deps-check static test check torture-long clean FORCE
+.PHONY: all deps-check static test check torture-long docs clean FORCE
 .SECONDARY:
 -include bench/bench.mk
 -include models/models.mk
