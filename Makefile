@@ -99,11 +99,16 @@ torture-long: $(PTSYNC)
 
 # Measured tables and plots come from docs/data/, never typed in: the tables
 # between doctable markers (tests/docs.t fails when one differs from its
-# data), the plots from the data files compare wrote beside its results.json.
+# data), the plots from the data files compare wrote beside its results.json
+# and from a trace cut by scripts/trace-trim.
 DOC_PAGES := README.md $(wildcard docs/*.md)
 COMPARE_DATA := docs/data/compare-2core
-docs:
+docs: $(PTSYNC)
 	scripts/doctable --update $(DOC_PAGES)
+	@mkdir -p $(BUILD)/docs
+	$(PTSYNC) trace-plot --strategies=ipi,rcu --out=$(BUILD)/docs/timeline.png \
+	    docs/data/timeline-ipi-rcu.json
+	cp $(BUILD)/docs/timeline.png docs/timeline-ipi-vs-rcu.png
 	cd $(COMPARE_DATA) && gnuplot plots.gp
 	mv $(COMPARE_DATA)/sync_cdf.png docs/compare-2core-sync-cdf.png
 	mv $(COMPARE_DATA)/bystander_gaps.png docs/compare-2core-bystander-gaps.png

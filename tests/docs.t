@@ -42,4 +42,14 @@ printf '<!-- doctable compare-fallback %s | true -->\n<!-- end doctable -->\n' "
 scripts/doctable --update "$tmp/docs/q.md" && grep -q '^| `ipi` | - | 12.5us | - |' "$tmp/docs/q.md"
 ok $? "compare-fallback formats the rows a file has and '-' for missing keys"
 
+# doccheck: every sentence of an old page must still be somewhere.
+printf 'One fact here. Another fact: there.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n' >"$tmp/old.md"
+printf 'Text.  Another fact:\nthere.  One fact here.\n\n| `a` | b |\n| 1 | 2 |\n' >"$tmp/new.md"
+scripts/doccheck "$tmp/old.md" "$tmp/new.md" >/dev/null
+ok $? "doccheck passes when every sentence and row moved, rewrapped"
+sed -i 's/| 1 | 2 |/| 1 | 3 |/' "$tmp/new.md"
+scripts/doccheck "$tmp/old.md" "$tmp/new.md" >"$tmp/out"
+[ $? -eq 1 ] && grep -q '^missing: 1 2$' "$tmp/out"
+ok $? "doccheck names a table row that was dropped"
+
 done_testing
