@@ -229,8 +229,10 @@ static bool wants_ipi(struct des *d, int cpu)
 	switch (d->mech) {
 	case MECH_BROADCAST:
 		return true;
-	case MECH_EXPEDITED:	/* user mode is an EQS only under nohz_full */
-		return !d->m->nohz_full || !in_user(d, cpu);
+	case MECH_EXPEDITED:
+		/* user mode is an EQS only on a nohz_full CPU; the model's
+		 * nohz_full CPUs are the bystanders (run.h), as here */
+		return !d->m->nohz_full || walker || !in_user(d, cpu);
 	case MECH_KERNEL_MODE_ONLY:
 		return walker ? walker_in_kernel(d, cpu) : bystander_in_kernel(d, cpu);
 	case MECH_TARGETED_MM:

@@ -21,6 +21,8 @@
 
 #include "ptsync/cpu.h"
 #include "ptsync/irqflags.h"
+#include "ptsync/mm.h"
+#include "ptsync/pgtable.h"
 #include "ptsync/rcupdate.h"
 #include "ptsync/run.h"
 #include "ptsync/tlb.h"
@@ -62,12 +64,17 @@ static void script_wait(struct script_run *s, _Atomic int *flag, int want, bool 
 	}
 }
 
-static void script_sync(struct ptsync_run *run)
+/* One fallback, the real path: a detached table freed with no batch page
+ * (--batch-fail=1), so the strategy's sync_one or free_one runs. */
+static void script_fallback(struct ptsync_run *run)
 {
+	struct mm_struct *mm = &run->mms[0];
+	pgent_t *table = pt_alloc(&run->pt, PT_PTE, mm);
 	struct mmu_gather tlb;
 
-	tlb_gather_mmu(&tlb, &run->mms[0]);
-	run->ops->sync_one(&tlb);
+	WRITE_ONCE(virt_to_ptdesc(&run->pt, table)->state, PT_DETACHED);
+	tlb_gather_mmu(&tlb, mm);
+	tlb_remove_table(&tlb, table);
 	tlb_finish_mmu(&tlb);
 }
 
@@ -80,7 +87,7 @@ static void script_cpu(struct cpu *c)
 	if (st == SCRIPT_FREER) {
 		script_wait(s, &s->ready, SCRIPT_CPUS - 1, true);
 		for (unsigned int i = 0; i < s->syncs && !READ_ONCE(s->timed_out); i++)
-			script_sync(run);
+			script_fallback(run);
 		for (int cpu = 0; cpu < SCRIPT_CPUS; cpu++)
 			s->ipis[cpu] = READ_ONCE(run->cpus[cpu].stats.ipis_received);
 		WRITE_ONCE(s->done, 1);
@@ -122,6 +129,7 @@ static int script_real(const struct pt_sync_ops *ops, bool nohz_full, unsigned i
 	cfg.pt_pages = 4096;
 	cfg.folios = 1u << 14;
 	cfg.pin = false;
+	cfg.batch_fail = 1;
 	if (!run || ptsync_run_init(run, &cfg))
 		return -1;
 	run->priv = &s;
