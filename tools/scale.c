@@ -341,6 +341,55 @@ static bool within(double pred, double meas, double tol)
 	return meas > 0 && fabs(pred - meas) <= tol * meas;
 }
 
+/*
+ * Core count held out: the model's fan-out curve cut to the lower half of
+ * its K points (as if hostcheck had run on a machine with half the CPUs),
+ * then compare's own broadcast figures predicted at its full count.
+ */
+static int corecount(FILE *f, FILE *json, const struct scale_params *p, uint64_t seed)
+{
+	struct scale_params *q = malloc(sizeof(*q));
+	int bad = 0, n = 0;
+	const char *why;
+
+	if (!q)
+		abort();
+	*q = *p;
+	if (q->model.n < 3) {
+		fprintf(f, "validation 3: core count: the model's curve has %d K point(s): "
+			"nothing to hold out\n", q->model.n);
+		free(q);
+		return 0;
+	}
+	scale_curve_fit(&q->model, (q->model.n + 1) / 2);
+	fprintf(f, "validation 3: core count held out: the model's curve cut to K <= %.0f, "
+		"compare predicted at K = %d\n", q->model.k[(q->model.n + 1) / 2 - 1], p->cpus - 1);
+	for (int i = 0; i < p->nr_m; i++) {
+		const struct scale_measured *me = &p->m[i];
+		struct vrow r;
+
+		if ((me->ops->mech != MECH_BROADCAST && me->ops->mech != MECH_EXPEDITED) ||
+		    !pt_sync_safe(me->ops) || !(me->fallbacks > 0))
+			continue;
+		validate_one(q, me, seed, &r);
+		double tol = scale_tolerance(me, &why);
+		bool ok = within(r.lat_p, r.lat_m, tol);
+
+		bad += !ok;
+		fprintf(f, "  %-10s sync p50 %8.0f ns, predicted %8.0f ns (%+.0f%%, tol %.0f%%)%s\n",
+			me->ops->name, r.lat_m, r.lat_p, err_pct(r.lat_p, r.lat_m), 100 * tol,
+			ok ? "" : " !");
+		if (json)
+			fprintf(json, "%s{\"strategy\":\"%s\",\"cpus\":%d,\"fit_max_k\":%.0f,"
+				"\"measured_ns\":%.1f,\"predicted_ns\":%.1f,\"within\":%s}",
+				n++ ? "," : "", me->ops->name, p->cpus,
+				q->model.k[(q->model.n + 1) / 2 - 1], r.lat_m, r.lat_p,
+				ok ? "true" : "false");
+	}
+	free(q);
+	return bad;
+}
+
 int scale_validate(FILE *f, const struct scale_params *p, uint64_t seed, FILE *json)
 {
 	int bad_lat = 0, bad_ipi = 0, bad_noise = 0, bad_fan = 0, n = 0;
@@ -396,22 +445,27 @@ int scale_validate(FILE *f, const struct scale_params *p, uint64_t seed, FILE *j
 				r.noise_fitted ? "true" : "false", noise_ok ? "true" : "false");
 		}
 	}
+	if (json)
+		fprintf(json, "],\"corecount_heldout\":[");
+	int bad_core = corecount(f, json, p, seed);
+
 	scale_tolerance(NULL, &why);
 	fprintf(f, "* fitted: an input came from this very figure, so the row is no test and is "
 		"kept out of the verdict. ! outside the tolerance (tol: %s, where no row says "
 		"otherwise).\nnoise: bystander noise ns/s, the measured baseline + the model's "
 		"IPIs x the measured cost per IPI at compare's own fallback rate\n", why);
-	bool ok = !bad_lat && !bad_ipi && !bad_noise && !bad_fan;
+	bool ok = !bad_lat && !bad_ipi && !bad_noise && !bad_fan && !bad_core;
 
-	fprintf(f, "fan-out held out within 25%%: %s; latency: %s; noise: %s; bystander IPI "
-		"counts exact: %s\nverdict: %s\n", bad_fan ? "NO" : "yes", bad_lat ? "NO" : "yes",
+	fprintf(f, "fan-out held out within 25%%: %s; core count held out: %s; latency: %s; "
+		"noise: %s; bystander IPI counts exact: %s\nverdict: %s\n", bad_fan ? "NO" : "yes",
+		bad_core ? "NO" : "yes", bad_lat ? "NO" : "yes",
 		bad_noise ? "NO" : "yes", bad_ipi ? "NO" : "yes",
 		ok ? "validated" : "UNVALIDATED: the projection below is written, marked "
 		"unvalidated, and scale exits 1");
 	if (json)
-		fprintf(json, "],\"validated\":%s,\"failed\":{\"fanout_heldout\":%d,\"latency\":%d,"
-			"\"noise\":%d,\"ipi_counts\":%d}}", ok ? "true" : "false", bad_fan, bad_lat,
-			bad_noise, bad_ipi);
+		fprintf(json, "],\"validated\":%s,\"failed\":{\"fanout_heldout\":%d,"
+			"\"corecount_heldout\":%d,\"latency\":%d,\"noise\":%d,\"ipi_counts\":%d}}",
+			ok ? "true" : "false", bad_fan, bad_core, bad_lat, bad_noise, bad_ipi);
 	return !ok;
 }
 
