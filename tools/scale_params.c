@@ -461,7 +461,7 @@ int scale_machine_load(struct scale_params *p, const char *path, char *err, size
 		json_decref(root);
 		return -1;
 	}
-	if (load_curve(p, &c, fo, "kernel", "machine") || c.n < 2 || !isfinite(c.slope_ns)) {
+	if (load_curve(p, &c, fo, "kernel", "machine:fanout") || c.n < 2 || !isfinite(c.slope_ns)) {
 		snprintf(err, len, "--machine: '%s' has no kernel fan-out curve "
 			 "(fanout.kernel.points at two K or more); run ptsync hostcheck --json "
 			 "on a machine with 3 CPUs or more", path);
@@ -469,7 +469,7 @@ int scale_machine_load(struct scale_params *p, const char *path, char *err, size
 		json_decref(root);
 		return -1;
 	}
-	load_curve(p, &mc, fo, "model", "machine");	/* read and printed, not used */
+	load_curve(p, &mc, fo, "model", "machine:fanout");	/* read and printed, not used */
 	snprintf(p->machine, sizeof(p->machine), "%s", path);
 	snprintf(c.src, sizeof(c.src), "--machine %.200s: fanout.kernel.points (%d K)", path, c.n);
 	p->kernel = c;
