@@ -248,7 +248,16 @@ static void load_fanout(struct scale_params *p, json_t *root, json_t *ipi, doubl
 	p->model.name = "model";
 	p->kernel.name = "kernel";
 	load_compare_fits(p, root);
-	if (load_curve(p, &p->model, fo, "model", "hostcheck.fanout") || !isfinite(p->model.slope_ns)) {
+	if (!load_curve(p, &p->model, fo, "model", "hostcheck.fanout") &&
+	    !isfinite(p->model.slope_ns) && isfinite(p->model.single_ns)) {
+		/* one K: no slope to fit; the model signals its targets one by
+		 * one, so the whole K = 1 round trip, past the floor, per target */
+		p->model.intercept_ns = floor;
+		p->model.slope_ns = fmax(0, p->model.single_ns - floor);
+		snprintf(p->model.src, sizeof(p->model.src), "hostcheck.fanout.model.points at "
+			 "K = 1 only: per target K = 1's p50 - none's sync (serial: overestimates "
+			 "where the model's sends overlap)");
+	} else if (!isfinite(p->model.slope_ns)) {
 		double p50 = num2(ipi, "sync_ns", "p50");
 
 		p->model.single_ns = k == 1 ? p50 : NAN;
