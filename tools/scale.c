@@ -296,8 +296,8 @@ struct vrow {
  * nothing (decided by what each parameter was fitted from). */
 static const char *fitted_from(const struct scale_params *p, const struct pt_sync_ops *ops)
 {
-	const struct scale_param *lat[] = { &p->floor_ns, &p->defer_ns, &p->scan_ns_per_cpu, &p->walk_duty,
-		&p->walker_kernel, &p->freer_work_ns, &p->walk_ns };
+	const struct scale_param *lat[] = { &p->floor_ns, &p->defer_ns, &p->scan_ns_per_cpu,
+		&p->walk_duty, &p->walker_kernel, &p->freer_work_ns, &p->walk_ns };
 	static char buf[SCALE_MAX_STRATEGIES][96];
 	static int slot;
 

@@ -5,10 +5,19 @@
  * Why its own engine: the question is what a strategy costs at 1024 CPUs,
  * and only the structure of each mechanism decides that - who is sent an
  * IPI, who can defer it, which CPUs a grace period waits for, how the
- * tick rounds it.  That structure is taken from the code it models
- * (the strategy files, kernel/rcu/tree.c, kernel/smp.c, arch/tlbflush.c) and
- * written down here once per mechanism; the costs come from the host
- * (scale_params.c).
+ * tick rounds it.  Which mechanism a strategy uses is its ops table's
+ * (pt_sync_ops.mech, per call site by pt_sync_site_mechanism()), so a new
+ * strategy is projected without editing this file; how each mechanism
+ * behaves is written here once (after kernel/rcu/tree.c, kernel/smp.c,
+ * arch/tlbflush.c); the costs come from the host (scale_params.c).
+ *
+ * A broadcast has the kernel's shape (smp_call_function_many_cond()):
+ * the call is queued on each target, the IPIs go out (one target: the
+ * single-IPI path; more: the mask path, whose send grows per target), and
+ * the sender waits for the slowest target, which takes its IPI when its
+ * IRQs are next on (a walker inside a walk: at the walk's end).  The
+ * handler is empty (tlb_remove_table_smp_sync() does nothing), so a
+ * target's response is its delivery plus its IRQs-off wait.
  *
  * One freer runs a closed loop of call-site events (a fallback, a
  * collapse, an unsharing exit), each needing one sync or, for per-unshare

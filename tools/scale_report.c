@@ -248,9 +248,9 @@ static void published(FILE *f, const struct scale_opts *o, const struct scale_pa
 		"write is a register write.  A\n      machine file from a bare-metal box "
 		"(ptsync hostcheck --json there, --machine=FILE here) replaces this slope.\n");
 	fprintf(f, "  GUP-fast tracking: published +%.2f%% on %.0f cores (%.3f s -> %.3f s, the "
-		"benchmark's run time);\n    ours %+.1f%% (targeted against none: time per walk "
-		"of compare's walk loop, i.e. its run time for a fixed\n    number of walks, on "
-		"%d CPUs); the slot is per-CPU, so the model has no term that grows with CPUs\n",
+		"benchmark's run time);\n    ours %+.1f%% (targeted against none, each walk_ns / "
+		"raw_walk_ns of its own phase: the run time of\n    compare's walk loop for a fixed "
+		"number of walks, on %d CPUs); the slot is per-CPU: no term grows with CPUs\n",
 		pub->gup_pct, gup_report.cores, gup_report.before_s, gup_report.after_s,
 		pub->targeted_pct, p->cpus);
 }
