@@ -44,8 +44,10 @@ void scale_prepare_out(struct scale_opts *o);
 int scale_load(struct scale_opts *o, struct scale_params *p);
 void scale_machine_for(const struct scale_opts *o, int cpus, bool host,
 		       struct scale_machine *m);
-/* Predicted against measured at compare's own core count: nonzero when
- * the latency misses 25% or an IPI count is not exact. */
+/* Held-out fan-out and core count, and predicted against measured at
+ * compare's own core count: nonzero (unvalidated) when a row that was not
+ * fitted from its own figure misses its tolerance or an IPI count is not
+ * exact.  JSON: the "validation" object of scale.json. */
 int scale_validate(FILE *f, const struct scale_params *p, uint64_t seed, FILE *json);
 /* How far a prediction may be off, relative, and why. */
 double scale_tolerance(const struct scale_measured *me, const char **why);
