@@ -90,6 +90,14 @@ rc=$?
 	<"$tmp/bent/scale.json"
 ok $? "a curve the held-out points miss: scale writes the projection marked unvalidated and exits 1 (rc $rc)"
 
+# Every strategy's ops table declares its mechanism: the model takes each
+# one (a table left at MECH_NONE, not the baseline, would be refused).
+for s in $("$PTSYNC" list --tsv | cut -f1); do
+	"$PTSYNC" scale --from="$data/compare-results.json" --counts --cpus=4 --fallbacks=1 \
+		--strategies=$s >/dev/null 2>"$tmp/err"
+	ok $? "the model takes $s from its ops table's mechanism"
+done
+
 # The scripted scenario: real threads and the model, every CPU equal.
 all=ipi,rcu,pt-reclaim,rcu-exp,targeted,eqs,flush-ipi
 for nohz in "" --nohz-full; do
