@@ -77,6 +77,27 @@ ok $? "the 196-core fork report: 1228800 unshares, 7.16 us per broadcast, the pe
 grep -q "per target it implies" "$tmp/s16.out" && grep -q "why a VM's per-target cost is higher" "$tmp/s16.out"
 ok $? "the anchors are printed with their arithmetic"
 
+# compare's walkers{} and tlb_flush{} (branch cmp's keys): read, not derived.
+perl -MJSON::PP -e 'local $/; my $j = decode_json(<STDIN>); $j->{config}{tlb} = "native";
+	$j->{walkers} = { irqs_off_duty => 0.25, walk_ns_p50 => 300, walk_delay_ns_p50 => 900 };
+	$j->{tlb_flush} = { mode => "native", cost_ns_p50 => 7000, per_target_ns => 100, k => 1 };
+	print encode_json($j)' <"$data/compare-results.json" >"$tmp/measured.json"
+"$PTSYNC" scale --from="$tmp/measured.json" --cpus=16,64 --events=20 --no-plots \
+	--out="$tmp/measured" >"$tmp/measured.out" 2>&1
+perl -MJSON::PP -e 'local $/; my $j = decode_json(<STDIN>); my $p = $j->{params};
+	exit !($p->{walk_duty}{value} == 0.25 && $p->{walk_duty}{source} eq "walkers.irqs_off_duty" &&
+	       $p->{walk_ns}{value} == 300 && $p->{tlb_flush_ns}{value} == 7000 &&
+	       $p->{tlb_per_target_ns}{value} == 100 && $j->{tlb} eq "native" &&
+	       grep { $_->{path} eq "tlb_flush.per_target_ns" } @{$p->{fits_read}})' <"$tmp/measured/scale.json"
+ok $? "walkers.irqs_off_duty, walk_ns_p50 and tlb_flush's cost and per-target fit are read when present"
+perl -MJSON::PP -e 'my %l;
+	for my $f (@ARGV) { open my $h, "<", $f; local $/; my $j = decode_json(<$h>);
+		for (@{$j->{points}}) { $l{$f} = $_->{lat_p50_ns} if $_->{site} eq "fallback" &&
+			$_->{strategy} eq "ipi" && $_->{costs} eq "model" && $_->{cpus} == 16 } }
+	my $d = $l{$ARGV[0]} - $l{$ARGV[1]}; print $d; exit !($d > 6500 && $d < 7500)' \
+	"$tmp/measured/scale.json" "$tmp/s16/scale.json" >"$tmp/d"
+ok $? "the measured 7 us flush is in the freer's time (ipi at 16 CPUs, model column: +$(cat "$tmp/d") ns)"
+
 # A file whose fits do not predict: the projection is still written,
 # marked unvalidated, and scale exits 1.
 perl -MJSON::PP -e 'local $/; my $j = decode_json(<STDIN>);

@@ -102,7 +102,8 @@ struct scale_params {
 	struct scale_param walk_duty;	/* fraction of a walker's time IRQs off */
 	struct scale_param walker_kernel;	/* fraction of a walker's time in the kernel */
 	struct scale_param tlb_flush_ns;	/* a native flush, p50 */
-	struct scale_param tlb_per_target_ns;	/* ... per target beyond compare's */
+	struct scale_param tlb_per_target_ns;	/* ... per target beyond tlb_k */
+	int tlb_k;			/* the K tlb_flush_ns was measured at */
 	struct scale_param rcu_p50_ns;	/* measured, to check the GP structure */
 	struct scale_measured m[SCALE_MAX_STRATEGIES];
 	int nr_m;

@@ -316,7 +316,7 @@ static double tlb_flush(struct des *d)
 	d->tlb_ipis += (uint64_t)d->m->walkers;
 	if (!isfinite(t))
 		return 0;
-	return fmax(0, t + (isfinite(per) ? per * (d->m->walkers - d->p->walkers) : 0));
+	return fmax(0, t + (isfinite(per) ? per * (d->m->walkers - d->p->tlb_k) : 0));
 }
 
 static void event_start(struct des *d)

@@ -345,21 +345,25 @@ static void load_walkers(struct scale_params *p, json_t *root, json_t *none)
 		    "inside a walk");
 }
 
-/* The native TLB flush: compare --tlb=native measures it. */
+/* The TLB flush: compare --tlb=native (or pv) times it at K targets. */
 static void load_tlb(struct scale_params *p, json_t *root)
 {
 	json_t *t = json_object_get(root, "tlb_flush");
 	const char *mode = json_string_value(json_object_get(t, "mode"));
 
-	if (mode && !strcmp(mode, "native") && isfinite(num(t, "cost_ns_p50"))) {
+	if (mode && tlb_mode_find(mode) == p->tlb_mode && p->tlb_mode != TLB_INVLPGB &&
+	    isfinite(num(t, "cost_ns_p50"))) {
+		p->tlb_k = isfinite(num(t, "k")) ? (int)num(t, "k") : p->walkers;
 		set(&p->tlb_flush_ns, num(t, "cost_ns_p50"), NULL, "tlb_flush.cost_ns_p50 "
-		    "(native, %d walkers)", p->walkers);
+		    "(%s, K = %d)", mode, p->tlb_k);
+		fit_read(p, "tlb_flush.per_target_ns", num(t, "per_target_ns"),
+			 "the flush's cost per target beyond tlb_flush.k");
 		if (isfinite(num(t, "per_target_ns")))
 			set(&p->tlb_per_target_ns, num(t, "per_target_ns"), NULL,
 			    "tlb_flush.per_target_ns");
 		else
 			set(&p->tlb_per_target_ns, NAN, NULL, "not measured in this file: "
-			    "tlb_flush.per_target_ns (the flush is costed at compare's walkers)");
+			    "tlb_flush.per_target_ns (one K: the flush is costed at K = %d)", p->tlb_k);
 		return;
 	}
 	set(&p->tlb_flush_ns, NAN, NULL, "not measured in this file: the native TLB flush "
