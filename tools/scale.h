@@ -142,6 +142,7 @@ struct scale_out {
 	const char *why_not;
 	double events, syncs;
 	double lat_p50_ns, lat_mean_ns, lat_max_ns;	/* per call-site event */
+	double flush_ns;		/* of which the TLB flush, per event (a constant) */
 	double events_per_s;		/* closed loop */
 	double ipis_per_bystander_per_event;	/* exact: integer counts / events */
 	double ipis_per_walker_per_event;	/* sync IPIs */

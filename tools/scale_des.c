@@ -88,6 +88,7 @@ struct des {
 	bool *want;			/* per CPU, one sync's targets */
 	uint64_t walker_ipis, bystander_ipis, tlb_ipis;
 	double held_ns;			/* integral of deferred tables over time */
+	double flush_ns;		/* the last event's flush */
 };
 
 static void push(struct des *d, double t, int type, int cpu)
@@ -322,7 +323,7 @@ static double tlb_flush(struct des *d)
 static void event_start(struct des *d)
 {
 	d->event_start = d->now;
-	d->sync_total = tlb_flush(d);
+	d->sync_total = d->flush_ns = tlb_flush(d);
 	d->syncs_left = syncs_per_event(d);
 	sync_start(d);
 }
@@ -406,6 +407,7 @@ static void summarize(struct des *d, struct scale_out *o)
 	o->lat_p50_ns = n ? d->lat[(n - 1) / 2] : 0;
 	o->lat_mean_ns = n ? sum / n : 0;
 	o->lat_max_ns = n ? d->lat[n - 1] : 0;
+	o->flush_ns = d->flush_ns;
 	o->events_per_s = n / dur * 1e9;
 	o->ipis_per_bystander_per_event = bystanders > 0 && n ?
 		(double)d->bystander_ipis / bystanders / n : 0;
