@@ -275,14 +275,6 @@ static int heldout(FILE *f, FILE *json, const struct scale_curve *full, bool *fi
 	return bad;
 }
 
-/* Bystander time lost per fallback, over the baseline: what compare's
- * noise means once its rate (which the host's load sets) is taken out. */
-static double noise_per_fallback(const struct scale_params *p, const struct scale_measured *me)
-{
-	return (me->noise_ns_per_s - p->base_noise_ns_per_s.v) * me->noise_runtime_ns / 1e9 /
-	       p->bystanders / me->fallbacks;
-}
-
 struct vrow {
 	const struct pt_sync_ops *ops;
 	double lat_m, lat_p;
@@ -298,18 +290,12 @@ static const char *fitted_from(const struct scale_params *p, const struct pt_syn
 {
 	const struct scale_param *lat[] = { &p->floor_ns, &p->defer_ns, &p->scan_ns_per_cpu,
 		&p->walk_duty, &p->walker_kernel, &p->freer_work_ns, &p->walk_ns };
-	static char buf[SCALE_MAX_STRATEGIES][96];
-	static int slot;
 
 	if (!strncmp(p->model.src, "not measured", 12) && ops->mech == MECH_BROADCAST)
-		return "model fan-out slope from its sync p50";
+		return "the model's fan-out slope, from its sync p50";
 	for (size_t i = 0; i < sizeof(lat) / sizeof(lat[0]); i++)
-		if (lat[i]->from == ops) {
-			char *b = buf[slot++ % SCALE_MAX_STRATEGIES];
-
-			snprintf(b, sizeof(buf[0]), "%.80s", lat[i]->src);
-			return b;
-		}
+		if (lat[i]->from == ops)
+			return lat[i]->src;
 	return NULL;
 }
 
@@ -335,7 +321,6 @@ static void validate_one(const struct scale_params *p, const struct scale_measur
 	r->fitted_by = fitted_from(p, me->ops);
 	r->lat_fitted = r->fitted_by != NULL;
 	r->noise_fitted = p->noise_per_ipi_ns.from == me->ops;
-	(void)noise_per_fallback;
 }
 
 static bool within(double pred, double meas, double tol)
