@@ -58,6 +58,7 @@ static void eqs_racy_sync_one(struct mmu_gather *tlb)
 const struct pt_sync_ops eqs_sync_ops = {
 	.name = "eqs",
 	.desc = "IPI only CPUs in kernel mode; user/idle CPUs catch up on entry",
+	.mech = MECH_KERNEL_MODE_ONLY,
 	.tlb_modes = TLB_MODES_ALL,
 	.bystander = BYSTANDER_IPI_UNLESS_USER,
 	.sync_one = eqs_sync_one,
@@ -69,6 +70,7 @@ const struct pt_sync_ops eqs_sync_ops = {
 const struct pt_sync_ops eqs_racy_sync_ops = {
 	.name = "eqs-racy",
 	.desc = "eqs reading the context without ordering it (unsafe)",
+	.mech = MECH_KERNEL_MODE_ONLY,
 	.tlb_modes = TLB_MODES_ALL,
 	.bystander = BYSTANDER_IPI_UNLESS_USER,
 	/* see targeted-rmb: IPI flushes bring a fence of their own */

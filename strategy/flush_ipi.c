@@ -42,6 +42,7 @@ static void flush_ipi_pv_sync_one(struct mmu_gather *tlb)
 const struct pt_sync_ops flush_ipi_sync_ops = {
 	.name = "flush-ipi",
 	.desc = "no sync when the TLB flush IPI'd every CPU in mm_cpumask, else synchronize_rcu()",
+	.mech = MECH_FLUSH_SKIP,
 	.tlb_modes = TLB_MODES_ALL,
 	.sync_one = flush_ipi_sync_one,
 	.collapse_sync = flush_ipi_sync_one,
@@ -55,6 +56,7 @@ const struct pt_sync_ops flush_ipi_pv_sync_ops = {
 	.name = "flush-ipi-pv",
 	.desc = "flush-ipi trusting any IPI flush, PV included (review's objection; unsafe)",
 	/* Its bug is PV's; elsewhere it is flush-ipi. */
+	.mech = MECH_FLUSH_SKIP,
 	.tlb_modes = TLB_MODE_BIT(TLB_PV),
 	.unsafe_tlb_modes = TLB_MODE_BIT(TLB_PV),
 	.twin_of = "flush-ipi",

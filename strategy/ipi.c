@@ -23,6 +23,7 @@ static void ipi_sync_one(struct mmu_gather *tlb)
 const struct pt_sync_ops ipi_sync_ops = {
 	.name = "ipi",
 	.desc = "tlb_remove_table_sync_one(): IPI every CPU, wait for each",
+	.mech = MECH_BROADCAST,
 	.tlb_modes = TLB_MODES_ALL,
 	.bystander = BYSTANDER_IPI_PER_SYNC,
 	.sync_one = ipi_sync_one,

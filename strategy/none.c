@@ -21,6 +21,7 @@ const struct pt_sync_ops none_sync_ops = {
 	.name = "none",
 	.desc = "free at once, no sync (unsafe on purpose: proves the checker)",
 	.baseline = true,
+	.mech = MECH_NONE,
 	.tlb_modes = TLB_MODES_ALL,
 	/* x86 native flush IPIs every CPU that can walk: safe there by luck */
 	.unsafe_tlb_modes = TLB_MODE_BIT(TLB_INVLPGB) | TLB_MODE_BIT(TLB_PV),

@@ -23,6 +23,7 @@ static void rcu_sync_one(struct mmu_gather *tlb)
 const struct pt_sync_ops rcu_sync_ops = {
 	.name = "rcu",
 	.desc = "tlb_remove_table_sync_rcu(): synchronize_rcu(), the seed",
+	.mech = MECH_GRACE_PERIOD,
 	.tlb_modes = TLB_MODES_ALL,
 	.sync_one = rcu_sync_one,
 	.collapse_sync = rcu_sync_one,

@@ -23,6 +23,7 @@ static void rcu_exp_sync_one(struct mmu_gather *tlb)
 const struct pt_sync_ops rcu_exp_sync_ops = {
 	.name = "rcu-exp",
 	.desc = "synchronize_rcu_expedited(): IPI CPUs not in an EQS, handler reports the QS",
+	.mech = MECH_EXPEDITED,
 	.tlb_modes = TLB_MODES_ALL,
 	.bystander = BYSTANDER_IPI_UNLESS_NOHZ_FULL,
 	.sync_one = rcu_exp_sync_one,

@@ -87,6 +87,12 @@ const char *callsites_str(unsigned int sites, char *buf, size_t len)
 	return buf;
 }
 
+enum pt_sync_mechanism pt_sync_site_mechanism(const struct pt_sync_ops *ops,
+					      enum pt_callsite site)
+{
+	return pt_sync_applies(ops, site) ? ops->mech : MECH_BROADCAST;
+}
+
 enum pt_sync_bystander pt_sync_site_bystander(const struct pt_sync_ops *ops,
 					      enum pt_callsite site)
 {

@@ -93,6 +93,7 @@ static void targeted_rmb_sync(struct mmu_gather *tlb)
 const struct pt_sync_ops targeted_sync_ops = {
 	.name = "targeted",
 	.desc = "per-CPU active_lockless_pt_walk_mm; IPI only CPUs walking this mm",
+	.mech = MECH_TARGETED_MM,
 	.tlb_modes = TLB_MODES_ALL,
 	.walk_begin = targeted_walk_begin,
 	.walk_end = targeted_walk_end,
@@ -107,6 +108,7 @@ const struct pt_sync_ops targeted_sync_ops = {
 const struct pt_sync_ops targeted_rmb_sync_ops = {
 	.name = "targeted-rmb",
 	.desc = "targeted with smp_rmb() on the sync side (the review's bug; unsafe)",
+	.mech = MECH_TARGETED_MM,
 	.tlb_modes = TLB_MODES_ALL,
 	/* Where the flush sends IPIs, their locked queueing is a full fence
 	 * on x86 and hides the bug; torture must catch it where none is. */

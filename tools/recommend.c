@@ -7,10 +7,12 @@
  * this host's measured costs for every call site and machine profile,
  * over the strategies `ptsync list` calls safe and defines for the
  * profile's TLB mode, and picks the winner on each axis with its margin
- * over the runner-up.  A profile is a handful of stated assumptions (which
- * TLB flush, nohz_full or not, how much of the time the other CPUs spend
- * in the kernel, how many CPUs walk the unmapping mm); they are printed
- * with the matrix.
+ * over the runner-up.  A profile is a structural choice (which TLB flush,
+ * nohz_full or not); the workload's shares (how much of the time the other
+ * CPUs spend in the kernel, how many CPUs walk the unmapping mm) are
+ * options whose defaults are measured in the --from file, and the matrix
+ * says where each came from.  A margin below the measurement's spread
+ * (scale_tolerance()) is a tie, and is named as one.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -28,19 +30,14 @@ struct profile {
 	const char *assumes;
 	int tlb_mode;
 	bool nohz_full;
-	double bystander_kernel;
-	int walkers_per_64;		/* walkers of the unmapping mm per 64 CPUs */
 };
 
 static const struct profile profiles[] = {
-	{ "rt-nohz", "isolated real-time CPUs: nohz_full, bystanders in user mode, "
-	  "native x86 flush, 1 walker", TLB_NATIVE, true, 0, 0 },
-	{ "server", "throughput server: bystanders 30% in the kernel, native flush, "
-	  "4 walkers per 64 CPUs", TLB_NATIVE, false, 0.3, 4 },
-	{ "vm-pv", "VM guest: KVM PV TLB flush, bystanders 30% in the kernel, "
-	  "4 walkers per 64 CPUs", TLB_PV, false, 0.3, 4 },
-	{ "invlpgb", "INVLPGB machine: broadcast invalidation, no flush IPIs, bystanders "
-	  "30% in the kernel, 4 walkers per 64 CPUs", TLB_INVLPGB, false, 0.3, 4 },
+	{ "rt-nohz", "isolated real-time CPUs: nohz_full bystanders, native x86 flush",
+	  TLB_NATIVE, true },
+	{ "server", "native x86 flush by IPI", TLB_NATIVE, false },
+	{ "vm-pv", "VM guest: KVM PV TLB flush", TLB_PV, false },
+	{ "invlpgb", "INVLPGB machine: broadcast invalidation, no flush IPIs", TLB_INVLPGB, false },
 };
 
 #define NR_PROFILES	((int)(sizeof(profiles) / sizeof(profiles[0])))
@@ -55,6 +52,7 @@ static const char *const axis_name[NR_AXES] = { "bystander disruption", "freer l
 struct cand {
 	const struct pt_sync_ops *ops;
 	double v[NR_AXES];
+	double tol;			/* relative: the measurement's spread */
 };
 
 static double axis_value(const struct scale_out *o, enum axis a)
@@ -78,17 +76,16 @@ static int candidates(const struct scale_opts *o, const struct scale_params *p,
 		if (ops->baseline || !pt_sync_safe(ops) || !scale_models(ops) ||
 		    !(ops->tlb_modes & TLB_MODE_BIT(pf->tlb_mode)))
 			continue;
+		const char *why;
+
 		po.tlb_mode = pf->tlb_mode;
 		po.nohz_full = pf->nohz_full;
-		po.bystander_kernel = pf->bystander_kernel;
-		po.walkers = pf->walkers_per_64 ? pf->walkers_per_64 * o->cpus[0] / 64 : 1;
-		if (po.walkers < 1)
-			po.walkers = 1;
 		scale_machine_for(&po, o->cpus[0], true, &m);
 		scale_run(p, &m, ops, site, &out);
 		if (!out.applies)
 			continue;
 		c[n].ops = ops;
+		c[n].tol = scale_tolerance(scale_measured_find(p, ops), &why);
 		for (int a = 0; a < NR_AXES; a++)
 			c[n].v[a] = axis_value(&out, a);
 		n++;
@@ -113,16 +110,19 @@ static const char *fmt(enum axis a, double v, char *buf, size_t len)
 /* "rcu (0 ns; next eqs +1.2 us)", or every strategy tied for first. */
 static void winner(FILE *f, FILE *j, const struct cand *c, int n, enum axis a)
 {
-	double best = INFINITY, second = INFINITY;
+	double best = INFINITY, second = INFINITY, tol = 0;
 	char b1[32], b2[32], cell[256] = "", margin[96] = "";
 	const char *next = NULL;
 	int len = 0;
 
 	for (int i = 0; i < n; i++)
-		best = fmin(best, c[i].v[a]);
+		if (c[i].v[a] < best) {
+			best = c[i].v[a];
+			tol = c[i].tol;
+		}
 	for (int i = 0; i < n; i++) {
-		/* within 1%: a tie, not a win */
-		if (c[i].v[a] <= best * 1.01 + 1e-9)
+		/* a margin below the best one's measured spread: a tie */
+		if (c[i].v[a] <= best * (1 + tol) + 1e-9)
 			len += snprintf(cell + len, sizeof(cell) - (size_t)len, "%s%s",
 					len ? "=" : "", c[i].ops->name);
 		else if (c[i].v[a] < second) {
@@ -131,15 +131,15 @@ static void winner(FILE *f, FILE *j, const struct cand *c, int n, enum axis a)
 		}
 	}
 	if (next)
-		snprintf(margin, sizeof(margin), "next %s +%s", next,
-			 fmt(a, second - best, b2, sizeof(b2)));
+		snprintf(margin, sizeof(margin), "next %s +%s (tie below +%.0f%%)", next,
+			 fmt(a, second - best, b2, sizeof(b2)), 100 * tol);
 	else
 		snprintf(margin, sizeof(margin), "all tie");
 	fprintf(f, " | %-22s %-9s %-24s", cell, fmt(a, best, b1, sizeof(b1)), margin);
 	if (j)
-		fprintf(j, "\"%s\":{\"winner\":\"%s\",\"value\":%.1f,\"runner_up\":%s%s%s,"
-			"\"margin\":%.1f}", a == AX_DISRUPTION ? "disruption" : a == AX_LATENCY ?
-			"latency" : "memory", cell, best, next ? "\"" : "", next ? next : "null",
+		fprintf(j, "\"%s\":{\"winner\":\"%s\",\"tie\":%s,\"tie_below\":%.3f,\"value\":%.1f,"
+			"\"runner_up\":%s%s%s,\"margin\":%.1f}", a == AX_DISRUPTION ? "disruption" : a == AX_LATENCY ?
+			"latency" : "memory", cell, strchr(cell, '=') ? "true" : "false", tol, best, next ? "\"" : "", next ? next : "null",
 			next ? "\"" : "", next ? second - best : 0.0);
 }
 
@@ -182,13 +182,15 @@ static void matrix(FILE *f, FILE *j, const struct scale_opts *o, const struct sc
 		fprintf(j, "]}\n");
 }
 
-enum { OPT_FROM = 256, OPT_CPUS, OPT_EVENTS, OPT_JSON, OPT_HELP };
+enum { OPT_FROM = 256, OPT_CPUS, OPT_EVENTS, OPT_JSON, OPT_WALKERS, OPT_BKERNEL, OPT_HELP };
 
 static const struct option rec_options[] = {
 	{ "from", required_argument, NULL, OPT_FROM },
 	{ "cpus", required_argument, NULL, OPT_CPUS },
 	{ "events", required_argument, NULL, OPT_EVENTS },
 	{ "json", required_argument, NULL, OPT_JSON },
+	{ "walkers", required_argument, NULL, OPT_WALKERS },
+	{ "bystander-kernel", required_argument, NULL, OPT_BKERNEL },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -201,15 +203,20 @@ static void rec_usage(FILE *f)
 "  --from=FILE     a compare results.json [newest ptsync-results/*/results.json]\n"
 "  --cpus=N        the machine's CPUs, 2..%d [64]\n"
 "  --events=N      call-site events the model runs per cell, 1..100000 [100]\n"
-"  --json=FILE     also write the matrix as JSON\n", SCALE_MAX_CPUS);
+"  --json=FILE     also write the matrix as JSON\n"
+"  --walkers=N     CPUs walking the unmapping mm, 0..4094 [the --from file's walkers]\n"
+"  --bystander-kernel=P  share of time the other CPUs spend in the kernel, 0..1\n"
+"                  [measured: eqs's bystander IPIs per sync in the --from file]\n",
+		SCALE_MAX_CPUS);
 }
 
 int cmd_recommend(int argc, char **argv)
 {
 	struct scale_opts o;
 	struct scale_params p;
-	const char *json = NULL;
+	const char *json = NULL, *bsrc = "--bystander-kernel";
 	FILE *j = NULL;
+	bool walkers_given = false;
 	int opt, rc;
 
 	scale_opts_default(&o);
@@ -230,22 +237,44 @@ int cmd_recommend(int argc, char **argv)
 		case OPT_CPUS: o.cpus[0] = (int)parse_int("cpus", optarg, 3, SCALE_MAX_CPUS); break;
 		case OPT_EVENTS: o.events = (unsigned int)parse_int("events", optarg, 1, 100000); break;
 		case OPT_JSON: json = optarg; break;
+		case OPT_WALKERS:
+			o.walkers = (int)parse_int("walkers", optarg, 0, SCALE_MAX_CPUS - 2);
+			walkers_given = true;
+			break;
+		case OPT_BKERNEL:
+			o.bystander_kernel = parse_double("bystander-kernel", optarg, 0, 1, false);
+			o.bkernel_given = true;
+			break;
 		}
 	}
 	if (optind < argc)
 		usage_error("recommend: unexpected argument '%s'", argv[optind]);
 	if (json && !(j = fopen(json, "w")))
 		usage_error("--json: cannot write '%s': %s", json, strerror(errno));
+	if (walkers_given && o.walkers > o.cpus[0] - 2)
+		usage_error("--walkers: %d walkers leave no bystander at --cpus=%d", o.walkers,
+			    o.cpus[0]);
 	rc = scale_load(&o, &p);
 	if (rc)
 		return rc;
+	if (!walkers_given)
+		o.walkers = p.walkers;
+	if (!o.bkernel_given)
+		o.bystander_kernel = scale_bystander_kernel(&p, &bsrc);
 	printf("ptsync recommend: %d CPUs; costs from %s (kernel fan-out); safe strategies "
 	       "only, each where its TLB mode allows\n", o.cpus[0], p.from);
+	printf("  walkers of the unmapping mm: %d (%s); bystanders in the kernel %.1f%% of "
+	       "the time (%s)\n  TLB flush time: %s\n", o.walkers, walkers_given ? "--walkers" : "the --from file's "
+	       "config.walkers", 100 * o.bystander_kernel, bsrc, isfinite(p.tlb_flush_ns.v) ?
+	       p.tlb_flush_ns.src : "not measured in this file (compare --tlb=native "
+	       "measures it): left out, flush IPIs still counted");
 	for (int i = 0; i < NR_PROFILES; i++)
 		printf("  %-8s %s\n", profiles[i].name, profiles[i].assumes);
 	printf("disruption: bystander time lost per event (IPIs x measured cost per IPI); "
 	       "latency: freer's flush + sync time per event, p50;\nmemory: tables held for a grace "
-	       "period, mean, at the freer's closed-loop rate; '=' ties within 1%%; margin: the runner-up's excess.\n");
+	       "period, mean, at the freer's closed-loop rate; '=' ties: a margin below the best one's\n"
+	       "measured spread (2 x compare's run-to-run spread, or 25%% where the file has none); "
+	       "margin: the runner-up's excess.\n");
 	matrix(stdout, j, &o, &p);
 	if (j)
 		fclose(j);

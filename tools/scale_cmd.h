@@ -31,6 +31,11 @@ struct scale_opts {
 	/* --counts: per-CPU IPI counts of one scripted scenario */
 	bool counts;
 	unsigned int fallbacks;
+	/* --script: the scripted scenario, real threads beside the DES */
+	bool script;
+	const char *machine;		/* --machine: hostcheck --json of the box */
+	bool tlb_given;			/* --tlb was explicit */
+	bool bkernel_given;		/* --bystander-kernel was explicit */
 };
 
 void scale_opts_default(struct scale_opts *o);
@@ -39,9 +44,18 @@ void scale_prepare_out(struct scale_opts *o);
 int scale_load(struct scale_opts *o, struct scale_params *p);
 void scale_machine_for(const struct scale_opts *o, int cpus, bool host,
 		       struct scale_machine *m);
-/* Predicted against measured at compare's own core count: nonzero when
- * the latency misses 25% or an IPI count is not exact. */
+/* Held-out fan-out and core count, and predicted against measured at
+ * compare's own core count: nonzero (unvalidated) when a row that was not
+ * fitted from its own figure misses its tolerance or an IPI count is not
+ * exact.  JSON: the "validation" object of scale.json. */
 int scale_validate(FILE *f, const struct scale_params *p, uint64_t seed, FILE *json);
+/* How far a prediction may be off, relative, and why. */
+double scale_tolerance(const struct scale_measured *me, const char **why);
+/* The measured share of time compare's bystanders spent in the kernel. */
+double scale_bystander_kernel(const struct scale_params *p, const char **src);
+
+/* tools/scale_script.c: the scripted scenario; nonzero if counts differ. */
+int scale_script(const struct scale_opts *o, const struct scale_params *p);
 
 /* tools/scale_report.c */
 int scale_project(const struct scale_opts *o, const struct scale_params *p);

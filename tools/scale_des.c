@@ -5,10 +5,19 @@
  * Why its own engine: the question is what a strategy costs at 1024 CPUs,
  * and only the structure of each mechanism decides that - who is sent an
  * IPI, who can defer it, which CPUs a grace period waits for, how the
- * tick rounds it.  That structure is taken from the code it models
- * (the strategy files, kernel/rcu/tree.c, kernel/smp.c, arch/tlbflush.c) and
- * written down here once per mechanism; the costs come from the host
- * (scale_params.c).
+ * tick rounds it.  Which mechanism a strategy uses is its ops table's
+ * (pt_sync_ops.mech, per call site by pt_sync_site_mechanism()), so a new
+ * strategy is projected without editing this file; how each mechanism
+ * behaves is written here once (after kernel/rcu/tree.c, kernel/smp.c,
+ * arch/tlbflush.c); the costs come from the host (scale_params.c).
+ *
+ * A broadcast has the kernel's shape (smp_call_function_many_cond()):
+ * the call is queued on each target, the IPIs go out (one target: the
+ * single-IPI path; more: the mask path, whose send grows per target), and
+ * the sender waits for the slowest target, which takes its IPI when its
+ * IRQs are next on (a walker inside a walk: at the walk's end).  The
+ * handler is empty (tlb_remove_table_smp_sync() does nothing), so a
+ * target's response is its delivery plus its IRQs-off wait.
  *
  * One freer runs a closed loop of call-site events (a fallback, a
  * collapse, an unsharing exit), each needing one sync or, for per-unshare
@@ -27,40 +36,16 @@
 
 #include "scale.h"
 
-/* How a strategy syncs, read off its source. */
-enum mech {
-	M_BROADCAST,	/* ipi: every other CPU, wait for each */
-	M_EXPEDITED,	/* rcu-exp: CPUs not in an EQS */
-	M_KERNEL_ONLY,	/* eqs: CPUs in kernel mode */
-	M_TARGETED,	/* targeted: CPUs walking this mm right now */
-	M_GP,		/* rcu: synchronize_rcu() */
-	M_DEFER,	/* pt-reclaim: call_rcu() per table, no wait */
-	M_FLUSH_OR_GP,	/* flush-ipi: native flush IPI'd mm_cpumask, else GP */
-	M_NOSYNC,	/* none */
-};
-
-static const struct {
-	const char *name;
-	enum mech mech;
-} mechs[] = {
-	{ "none", M_NOSYNC }, { "ipi", M_BROADCAST }, { "rcu", M_GP },
-	{ "pt-reclaim", M_DEFER }, { "rcu-exp", M_EXPEDITED },
-	{ "targeted", M_TARGETED }, { "targeted-rmb", M_TARGETED },
-	{ "eqs", M_KERNEL_ONLY }, { "eqs-racy", M_KERNEL_ONLY },
-	{ "flush-ipi", M_FLUSH_OR_GP }, { "flush-ipi-pv", M_FLUSH_OR_GP },
-};
-
-static int mech_of(const struct pt_sync_ops *ops)
-{
-	for (size_t i = 0; i < sizeof(mechs) / sizeof(mechs[0]); i++)
-		if (!strcmp(mechs[i].name, ops->name))
-			return (int)mechs[i].mech;
-	return -1;
-}
-
+/* A strategy is modelled when its ops table says how it syncs. */
 bool scale_models(const struct pt_sync_ops *ops)
 {
-	return mech_of(ops) >= 0;
+	return ops->mech != MECH_NONE || ops->baseline;
+}
+
+enum pt_callsite scale_site_callsite(enum scale_callsite s)
+{
+	return s == SITE_FALLBACK ? CALLSITE_FALLBACK : s == SITE_COLLAPSE ?
+	       CALLSITE_COLLAPSE : CALLSITE_UNSHARE;
 }
 
 const char *scale_site_name(enum scale_callsite s)
@@ -85,12 +70,13 @@ struct ev {
 struct des {
 	const struct scale_params *p;
 	const struct scale_machine *m;
-	enum mech mech;
+	enum pt_sync_mechanism mech;
 	enum scale_callsite site;
+	const struct scale_curve *curve;	/* the broadcast's costs */
 	struct ev *heap;
 	size_t n, cap;
 	uint64_t seq, processed;
-	double now, tick_ns, slope, intercept;
+	double now, tick_ns;
 	uint64_t rnd;
 	/* the freer */
 	unsigned int events_done, syncs_left, syncs_done;
@@ -99,8 +85,10 @@ struct des {
 	/* results */
 	double *lat;			/* per event */
 	uint64_t *ipis;			/* received, per CPU */
+	bool *want;			/* per CPU, one sync's targets */
 	uint64_t walker_ipis, bystander_ipis, tlb_ipis;
 	double held_ns;			/* integral of deferred tables over time */
+	double flush_ns;		/* the last event's flush */
 };
 
 static void push(struct des *d, double t, int type, int cpu)
@@ -168,8 +156,16 @@ static double uniform(struct des *d)
 	return (double)(splitmix(&d->rnd) >> 11) / (double)(1ULL << 53);
 }
 
+static int script(const struct des *d, int cpu)
+{
+	return d->m->script[cpu];
+}
+
 static bool is_walker(const struct des *d, int cpu)
 {
+	if (d->m->script)
+		return script(d, cpu) == SCRIPT_WALKING || script(d, cpu) == SCRIPT_WALKER_KERNEL ||
+		       script(d, cpu) == SCRIPT_WALKER_USER;
 	return cpu >= 1 && cpu <= d->m->walkers;
 }
 
@@ -187,21 +183,53 @@ static double walk_pos(const struct des *d, int cpu, double t)
 	return fmod(t + (double)(splitmix(&s) % 1000000) / 1e6 * per, per);
 }
 
+/* Inside a walk: the slot published, IRQs off.  Unmeasured duty: never. */
 static bool in_walk(const struct des *d, int cpu, double t)
 {
-	return is_walker(d, cpu) && walk_pos(d, cpu, t) < d->p->walk_ns.v;
+	if (d->m->script)
+		return script(d, cpu) == SCRIPT_WALKING;
+	return is_walker(d, cpu) && d->p->walk_duty.v > 0 &&
+	       walk_pos(d, cpu, t) < d->p->walk_ns.v;
 }
 
-/* When the walk the CPU is in ends (IRQs back on): a schedule point. */
+/* When the CPU can take an IRQ: the end of the walk it is in.  A scripted
+ * walker stays in its walk with IRQs on (the counts are the point). */
 static double walk_end(const struct des *d, int cpu, double t)
 {
-	return in_walk(d, cpu, t) ? t + d->p->walk_ns.v - walk_pos(d, cpu, t) : t;
+	if (d->m->script || !in_walk(d, cpu, t))
+		return t;
+	return t + d->p->walk_ns.v - walk_pos(d, cpu, t);
 }
 
 /* Is a bystander in the kernel at this sync?  A draw per sync and CPU. */
-static bool bystander_in_kernel(struct des *d)
+static bool bystander_in_kernel(struct des *d, int cpu)
 {
+	if (d->m->script)
+		return script(d, cpu) == SCRIPT_KERNEL;
 	return d->m->bystander_kernel_frac > 0 && uniform(d) < d->m->bystander_kernel_frac;
+}
+
+/* A walker in the kernel: inside a walk, or as often as eqs measured. */
+static bool walker_in_kernel(struct des *d, int cpu)
+{
+	if (d->m->script)
+		return script(d, cpu) != SCRIPT_WALKER_USER;
+	double duty = d->p->walk_duty.v > 0 ? d->p->walk_duty.v : 0;
+
+	if (in_walk(d, cpu, d->now))
+		return true;
+	/* the measured share includes the walks: draw the rest of it */
+	if (isfinite(d->p->walker_kernel.v) && duty < 1)
+		return uniform(d) < (d->p->walker_kernel.v - duty) / (1 - duty);
+	return false;
+}
+
+/* In user mode: an EQS only under nohz_full. */
+static bool in_user(struct des *d, int cpu)
+{
+	if (d->m->script)
+		return script(d, cpu) == SCRIPT_USER || script(d, cpu) == SCRIPT_WALKER_USER;
+	return is_walker(d, cpu) ? !walker_in_kernel(d, cpu) : !bystander_in_kernel(d, cpu);
 }
 
 static bool wants_ipi(struct des *d, int cpu)
@@ -209,13 +237,15 @@ static bool wants_ipi(struct des *d, int cpu)
 	bool walker = is_walker(d, cpu);
 
 	switch (d->mech) {
-	case M_BROADCAST:
+	case MECH_BROADCAST:
 		return true;
-	case M_EXPEDITED:	/* a user-mode bystander is an EQS only under nohz_full */
-		return walker || !d->m->nohz_full || bystander_in_kernel(d);
-	case M_KERNEL_ONLY:
-		return walker || bystander_in_kernel(d);
-	case M_TARGETED:
+	case MECH_EXPEDITED:
+		/* user mode is an EQS only on a nohz_full CPU; the model's
+		 * nohz_full CPUs are the bystanders (run.h), as here */
+		return !d->m->nohz_full || walker || !in_user(d, cpu);
+	case MECH_KERNEL_MODE_ONLY:
+		return walker ? walker_in_kernel(d, cpu) : bystander_in_kernel(d, cpu);
+	case MECH_TARGETED_MM:
 		return in_walk(d, cpu, d->now);
 	default:
 		return false;
@@ -231,31 +261,37 @@ static double next_tick(const struct des *d, double t)
 
 static bool flush_was_sync(const struct des *d)
 {
-	return d->mech == M_FLUSH_OR_GP && d->m->tlb_mode == TLB_NATIVE;
+	return d->mech == MECH_FLUSH_SKIP && d->m->tlb_mode == TLB_NATIVE;
 }
 
 static void sync_start(struct des *d)
 {
-	int sent = 0;
+	int sent = 0, k = 0;
+	bool *want = d->want;
 
 	d->sync_start = d->now;
-	if (d->mech == M_GP || (d->mech == M_FLUSH_OR_GP && !flush_was_sync(d))) {
+	if (d->mech == MECH_GRACE_PERIOD || (d->mech == MECH_FLUSH_SKIP && !flush_was_sync(d))) {
 		push(d, next_tick(d, d->now), EV_GP_START, 0);
 		return;
 	}
-	if (d->mech == M_DEFER) {
+	if (d->mech == MECH_PER_TABLE_RCU) {
 		/* the table waits for the next GP: starts and ends at ticks */
 		d->held_ns += next_tick(d, next_tick(d, d->now)) - d->now;
-		push(d, d->now + d->p->floor_ns.v, EV_SYNC_DONE, 0);
+		push(d, d->now + d->p->defer_ns.v, EV_SYNC_DONE, 0);
 		return;
 	}
+	/* kernel/smp.c's shape: queue on each target, send (single-IPI path
+	 * for one target, mask path for more: the j-th target's IPI is out
+	 * slope * j in), then wait for the slowest target to take it */
 	for (int cpu = 1; cpu < d->m->cpus; cpu++)
-		if (wants_ipi(d, cpu))
-			push(d, d->now + d->intercept + d->slope * ++sent, EV_IPI_ARRIVE, cpu);
+		k += want[cpu] = wants_ipi(d, cpu);
+	for (int cpu = 1; cpu < d->m->cpus; cpu++)
+		if (want[cpu])
+			push(d, d->now + scale_curve_at(d->curve, ++sent, k), EV_IPI_ARRIVE, cpu);
 	d->pending = sent;
 	if (!sent) {
-		double scan = d->mech == M_TARGETED || d->mech == M_KERNEL_ONLY ||
-			      d->mech == M_EXPEDITED ? d->p->scan_ns_per_cpu.v * d->m->cpus : 0;
+		double scan = d->mech == MECH_TARGETED_MM || d->mech == MECH_KERNEL_MODE_ONLY ||
+			      d->mech == MECH_EXPEDITED ? d->p->scan_ns_per_cpu.v * d->m->cpus : 0;
 
 		push(d, d->now + d->p->floor_ns.v + scan, EV_SYNC_DONE, 0);
 	}
@@ -269,19 +305,25 @@ static unsigned int syncs_per_event(const struct des *d)
 
 /* The flush before the sync: native and pv IPI mm_cpumask (the walkers;
  * bystanders run another mm, lazy-TLB CPUs are not modelled); INVLPGB
- * interrupts no one.  Paid by every strategy alike, so timed, not queued. */
+ * interrupts no one.  Paid by every strategy alike, so timed, not queued;
+ * its time is compare's measured native flush, or left out where the file
+ * has none (scale_params.c labels it). */
 static double tlb_flush(struct des *d)
 {
+	double t = d->p->tlb_flush_ns.v, per = d->p->tlb_per_target_ns.v;
+
 	if (d->m->tlb_mode == TLB_INVLPGB || d->m->walkers == 0)
 		return 0;
 	d->tlb_ipis += (uint64_t)d->m->walkers;
-	return d->intercept + d->slope * d->m->walkers;
+	if (!isfinite(t))
+		return 0;
+	return fmax(0, t + (isfinite(per) ? per * (d->m->walkers - d->p->tlb_k) : 0));
 }
 
 static void event_start(struct des *d)
 {
 	d->event_start = d->now;
-	d->sync_total = tlb_flush(d);
+	d->sync_total = d->flush_ns = tlb_flush(d);
 	d->syncs_left = syncs_per_event(d);
 	sync_start(d);
 }
@@ -309,7 +351,7 @@ static void gp_start(struct des *d)
 	for (int cpu = 1; cpu < d->m->cpus; cpu++) {
 		if (is_walker(d, cpu))
 			done = fmax(done, walk_end(d, cpu, d->now));
-		else if (d->m->bystander_kernel_frac > 0 && uniform(d) < d->m->bystander_kernel_frac)
+		else if (bystander_in_kernel(d, cpu))
 			done = fmax(done, d->now + d->p->walk_ns.v);
 	}
 	push(d, done, EV_GP_READERS_DONE, 0);
@@ -365,6 +407,7 @@ static void summarize(struct des *d, struct scale_out *o)
 	o->lat_p50_ns = n ? d->lat[(n - 1) / 2] : 0;
 	o->lat_mean_ns = n ? sum / n : 0;
 	o->lat_max_ns = n ? d->lat[n - 1] : 0;
+	o->flush_ns = d->flush_ns;
 	o->events_per_s = n / dur * 1e9;
 	o->ipis_per_bystander_per_event = bystanders > 0 && n ?
 		(double)d->bystander_ipis / bystanders / n : 0;
@@ -379,16 +422,6 @@ static void summarize(struct des *d, struct scale_out *o)
 	o->sim_events = d->processed;
 }
 
-static bool site_applies(const struct des *d, const char **why)
-{
-	if (d->mech == M_DEFER && d->site != SITE_FALLBACK) {
-		*why = "the table is reused or still shared, not freed: a deferred free "
-		       "is no sync";
-		return false;
-	}
-	return true;
-}
-
 void scale_run(const struct scale_params *p, const struct scale_machine *m,
 	       const struct pt_sync_ops *ops, enum scale_callsite site,
 	       struct scale_out *out)
@@ -398,16 +431,16 @@ void scale_run(const struct scale_params *p, const struct scale_machine *m,
 
 	memset(out, 0, sizeof(*out));
 	out->ipis_each = keep;
-	d.mech = (enum mech)mech_of(ops);
-	out->applies = site_applies(&d, &out->why_not);
-	if (!out->applies || m->events == 0)
+	d.mech = pt_sync_site_mechanism(ops, scale_site_callsite(site));
+	out->applies = true;
+	if (m->events == 0)
 		return;
 	d.tick_ns = 1e9 / p->hz.v;
-	d.slope = m->host_costs ? p->host_slope_ns.v : p->ipi_slope_ns.v;
-	d.intercept = m->host_costs ? p->host_intercept_ns.v : p->ipi_intercept_ns.v;
+	d.curve = m->host_costs ? &p->kernel : &p->model;
 	d.lat = calloc(m->events, sizeof(*d.lat));
 	d.ipis = keep ? keep : calloc((size_t)m->cpus, sizeof(*d.ipis));
-	if (!d.lat || !d.ipis)
+	d.want = calloc((size_t)m->cpus, sizeof(*d.want));
+	if (!d.lat || !d.ipis || !d.want)
 		abort();
 	/* start just after a tick, as compare's freer does after a GP */
 	push(&d, 1, EV_EVENT_START, 0);
@@ -425,5 +458,6 @@ void scale_run(const struct scale_params *p, const struct scale_machine *m,
 	if (!keep)
 		free(d.ipis);
 	free(d.lat);
+	free(d.want);
 	free(d.heap);
 }

@@ -55,6 +55,24 @@ enum pt_sync_bystander {
 	NR_BYSTANDER_KINDS
 };
 
+/*
+ * How a strategy syncs, as a mechanism: what ptsync scale's discrete-event
+ * model runs for it (tools/scale_des.c), so that a new strategy is
+ * projected without editing the model.  Each value names the kernel
+ * mechanism the strategy's sync_one rests on.
+ */
+enum pt_sync_mechanism {
+	MECH_NONE,		/* no sync at all (the baseline) */
+	MECH_BROADCAST,		/* IPI every other online CPU, wait for each */
+	MECH_GRACE_PERIOD,	/* synchronize_rcu() */
+	MECH_PER_TABLE_RCU,	/* call_rcu() per table: no wait, memory held */
+	MECH_EXPEDITED,		/* synchronize_rcu_expedited(): IPI CPUs not in an EQS */
+	MECH_TARGETED_MM,	/* IPI only CPUs walking this mm right now */
+	MECH_FLUSH_SKIP,	/* none if the flush IPI'd mm_cpumask, else a GP */
+	MECH_KERNEL_MODE_ONLY,	/* IPI only CPUs in kernel mode */
+	NR_MECHANISMS
+};
+
 struct pt_sync_ops {
 	const char *name;
 	const char *desc;	/* one line, for --help and reports */
@@ -63,6 +81,7 @@ struct pt_sync_ops {
 	unsigned int unsafe_tlb_modes;	/* where torture must catch it */
 	const char *twin_of;	/* a broken twin: the strategy it breaks */
 	enum pt_sync_bystander bystander;
+	enum pt_sync_mechanism mech;	/* what sync_one does, for ptsync scale */
 	void (*walk_begin)(struct cpu *c, struct mm_struct *mm);
 	void (*walk_end)(struct cpu *c, struct mm_struct *mm);
 	void (*sync_one)(struct mmu_gather *tlb);
@@ -133,6 +152,9 @@ const char *pt_sync_bystander_name(enum pt_sync_bystander b);
  * where it applies, a broadcast where the harness falls back to upstream.
  */
 enum pt_sync_bystander pt_sync_site_bystander(const struct pt_sync_ops *ops,
+					      enum pt_callsite site);
+/* The mechanism at @site: the strategy's own, or upstream's broadcast. */
+enum pt_sync_mechanism pt_sync_site_mechanism(const struct pt_sync_ops *ops,
 					      enum pt_callsite site);
 /* What @ops does at @site, in words, for ptsync list. */
 const char *pt_sync_site_what(const struct pt_sync_ops *ops, enum pt_callsite site,
