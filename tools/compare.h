@@ -188,10 +188,22 @@ double compare_rate_seconds(const struct compare_config *cfg);
 void compare_print_rate(FILE *f, const struct compare_report *r);
 void compare_rate_json(FILE *f, const struct compare_report *r);
 
+/* tools/compare_interp.c: a fan-out curve's p50 at any K */
+enum fanout_how {
+	FO_NONE,		/* no figure: one K measured, and not this one */
+	FO_MEASURED,		/* the curve has a point at K */
+	FO_INTERPOLATED,	/* the fit, K inside the measured range */
+	FO_EXTRAPOLATED,	/* the fit, K outside it */
+};
+enum fanout_how fanout_curve_at(const struct hc_fanout_curve *c, int k, double *ns);
+const char *fanout_how_name(enum fanout_how how);
+
 /* tools/compare_fanout.c: like-for-like host figures, fan-out correction */
 int compare_model_k(const struct compare_report *r);
 const struct hc_fanout_point *compare_host_at_k(const struct compare_report *r);
-double compare_host_ratio(const struct compare_report *r, bool *like_for_like);
+/* The host kernel's broadcast p50 at the model's K, and how it was read. */
+enum fanout_how compare_host_ns_at_k(const struct compare_report *r, double *ns);
+double compare_host_ratio(const struct compare_report *r, enum fanout_how *how);
 bool compare_slope_delta(const struct compare_report *r, double *delta);
 double compare_sync_k(const struct compare_result *res);
 void compare_print_host_k_row(FILE *f, const struct compare_report *r);
