@@ -43,6 +43,7 @@
 #include "hostcheck.h"
 #include "ptsync/osnoise.h"
 #include "ptsync/run.h"
+#include "ptsync/trace.h"
 
 #define COMPARE_MAX_STRATEGIES	16
 
@@ -126,13 +127,30 @@ struct compare_result {
 	double safety_s;
 	uint64_t violations, safety_fallbacks, leaked;
 	struct compare_rate rate;
+	/* the walkers' IRQs-off windows in the fallback's cost phase
+	 * (kernel/trace/walk_meter.c): ns per walk, ns between walks, and
+	 * each walker's fraction of time masked, summed over walkers x reps */
+	struct samples walk_len, walk_gap;
+	double duty_sum;
+	int duty_n;
 	uint64_t site_events[NR_CALLSITES], site_violations[NR_CALLSITES];
 	/* the cost phase per group ([CG_FALLBACK] repeats the above) */
 	struct compare_site group[NR_COMPARE_GROUPS];
 };
 
+/* The TLB flush's cost to the freer (tools/compare_tlb.c): --tlb=native/pv. */
+#define COMPARE_TLB_MAX_K	8
+struct compare_tlb {
+	bool run;
+	int nr;				/* points measured */
+	int k[COMPARE_TLB_MAX_K];	/* CPUs in the mm besides the flusher */
+	uint64_t p50_ns[COMPARE_TLB_MAX_K], calls[COMPARE_TLB_MAX_K];
+	struct linfit fit;		/* p50 against K: per-target slope */
+};
+
 struct compare_report {
 	struct compare_config cfg;
+	struct compare_tlb tlb;
 	struct compare_result res[COMPARE_MAX_STRATEGIES];
 	int nr_res;
 	bool partial;			/* interrupted: what ran is reported */
@@ -187,6 +205,18 @@ void compare_rate_phase(const struct compare_config *cfg, struct compare_result 
 double compare_rate_seconds(const struct compare_config *cfg);
 void compare_print_rate(FILE *f, const struct compare_report *r);
 void compare_rate_json(FILE *f, const struct compare_report *r);
+
+/* tools/compare_tlb.c: flush_tlb_mm_range() timed at K targets */
+void compare_tlb_phase(struct compare_report *r, const _Atomic int *stop);
+void compare_print_tlb(FILE *f, const struct compare_report *r);
+void compare_tlb_json(FILE *f, const struct compare_report *r);
+
+/* tools/compare_walkers.c: the walkers' IRQs-off duty cycle */
+void compare_walkers_collect(struct compare_result *res, const struct ptsync_run *run,
+			     struct walk_meter *m);
+void compare_print_walkers(FILE *f, const struct compare_report *r);
+void compare_walkers_json(FILE *f, const struct compare_report *r);
+void compare_walkers_strategy_json(FILE *f, const struct compare_result *res);
 
 /* tools/compare_interp.c: a fan-out curve's p50 at any K */
 enum fanout_how {

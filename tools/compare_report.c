@@ -228,6 +228,8 @@ void compare_print_table(FILE *f, const struct compare_report *r)
 		"held KiB: page-table pages waiting for a grace period one by one, peak/mean.\n",
 		r->res[0].ops->name, 16);
 	compare_print_callsites(f, r);
+	compare_print_walkers(f, r);
+	compare_print_tlb(f, r);
 	compare_print_rate(f, r);
 	print_host(f, r);
 	compare_print_fanout(f, r);
@@ -324,6 +326,7 @@ static void json_result(FILE *f, const struct compare_report *r, const struct co
 	json_noise(f, &res->noise);
 	fprintf(f, ",\"walk_ns\":%.1f,\"raw_walk_ns\":%.1f,\"walk_ratio\":%.4f,", res->walk_ns,
 		res->raw_walk_ns, res->raw_walk_ns > 0 ? res->walk_ns / res->raw_walk_ns : 0.0);
+	compare_walkers_strategy_json(f, res);
 	compare_callsites_json(f, r, res);
 	fputc('}', f);
 }
@@ -367,6 +370,10 @@ static void write_json(FILE *f, const struct compare_report *r)
 	compare_fanout_json(f, r);
 	fputc(',', f);
 	compare_rate_json(f, r);
+	fputc(',', f);
+	compare_walkers_json(f, r);
+	fputc(',', f);
+	compare_tlb_json(f, r);
 	fprintf(f, ",\"hostcheck\":");
 	if (r->host_ok)
 		hostcheck_print_json(f, &r->host);
