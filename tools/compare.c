@@ -58,7 +58,7 @@ void compare_config_default(struct compare_config *cfg)
 	cfg->noise_threshold_ns = 1000;
 	cfg->timerlat_period_ns = 1000 * NSEC_PER_USEC;
 	cfg->hostcheck = true;
-	cfg->rate = 100;
+	cfg->rate = 1000;		/* resolves one IPI per fallback: compare_rate.c */
 	cfg->rate_s = -1;		/* phase_s / 3 per meter */
 	cfg->site_s = -1;		/* phase_s / 6 per other call site */
 	cfg->plots = true;

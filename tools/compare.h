@@ -91,11 +91,21 @@ struct compare_site {
 };
 
 /* The rate-matched phase (tools/compare_rate.c), summed over repetitions. */
+#define COMPARE_MAX_REPS	100	/* --reps at most */
 struct compare_rate {
 	unsigned int phases;
-	uint64_t os_fallbacks, tl_fallbacks, unmaps;
-	double os_seconds, tl_seconds;	/* the open-loop freer's time */
+	uint64_t os_fallbacks, tl_fallbacks, unmaps, jobs;
+	/* the meters' window: each phase's bystanders measured for (mean
+	 * over them), and the fallbacks counted inside it */
+	double os_seconds, tl_seconds;
+	uint64_t max_burst;		/* most fallbacks one due time brought */
+	uint64_t bystander_ipis;	/* IPIs the bystanders took (osnoise phases) */
+	uint64_t bystander_phases;	/* bystanders x osnoise phases */
+	unsigned int os_phases;
 	struct noise osnoise, timerlat;	/* the bystanders, per meter */
+	/* per repetition, osnoise: the bystanders' noise and the rate got */
+	unsigned int reps;
+	double rep_noise_ns_per_s[COMPARE_MAX_REPS], rep_rate[COMPARE_MAX_REPS];
 };
 
 struct compare_result {
