@@ -14,7 +14,11 @@
  *  cost    one freer maps and unmaps (every table freed through the
  *          fallback at --batch-fail=1), bystanders run the osnoise or
  *          timerlat meter in user mode/idle, walkers (when there are cores
- *          for them) walk the freer's mm;
+ *          for them) walk the freer's mm, their IRQs-off windows metered
+ *          (compare_walkers.c);
+ *  rate    the same at one fixed fallback rate for all (compare_rate.c);
+ *  tlb     with --tlb=native or pv: the flush timed at K targets
+ *          (compare_tlb.c);
  *  walk    one CPU times GUP-fast under the strategy against the raw walk,
  *          in alternating blocks, on an mm nobody unmaps;
  *  safety  a short torture run, oversubscribed if need be: violations;

@@ -456,15 +456,17 @@ void compare_print_rate(FILE *f, const struct compare_report *r)
 		"fallbacks one due time brought (1: no bursts).\n"
 		"noise: osnoise, bystander in user mode; excess/event: noise above %s's in the same "
 		"repetition, per fallback, mean and 95%% t-interval over %u repetitions;\n"
-		"  printed where the interval is narrower than one IPI's cost to a bystander (%s, "
-		"measured in the cost phase), else the rate that would resolve it;\n"
+		"  printed where the interval is narrower than one IPI's cost to a bystander "
+		"(measured in the cost phase), else the rate that would resolve it;\n"
 		"expected: that cost x IPI/b/ev, the IPIs a bystander took per fallback here.\n"
 		"worst wakeup: timerlat, bystander idle, the latest of its periodic wake-ups; "
 		"closed-loop/s: the cost phase's fallbacks/s (its maximum).\n",
-		r->res[0].ops->name, r->res[0].rate.reps,
-		have_ipi ? "below" : "not measured: no strategy sent the bystanders IPIs");
+		r->res[0].ops->name, r->res[0].rate.reps);
 	if (have_ipi)
 		fprintf(f, "  one IPI's cost to a bystander: %.2f us\n", ipi_ns / 1e3);
+	else
+		fprintf(f, "  one IPI's cost to a bystander: not measured (no strategy's IPIs raised "
+			"the bystanders' noise above the baseline's in the cost phase)\n");
 }
 
 /* "rate_matched":{...} for results.json (the key and object, no comma). */
