@@ -34,10 +34,12 @@ SRC_DIRS  := arch init kernel kernel/rcu kernel/trace lib mm strategy
 ALL_SRCS  := $(sort $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c)))
 TEST_SRCS := $(filter %_test.c,$(ALL_SRCS))
 LIB_SRCS  := $(filter-out $(TEST_SRCS),$(ALL_SRCS))
-TOOL_SRCS := $(sort $(wildcard tools/*.c))
+TOOL_SRCS := $(filter-out %_test.c,$(sort $(wildcard tools/*.c)))
+# Unit tests of the tool's pure parts: each names the objects it needs below.
+TOOL_TESTS := $(patsubst %.c,$(BUILD)/%,$(sort $(wildcard tools/*_test.c)))
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
-TESTS     := $(TEST_SRCS:%.c=$(BUILD)/%)
+TESTS     := $(TEST_SRCS:%.c=$(BUILD)/%) $(TOOL_TESTS)
 PTSYNC    := $(BUILD)/ptsync
 
 all: deps-check $(PTSYNC)
@@ -80,6 +82,8 @@ $(BUILD)/version.stamp: FORCE
 
 $(BUILD)/%_test: $(BUILD)/%_test.o $(BUILD)/libptsync.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tools/compare_interp_test: $(BUILD)/tools/compare_interp.o
 
 # One pass of the suite against one build: prove -v, then tests and time
 # per file and the five slowest (scripts/prove-summary).

@@ -24,6 +24,9 @@ perl -MJSON::PP -e 'local $/; my $j = decode_json(<STDIN>);
 	my %seen; for (@{$j->{traceEvents}}) { $seen{$_->{tid}}++ if $_->{ph} ne "M" && $_->{pid} == 1 }
 	exit !($seen{0} && $seen{1} && $seen{2} && defined $j->{otherData}{dropped})' <"$tmp/t.json"
 ok $? "torture trace: valid JSON, events on CPUs 0, 1 and 2, the drop count"
+said=$(sed -n 's/.*(\([0-9]*\) events dropped.*/\1/p' "$tmp/err")
+infile=$(perl -MJSON::PP -e 'local $/; print decode_json(<STDIN>)->{otherData}{dropped}' <"$tmp/t.json")
+ok $(( ${said:--1} == ${infile:--2} ? 0 : 1 )) "the file's dropped count ($infile) is the one stderr gives ($said)"
 bad --strategies trace-plot --strategies=bogus --out="$tmp/x.png" "$tmp/t.json"
 bad --out trace-plot --out=/proc/nonexistent/x.png "$tmp/t.json"
 for ev in "walk (IRQs off)" "IPI sent" "IPI taken" "fallback: sync + free" "TLB flush"; do

@@ -58,7 +58,7 @@ void compare_config_default(struct compare_config *cfg)
 	cfg->noise_threshold_ns = 1000;
 	cfg->timerlat_period_ns = 1000 * NSEC_PER_USEC;
 	cfg->hostcheck = true;
-	cfg->rate = 100;
+	cfg->rate = 1000;		/* resolves one IPI per fallback: compare_rate.c */
 	cfg->rate_s = -1;		/* phase_s / 3 per meter */
 	cfg->site_s = -1;		/* phase_s / 6 per other call site */
 	cfg->plots = true;
@@ -430,9 +430,18 @@ static void cost_phase(const struct compare_config *cfg, struct compare_result *
 	ph.working = run->cfg.nr_freers + run->cfg.nr_walkers;
 	pthread_mutex_init(&ph.lock, NULL);
 	run->priv = &ph;
+	/* The walkers' IRQs-off windows, in the fallback's phase: one run at a time. */
+	if (group == CG_FALLBACK && run->cfg.nr_walkers && walk_meter_start(run->nr_cpus))
+		ptsync_die("out of memory");
 	cpus_start(run, cost_cpu);
 	sleep_until_ns(run->start_ns + (uint64_t)(seconds * NSEC_PER_SEC), &compare_stop);
 	ptsync_run_stop(run);		/* rcu_barrier(): every batch is freed */
+	if (group == CG_FALLBACK && run->cfg.nr_walkers) {
+		struct walk_meter *m = walk_meter_stop();
+
+		compare_walkers_collect(res, run, m);
+		walk_meter_free(m);
+	}
 	cost_accumulate(res, run, &ph);
 	if (group == CG_FALLBACK) {
 		samples_merge(&res->batch_gp, &run->batch_gp);
@@ -610,6 +619,10 @@ static void run_phases(struct compare_report *r)
 				compare_rate_phase(cfg, &r->res[i], rep, NOISE_TIMERLAT, &compare_stop);
 		}
 	}
+	if (!compare_interrupted && (cfg->groups & (1u << CG_FALLBACK))) {
+		progress(cfg, "tlb: flush_tlb_mm_range() to K targets");
+		compare_tlb_phase(r, &compare_stop);
+	}
 	for (int i = 0; i < r->nr_res; i++) {
 		samples_init(&prot[i], 1024);
 		samples_init(&raw[i], 1024);
@@ -672,6 +685,8 @@ int ptsync_compare(const struct compare_config *cfg)
 		samples_init(&r->res[i].sync_lat, 1u << 22);
 		samples_init(&r->res[i].batch_gp, 1u << 20);
 		samples_init(&r->res[i].held_cb, 1u << 20);
+		samples_init(&r->res[i].walk_len, 1u << 22);
+		samples_init(&r->res[i].walk_gap, 1u << 22);
 		for (int g = 0; g < NR_COMPARE_GROUPS; g++)
 			samples_init(&r->res[i].group[g].sync_lat, 1u << 22);
 	}
@@ -699,6 +714,8 @@ int ptsync_compare(const struct compare_config *cfg)
 		samples_free(&r->res[i].sync_lat);
 		samples_free(&r->res[i].batch_gp);
 		samples_free(&r->res[i].held_cb);
+		samples_free(&r->res[i].walk_len);
+		samples_free(&r->res[i].walk_gap);
 		for (int g = 0; g < NR_COMPARE_GROUPS; g++)
 			samples_free(&r->res[i].group[g].sync_lat);
 	}

@@ -14,7 +14,11 @@
  *  cost    one freer maps and unmaps (every table freed through the
  *          fallback at --batch-fail=1), bystanders run the osnoise or
  *          timerlat meter in user mode/idle, walkers (when there are cores
- *          for them) walk the freer's mm;
+ *          for them) walk the freer's mm, their IRQs-off windows metered
+ *          (compare_walkers.c);
+ *  rate    the same at one fixed fallback rate for all (compare_rate.c);
+ *  tlb     with --tlb=native or pv: the flush timed at K targets
+ *          (compare_tlb.c);
  *  walk    one CPU times GUP-fast under the strategy against the raw walk,
  *          in alternating blocks, on an mm nobody unmaps;
  *  safety  a short torture run, oversubscribed if need be: violations;
@@ -43,6 +47,7 @@
 #include "hostcheck.h"
 #include "ptsync/osnoise.h"
 #include "ptsync/run.h"
+#include "ptsync/trace.h"
 
 #define COMPARE_MAX_STRATEGIES	16
 
@@ -90,11 +95,21 @@ struct compare_site {
 };
 
 /* The rate-matched phase (tools/compare_rate.c), summed over repetitions. */
+#define COMPARE_MAX_REPS	100	/* --reps at most */
 struct compare_rate {
 	unsigned int phases;
-	uint64_t os_fallbacks, tl_fallbacks, unmaps;
-	double os_seconds, tl_seconds;	/* the open-loop freer's time */
+	uint64_t os_fallbacks, tl_fallbacks, unmaps, jobs;
+	/* the meters' window: each phase's bystanders measured for (mean
+	 * over them), and the fallbacks counted inside it */
+	double os_seconds, tl_seconds;
+	uint64_t max_burst;		/* most fallbacks one due time brought */
+	uint64_t bystander_ipis;	/* IPIs the bystanders took (osnoise phases) */
+	uint64_t bystander_phases;	/* bystanders x osnoise phases */
+	unsigned int os_phases;
 	struct noise osnoise, timerlat;	/* the bystanders, per meter */
+	/* per repetition, osnoise: the bystanders' noise and the rate got */
+	unsigned int reps;
+	double rep_noise_ns_per_s[COMPARE_MAX_REPS], rep_rate[COMPARE_MAX_REPS];
 };
 
 struct compare_result {
@@ -126,13 +141,30 @@ struct compare_result {
 	double safety_s;
 	uint64_t violations, safety_fallbacks, leaked;
 	struct compare_rate rate;
+	/* the walkers' IRQs-off windows in the fallback's cost phase
+	 * (kernel/trace/walk_meter.c): ns per walk, ns between walks, and
+	 * each walker's fraction of time masked, summed over walkers x reps */
+	struct samples walk_len, walk_gap;
+	double duty_sum;
+	int duty_n;
 	uint64_t site_events[NR_CALLSITES], site_violations[NR_CALLSITES];
 	/* the cost phase per group ([CG_FALLBACK] repeats the above) */
 	struct compare_site group[NR_COMPARE_GROUPS];
 };
 
+/* The TLB flush's cost to the freer (tools/compare_tlb.c): --tlb=native/pv. */
+#define COMPARE_TLB_MAX_K	8
+struct compare_tlb {
+	bool run;
+	int nr;				/* points measured */
+	int k[COMPARE_TLB_MAX_K];	/* CPUs in the mm besides the flusher */
+	uint64_t p50_ns[COMPARE_TLB_MAX_K], calls[COMPARE_TLB_MAX_K];
+	struct linfit fit;		/* p50 against K: per-target slope */
+};
+
 struct compare_report {
 	struct compare_config cfg;
+	struct compare_tlb tlb;
 	struct compare_result res[COMPARE_MAX_STRATEGIES];
 	int nr_res;
 	bool partial;			/* interrupted: what ran is reported */
@@ -188,10 +220,34 @@ double compare_rate_seconds(const struct compare_config *cfg);
 void compare_print_rate(FILE *f, const struct compare_report *r);
 void compare_rate_json(FILE *f, const struct compare_report *r);
 
+/* tools/compare_tlb.c: flush_tlb_mm_range() timed at K targets */
+void compare_tlb_phase(struct compare_report *r, const _Atomic int *stop);
+void compare_print_tlb(FILE *f, const struct compare_report *r);
+void compare_tlb_json(FILE *f, const struct compare_report *r);
+
+/* tools/compare_walkers.c: the walkers' IRQs-off duty cycle */
+void compare_walkers_collect(struct compare_result *res, const struct ptsync_run *run,
+			     struct walk_meter *m);
+void compare_print_walkers(FILE *f, const struct compare_report *r);
+void compare_walkers_json(FILE *f, const struct compare_report *r);
+void compare_walkers_strategy_json(FILE *f, const struct compare_result *res);
+
+/* tools/compare_interp.c: a fan-out curve's p50 at any K */
+enum fanout_how {
+	FO_NONE,		/* no figure: one K measured, and not this one */
+	FO_MEASURED,		/* the curve has a point at K */
+	FO_INTERPOLATED,	/* the fit, K inside the measured range */
+	FO_EXTRAPOLATED,	/* the fit, K outside it */
+};
+enum fanout_how fanout_curve_at(const struct hc_fanout_curve *c, int k, double *ns);
+const char *fanout_how_name(enum fanout_how how);
+
 /* tools/compare_fanout.c: like-for-like host figures, fan-out correction */
 int compare_model_k(const struct compare_report *r);
 const struct hc_fanout_point *compare_host_at_k(const struct compare_report *r);
-double compare_host_ratio(const struct compare_report *r, bool *like_for_like);
+/* The host kernel's broadcast p50 at the model's K, and how it was read. */
+enum fanout_how compare_host_ns_at_k(const struct compare_report *r, double *ns);
+double compare_host_ratio(const struct compare_report *r, enum fanout_how *how);
 bool compare_slope_delta(const struct compare_report *r, double *delta);
 double compare_sync_k(const struct compare_result *res);
 void compare_print_host_k_row(FILE *f, const struct compare_report *r);

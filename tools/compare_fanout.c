@@ -44,27 +44,38 @@ const struct hc_fanout_point *compare_host_at_k(const struct compare_report *r)
 	return fo ? hc_fanout_at(&fo->kernel, compare_model_k(r)) : NULL;
 }
 
+/* The host kernel's broadcast at the model's K: its point, else its fit. */
+enum fanout_how compare_host_ns_at_k(const struct compare_report *r, double *ns)
+{
+	const struct hostcheck_fanout *fo = fanout(r);
+
+	*ns = 0;
+	return fo ? fanout_curve_at(&fo->kernel, compare_model_k(r), ns) : FO_NONE;
+}
+
 /*
  * The host's grace period / broadcast ratio at the model's K: global p50
- * over the fan-out's GLOBAL_EXPEDITED p50 at that K.  Without that point
- * (fan-out not run, or the host has fewer cores than the model's K + 1),
- * hostcheck's one-bystander ratio, and @like_for_like says which.
+ * over the kernel fan-out's p50 at that K, measured or read off the fit
+ * (compare_interp.c).  Never the one-bystander figure: a broadcast to one
+ * CPU against the model's to K is no like-for-like.  0 where there is no
+ * figure at K (no fan-out, or one K measured and not this one).
  */
-double compare_host_ratio(const struct compare_report *r, bool *like_for_like)
+double compare_host_ratio(const struct compare_report *r, enum fanout_how *how)
 {
-	const struct hc_fanout_point *p = compare_host_at_k(r);
 	const struct hostcheck_mode_result *gl = &r->host.mode[HC_GLOBAL];
+	enum fanout_how h;
+	double at_k;
 
-	if (like_for_like)
-		*like_for_like = false;
-	if (!r->host_ok)
+	if (how)
+		*how = FO_NONE;
+	if (!r->host_ok || !gl->supported || !gl->p50_ns)
 		return 0;
-	if (p && p->p50_used_ns && gl->supported && gl->p50_ns) {
-		if (like_for_like)
-			*like_for_like = true;
-		return (double)gl->p50_ns / (double)p->p50_used_ns;
-	}
-	return r->host.gp_ipi_ratio;
+	h = compare_host_ns_at_k(r, &at_k);
+	if (h == FO_NONE)
+		return 0;
+	if (how)
+		*how = h;
+	return (double)gl->p50_ns / at_k;
 }
 
 /* Model slope - host slope in ns per target; false where either is unfitted. */
@@ -127,8 +138,17 @@ void compare_print_host_k_row(FILE *f, const struct compare_report *r)
 	if (!fo)
 		return;
 	if (!p) {
-		fprintf(f, "  global_expedited K=%-3d not measured: the host has %d target "
-			"CPU(s) at most\n", k, fo->max_k);
+		double ns;
+		enum fanout_how how = compare_host_ns_at_k(r, &ns);
+
+		if (how == FO_NONE)
+			fprintf(f, "  global_expedited K=%-3d no figure: not a measured K and no "
+				"fit (the host has %d target CPU(s) at most)\n", k, fo->max_k);
+		else
+			fprintf(f, "  global_expedited K=%-3d p50 %7.1fus %s from the fan-out fit "
+				"(%.2f us + K x %.3f us; measured K up to %d)\n", k, ns / 1e3,
+				fanout_how_name(how), fo->kernel.fit.intercept / 1e3,
+				fo->kernel.fit.slope / 1e3, fo->max_k);
 		return;
 	}
 	fprintf(f, "  global_expedited K=%-3d p50 %7.1fus p99 %7.1fus  (%d spinning "
@@ -194,9 +214,9 @@ static void json_num_or_null(FILE *f, bool have, double v)
 void compare_fanout_json(FILE *f, const struct compare_report *r)
 {
 	const struct hostcheck_fanout *fo = fanout(r);
-	const struct hc_fanout_point *hp = compare_host_at_k(r);
-	bool have, lfl;
-	double delta = 0, ratio = compare_host_ratio(r, &lfl);
+	enum fanout_how how, rhow;
+	bool have;
+	double delta = 0, host_k, ratio = compare_host_ratio(r, &rhow);
 
 	have = compare_slope_delta(r, &delta);
 	fprintf(f, "\"fanout\":{\"measured\":%s,\"model_k\":%d,\"host_max_k\":%d,"
@@ -210,9 +230,11 @@ void compare_fanout_json(FILE *f, const struct compare_report *r)
 	fprintf(f, ",\"correction\":\"%s\",\"host_p50_ns_at_model_k\":",
 		have ? "measured - K * slope_delta_ns" :
 		"unavailable: a slope needs at least 2 values of K");
-	json_num_or_null(f, hp, hp ? (double)hp->p50_used_ns : 0);
-	fprintf(f, ",\"host_gp_ipi_ratio_at_model_k\":");
-	json_num_or_null(f, lfl, ratio);
+	how = compare_host_ns_at_k(r, &host_k);
+	json_num_or_null(f, how != FO_NONE, host_k);
+	fprintf(f, ",\"host_at_model_k_from\":\"%s\",\"host_gp_ipi_ratio_at_model_k\":",
+		fanout_how_name(how));
+	json_num_or_null(f, rhow != FO_NONE, ratio);
 	fputs(",\"corrected\":[", f);
 	for (int i = 0; i < r->nr_res; i++) {
 		const struct compare_result *res = &r->res[i];

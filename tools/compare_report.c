@@ -137,8 +137,19 @@ static bool host_ratio_reliable(const struct compare_report *r)
 	const struct hostcheck_mode_result *ge = &r->host.mode[HC_GLOBAL_EXPEDITED];
 	const struct hc_fanout_point *k = compare_host_at_k(r);
 
+	double ns;
+
 	if (k)		/* the like-for-like point: did its calls reach the K targets? */
 		return hc_fanout_reached(k) < 0 || hc_fanout_reached(k) >= 0.5;
+	if (compare_host_ns_at_k(r, &ns) != FO_NONE) {
+		/* read off the fit: every point it was fitted on must have reached */
+		const struct hc_fanout_curve *c = &r->host.fanout.kernel;
+
+		for (int i = 0; i < c->nr; i++)
+			if (hc_fanout_reached(&c->pt[i]) >= 0 && hc_fanout_reached(&c->pt[i]) < 0.5)
+				return false;
+		return true;
+	}
 	if (!r->host_ok || !ge->supported || !ge->calls)
 		return false;
 	return ge->bystander_ipis < 0 || (uint64_t)ge->bystander_ipis * 2 >= ge->calls;
@@ -148,7 +159,7 @@ static void print_host(FILE *f, const struct compare_report *r)
 {
 	double model = compare_model_ratio(r), host;
 	char a[16], b[16], c[16];
-	bool lfl;
+	enum fanout_how how;
 
 	if (!r->host_ok) {
 		fprintf(f, "\nhost kernel (membarrier): %s\n",
@@ -171,10 +182,18 @@ static void print_host(FILE *f, const struct compare_report *r)
 			noise_ns_per_s(&hm->bystander) / 1e3);
 	}
 	compare_print_host_k_row(f, r);
-	host = compare_host_ratio(r, &lfl);
+	host = compare_host_ratio(r, &how);
+	if (how == FO_NONE) {
+		fprintf(f, "grace period / IPI latency ratio: model %.0f (rcu p50 / ipi p50, K=%d), "
+			"host: no broadcast figure at K=%d (one bystander is no like-for-like)\n",
+			model, compare_model_k(r), compare_model_k(r));
+		return;
+	}
 	fprintf(f, "grace period / IPI latency ratio: model %.0f (rcu p50 / ipi p50, K=%d), "
-		"host %.0f (global / global_expedited p50, %s)", model, compare_model_k(r), host,
-		lfl ? "same K" : "1 bystander: K differs");
+		"host %.0f (global / global_expedited p50 at K=%d, %s)", model, compare_model_k(r),
+		host, compare_model_k(r), how == FO_MEASURED ? "same K, measured" :
+		how == FO_INTERPOLATED ? "same K, interpolated from the fan-out fit" :
+		"same K, extrapolated from the fan-out fit");
 	if (model > 0 && host > 0)
 		fprintf(f, ": within 10x: %s",
 			model / host <= 10 && host / model <= 10 ? "yes" : "NO");
@@ -209,6 +228,8 @@ void compare_print_table(FILE *f, const struct compare_report *r)
 		"held KiB: page-table pages waiting for a grace period one by one, peak/mean.\n",
 		r->res[0].ops->name, 16);
 	compare_print_callsites(f, r);
+	compare_print_walkers(f, r);
+	compare_print_tlb(f, r);
 	compare_print_rate(f, r);
 	print_host(f, r);
 	compare_print_fanout(f, r);
@@ -305,6 +326,7 @@ static void json_result(FILE *f, const struct compare_report *r, const struct co
 	json_noise(f, &res->noise);
 	fprintf(f, ",\"walk_ns\":%.1f,\"raw_walk_ns\":%.1f,\"walk_ratio\":%.4f,", res->walk_ns,
 		res->raw_walk_ns, res->raw_walk_ns > 0 ? res->walk_ns / res->raw_walk_ns : 0.0);
+	compare_walkers_strategy_json(f, res);
 	compare_callsites_json(f, r, res);
 	fputc('}', f);
 }
@@ -348,6 +370,10 @@ static void write_json(FILE *f, const struct compare_report *r)
 	compare_fanout_json(f, r);
 	fputc(',', f);
 	compare_rate_json(f, r);
+	fputc(',', f);
+	compare_walkers_json(f, r);
+	fputc(',', f);
+	compare_tlb_json(f, r);
 	fprintf(f, ",\"hostcheck\":");
 	if (r->host_ok)
 		hostcheck_print_json(f, &r->host);

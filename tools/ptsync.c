@@ -122,7 +122,7 @@ static void print_compare_usage(FILE *f)
 "  --safety-seconds=S    torture per strategy, 0 to skip [2]\n"
 "  --hostcheck-seconds=S membarrier(2) timing per mode [1]; --no-hostcheck\n"
 "  --rate=N[/s]          rate-matched phase: the freer open-loop at N fallbacks/s,\n"
-"                        >0 and at most 1000000 [100]\n"
+"                        >0 and at most 1000000 [1000]\n"
 "  --rate-seconds=S      rate-matched phase per meter (osnoise, then timerlat) per\n"
 "                        strategy per repetition, 0 to skip [phase-seconds / 3]\n"
 "  --noise=MODE          bystander meter: osnoise or timerlat [osnoise]\n"

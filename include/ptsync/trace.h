@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "compiler.h"
+#include "stats.h"
 
 struct ptsync_run;
 
@@ -97,14 +98,48 @@ static inline void trace_span(int cpu, enum trace_type type, uint64_t t0, uint64
 		__trace_event(cpu, type, t0, (uint32_t)(dur > UINT32_MAX ? UINT32_MAX : dur), -1);
 }
 
+/*
+ * The walk meter (kernel/trace/walk_meter.c): how long each walker keeps
+ * IRQs masked, measured at the same two hooks.  Why: a CPU inside an
+ * IRQs-off walk takes an IPI only at the walk's end, so what a broadcast
+ * waits for at a walker is set by its walks' lengths and how much of its
+ * time they fill; compare measures both instead of assuming a duty cycle.
+ * Every walk is timed (two clock reads); off by default, like tracing.
+ */
+struct walk_meter_cpu {
+	uint64_t t0;			/* the walk in progress began */
+	uint64_t first_ns, last_end_ns;	/* span of this CPU's walks */
+	uint64_t off_ns, walks;		/* IRQs masked in walks, and how many */
+	struct samples len, gap;	/* ns per walk; ns from a walk's end to the next */
+};
+
+struct walk_meter {
+	int nr_cpus;
+	struct walk_meter_cpu cpu[];
+};
+
+extern struct walk_meter *ptsync_walk_meter;	/* NULL: metering off */
+
+/* Start metering @nr_cpus CPUs (one run at a time): 0 or -ENOMEM. */
+int walk_meter_start(int nr_cpus);
+/* Stop (the run's CPUs are gone): the figures, the caller frees them. */
+struct walk_meter *walk_meter_stop(void);
+void walk_meter_free(struct walk_meter *m);
+void __walk_meter_begin(int cpu);
+void __walk_meter_end(int cpu);
+
 static inline void trace_walk_begin(int cpu)
 {
 	if (unlikely(ptsync_trace))
 		__trace_walk_begin(cpu);
+	if (unlikely(ptsync_walk_meter))
+		__walk_meter_begin(cpu);
 }
 
 static inline void trace_walk_end(int cpu)
 {
+	if (unlikely(ptsync_walk_meter))
+		__walk_meter_end(cpu);
 	if (unlikely(ptsync_trace))
 		__trace_walk_end(cpu);
 }

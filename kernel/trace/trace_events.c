@@ -144,13 +144,19 @@ void __trace_walk_end(int cpu)
 		__trace_event(cpu, TR_WALK, b->walk_t0, (uint32_t)(ktime_get_ns() - b->walk_t0), -1);
 }
 
-uint64_t trace_dropped(void)
+/* Every buffer's drops: the one count the file and stderr both give. */
+static uint64_t bufs_dropped(const struct ptsync_trace *t)
 {
 	uint64_t d = 0;
 
-	for (int i = 0; ptsync_trace && i < ptsync_trace->nr_bufs; i++)
-		d += READ_ONCE(ptsync_trace->buf[i].dropped);
+	for (int i = 0; t && i < t->nr_bufs; i++)
+		d += READ_ONCE(t->buf[i].dropped);
 	return d;
+}
+
+uint64_t trace_dropped(void)
+{
+	return bufs_dropped(ptsync_trace);
 }
 
 /* ---- the JSON ---- */
@@ -217,12 +223,14 @@ int trace_close(void)
 
 	if (!t)
 		return 0;
+	/* Hooks off first; the count is read from @t, not the global, so the
+	 * file carries what was dropped (it once read the cleared pointer). */
 	ptsync_trace = NULL;
 	fprintf(t->f, "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"walk_sample\":%d,"
 		"\"dropped\":%llu,\"records_per_cpu_per_run\":%u,\"hz\":%d,\"origin_ns\":%llu,"
 		"\"note\":\"one walk in %d is recorded; a tick shows as the quiescent state it "
 		"allows; ticks fall where origin_ns + ts is a multiple of 1/hz\"},\n\"traceEvents\":[\n",
-		TRACE_WALK_SAMPLE, (unsigned long long)trace_dropped(), t->quota,
+		TRACE_WALK_SAMPLE, (unsigned long long)bufs_dropped(t), t->quota,
 		t->nr_runs ? t->runs[0].hz : 0, (unsigned long long)t->origin_ns, TRACE_WALK_SAMPLE);
 	write_meta(t->f, t);
 	for (int i = 0; i < t->nr_bufs; i++) {
