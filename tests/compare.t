@@ -32,6 +32,12 @@ ok $? "results.csv has its header"
 
 perl -MJSON::PP -e 'local $/; decode_json(<STDIN>)' <"$f"
 ok $? "results.json is valid JSON"
+# One fallback sync p50 per repetition that synced (ptsync scale's spread).
+perl -MJSON::PP -e 'local $/; my $j = decode_json(<STDIN>); my $bad = 0;
+	for (@{$j->{strategies}}) { my $s = $_->{sync_ns};
+		$bad++ unless ref $s->{reps_p50} eq "ARRAY" && @{$s->{reps_p50}} == ($s->{count} ? 1 : 0) }
+	exit $bad' <"$f"
+ok $? "sync_ns.reps_p50: one p50 per repetition (--reps=1) for every strategy that synced"
 field() {	# field STRATEGY KEY: a top-level number of one strategy's object
 	perl -MJSON::PP -e 'local $/; my $j = decode_json(<STDIN>);
 		for (@{$j->{strategies}}) { print $_->{$ARGV[1]} if $_->{name} eq $ARGV[0] }' \

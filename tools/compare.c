@@ -408,6 +408,23 @@ static void cost_group_config(struct ptsync_config *pc, int group)
 	}
 }
 
+/*
+ * The p50 of the syncs this repetition added to res->sync_lat (those from
+ * index @from on), on a copy: samples_percentile() sorts in place.
+ */
+static void rep_sync_p50(struct compare_result *res, size_t from)
+{
+	struct samples rep;
+
+	if (res->nr_rep_sync >= COMPARE_MAX_REPS || res->sync_lat.n <= from)
+		return;
+	samples_init(&rep, res->sync_lat.n - from);
+	for (size_t i = from; i < res->sync_lat.n; i++)
+		samples_add(&rep, res->sync_lat.v[i]);
+	res->rep_sync_p50[res->nr_rep_sync++] = samples_percentile(&rep, 50);
+	samples_free(&rep);
+}
+
 static void cost_phase(const struct compare_config *cfg, struct compare_result *res,
 		       unsigned int rep, int group)
 {
@@ -417,6 +434,7 @@ static void cost_phase(const struct compare_config *cfg, struct compare_result *
 		.sync_lat = &res->sync_lat, .site_lat = &res->group[group].sync_lat,
 	};
 	double seconds = group_seconds(cfg, group);
+	size_t lat_before = res->sync_lat.n;
 	struct ptsync_run *run;
 
 	pc.ops = res->ops;
@@ -444,6 +462,7 @@ static void cost_phase(const struct compare_config *cfg, struct compare_result *
 	}
 	cost_accumulate(res, run, &ph);
 	if (group == CG_FALLBACK) {
+		rep_sync_p50(res, lat_before);
 		samples_merge(&res->batch_gp, &run->batch_gp);
 		cost_reclaim(res, run);
 	}

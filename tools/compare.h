@@ -132,6 +132,10 @@ struct compare_result {
 	bool is_bystander[NR_CPUS];
 	int nr_bystanders;
 	struct samples sync_lat;
+	/* the fallback's sync p50 of each repetition alone: the run-to-run
+	 * spread that ptsync scale sets its tolerances by */
+	uint64_t rep_sync_p50[COMPARE_MAX_REPS];
+	unsigned int nr_rep_sync;
 	struct samples batch_gp;	/* batches: call_rcu to callback */
 	struct noise noise;		/* all bystanders, all repetitions */
 	/* walk phase: medians of the per-block ns/walk */

@@ -287,8 +287,11 @@ static void json_result(FILE *f, const struct compare_report *r, const struct co
 		PRIu64 ",\"leaked_objects\":%" PRIu64 ",", res->violations, res->safety_s,
 		res->safety_fallbacks, res->leaked);
 	fprintf(f, "\"sync_ns\":{\"p50\":%" PRIu64 ",\"p99\":%" PRIu64 ",\"max\":%" PRIu64
-		",\"count\":%zu},", compare_sync_pct(res, 50), compare_sync_pct(res, 99),
-		samples_max(&res->sync_lat), res->sync_lat.n);
+		",\"count\":%zu,\"reps_p50\":[", compare_sync_pct(res, 50),
+		compare_sync_pct(res, 99), samples_max(&res->sync_lat), res->sync_lat.n);
+	for (unsigned int i = 0; i < res->nr_rep_sync; i++)
+		fprintf(f, "%s%" PRIu64, i ? "," : "", res->rep_sync_p50[i]);
+	fprintf(f, "]},");
 	fprintf(f, "\"batch_gp_ns\":{\"p50\":%" PRIu64 ",\"p99\":%" PRIu64 ",\"max\":%"
 		PRIu64 ",\"count\":%zu},",
 		samples_percentile((struct samples *)&res->batch_gp, 50),

@@ -73,7 +73,7 @@ static json_t *hc_mode(json_t *root, const char *mode)
 }
 
 /* Run-to-run spread of a strategy's sync p50, relative: (max - min) /
- * median over compare's repetitions, where the file lists them. */
+ * mean over compare's repetitions, where the file lists them. */
 static double rep_spread(json_t *s)
 {
 	json_t *reps = json_object_get(json_object_get(s, "sync_ns"), "reps_p50");
