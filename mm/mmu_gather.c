@@ -161,7 +161,10 @@ static void __tlb_gather_mmu(struct mmu_gather *tlb, struct mm_struct *mm, bool 
 	tlb->batch = NULL;
 	tlb->fullmm = fullmm;
 	tlb->freed_tables = false;
-	tlb->nr_pages = 0;
+	tlb->cleared_entries = false;
+	tlb->nr_local = 0;
+	tlb->batch_count = 0;
+	tlb->batch_head = tlb->active = NULL;
 	tlb->flush_ipi_broadcast = false;
 	tlb->unshared_tables = false;
 	tlb->fully_unshared_tables = false;
@@ -180,11 +183,21 @@ void tlb_gather_mmu_fullmm(struct mmu_gather *tlb, struct mm_struct *mm)
 	__tlb_gather_mmu(tlb, mm, true);
 }
 
+/*
+ * Flush what the gather cleared.  Nothing to flush unless a table was
+ * freed, an entry cleared or a table unshared since the last flush
+ * (upstream's condition): a fullmm gather, whose range always covers the
+ * whole mm, would otherwise flush, and IPI under x86 native, every time a
+ * batch or the fallback asks.  A skipped flush interrupted nobody, so it
+ * does not stand in for a sync (flush_ipi_broadcast false).
+ */
 void tlb_flush_mmu_tlbonly(struct mmu_gather *tlb)
 {
 	struct cpu *c = this_cpu();
 
 	tlb->flush_ipi_broadcast = false;
+	if (!(tlb->freed_tables || tlb->cleared_entries || tlb->unshared_tables))
+		return;
 	if (tlb->end <= tlb->start)
 		return;
 	tlb->flush_ipi_broadcast = flush_tlb_mm_range(tlb->mm, tlb->start, tlb->end,
@@ -196,6 +209,7 @@ void tlb_flush_mmu_tlbonly(struct mmu_gather *tlb)
 		tlb->end = 0;
 	}
 	tlb->freed_tables = false;
+	tlb->cleared_entries = false;
 	tlb->unshared_tables = false;
 }
 
@@ -426,17 +440,79 @@ void tlb_remove_table(struct mmu_gather *tlb, void *table)
 		tlb_table_flush(tlb);
 }
 
+/*
+ * Chain another page of page pointers: the next one kept from an earlier
+ * flush of this gather, or a new one, GFP_NOWAIT (malloc() here: it does
+ * not sleep), up to MAX_GATHER_BATCH_COUNT.  False: flush instead.
+ */
+static bool tlb_next_batch(struct mmu_gather *tlb)
+{
+	struct mmu_gather_batch *b = tlb->active ? tlb->active->next : tlb->batch_head;
+
+	if (b) {
+		tlb->active = b;
+		return true;
+	}
+	if (tlb->batch_count == MAX_GATHER_BATCH_COUNT)
+		return false;
+	b = malloc(PAGE_SIZE);
+	if (!b)
+		return false;
+	tlb->batch_count++;
+	b->next = NULL;
+	b->nr = 0;
+	b->max = MAX_GATHER_BATCH;
+	if (tlb->active)
+		tlb->active->next = b;
+	else
+		tlb->batch_head = b;
+	tlb->active = b;
+	return true;
+}
+
+/* Gather a user page; true when the batches are full: flush now. */
 bool __tlb_remove_page(struct mmu_gather *tlb, struct folio *folio)
 {
-	tlb->pages[tlb->nr_pages++] = folio;
-	return tlb->nr_pages == MAX_GATHER_BATCH;
+	struct mmu_gather_batch *b = tlb->active;
+
+	if (!b) {
+		tlb->local[tlb->nr_local++] = folio;
+		if (tlb->nr_local < MMU_GATHER_BUNDLE)
+			return false;
+	} else {
+		b->pages[b->nr++] = folio;
+		if (b->nr < b->max)
+			return false;
+	}
+	return !tlb_next_batch(tlb);
 }
 
 static void tlb_batch_pages_flush(struct mmu_gather *tlb)
 {
-	for (unsigned int i = 0; i < tlb->nr_pages; i++)
-		folio_put(&tlb->run->folios, tlb->pages[i]);
-	tlb->nr_pages = 0;
+	struct folio_arena *fa = &tlb->run->folios;
+
+	for (unsigned int i = 0; i < tlb->nr_local; i++)
+		folio_put(fa, tlb->local[i]);
+	tlb->nr_local = 0;
+	for (struct mmu_gather_batch *b = tlb->batch_head; b && b->nr; b = b->next) {
+		for (unsigned int i = 0; i < b->nr; i++)
+			folio_put(fa, b->pages[i]);
+		b->nr = 0;
+	}
+	tlb->active = NULL;
+}
+
+/* At the end of the gather: the chained pages go back. */
+static void tlb_batch_list_free(struct mmu_gather *tlb)
+{
+	struct mmu_gather_batch *b = tlb->batch_head, *next;
+
+	for (; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	tlb->batch_head = tlb->active = NULL;
+	tlb->batch_count = 0;
 }
 
 void tlb_flush_mmu(struct mmu_gather *tlb)
@@ -454,4 +530,5 @@ void tlb_finish_mmu(struct mmu_gather *tlb)
 			   "(tlb_flush_unshared_tables() not called)", tlb->mm->id);
 	store_buffer_fence();	/* nothing stays buffered past the gather */
 	tlb_flush_mmu(tlb);
+	tlb_batch_list_free(tlb);
 }

@@ -64,7 +64,28 @@ struct mmu_table_batch {
 
 _Static_assert(MAX_TABLE_BATCH == 509, "one page of table pointers");
 
-#define MAX_GATHER_BATCH	64	/* user pages per flush */
+/*
+ * User pages wait for the TLB flush in page batches: a few slots in the
+ * gather itself (MMU_GATHER_BUNDLE), then whole pages of pointers chained
+ * behind it, each taken with GFP_NOWAIT, at most MAX_GATHER_BATCH_COUNT of
+ * them (upstream's bound on the pages one flush may free: about 10,000).
+ * Only when the chain is full, or a page cannot be had, does the gather
+ * flush early.  The header is a next pointer and two counts, so a page
+ * holds (4096 - 16) / 8 = 510, as in the kernel on 64-bit.
+ */
+struct mmu_gather_batch {
+	struct mmu_gather_batch *next;
+	unsigned int nr, max;
+	struct folio *pages[];
+};
+
+#define MAX_GATHER_BATCH \
+	((PAGE_SIZE - sizeof(struct mmu_gather_batch)) / sizeof(void *))
+#define MAX_GATHER_BATCH_COUNT	(10000UL / MAX_GATHER_BATCH)
+#define MMU_GATHER_BUNDLE	8
+
+_Static_assert(MAX_GATHER_BATCH == 510, "one page of page pointers");
+_Static_assert(MAX_GATHER_BATCH_COUNT == 19, "about 10,000 pages per flush");
 
 struct mmu_gather {
 	struct mm_struct *mm;
@@ -83,8 +104,20 @@ struct mmu_gather {
 	 * A gather never ends with either of the last two set.
 	 */
 	bool unshared_tables, fully_unshared_tables, unshared_unsynced;
-	unsigned int nr_pages;
-	struct folio *pages[MAX_GATHER_BATCH];
+	/*
+	 * Entries were cleared since the last flush (upstream's cleared_ptes,
+	 * _pmds, _puds: anything that widened the range).  With freed_tables
+	 * and unshared_tables it decides whether tlb_flush_mmu_tlbonly() has
+	 * anything to flush.
+	 */
+	bool cleared_entries;
+	/* Pages: the slots in the gather, then the chained batch pages. */
+	unsigned int nr_local;
+	unsigned int batch_count;		/* batch pages chained */
+	struct mmu_gather_batch *batch_head, *active;
+	struct folio *local[MMU_GATHER_BUNDLE];
+	/* Table batches reserved at tlb_gather_mmu() (batch_pool.may_wait). */
+	unsigned int batches_reserved;
 };
 
 /*
@@ -127,9 +160,11 @@ static inline void tlb_remove_page(struct mmu_gather *tlb, struct folio *folio)
 		tlb_flush_mmu(tlb);
 }
 
+/* __tlb_adjust_range() with the flag its callers set: entries cleared. */
 static inline void tlb_track_range(struct mmu_gather *tlb, uint64_t start,
 				   uint64_t end)
 {
+	tlb->cleared_entries = true;
 	if (start < tlb->start)
 		tlb->start = start;
 	if (end > tlb->end)
