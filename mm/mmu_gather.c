@@ -81,47 +81,86 @@ static uint64_t *batch_queued_ns(struct batch_pool *p, struct mmu_table_batch *b
 	return &p->queued_ns[((char *)b - (char *)p->mem) / PAGE_SIZE - 1];
 }
 
-static struct mmu_table_batch *tlb_batch_take(struct batch_pool *p)
+/* A free batch not held for another gather, or one of @reserved's. */
+static struct mmu_table_batch *tlb_batch_take(struct batch_pool *p, unsigned int *reserved)
 {
 	struct mmu_table_batch *b = NULL;
+	bool own = reserved && *reserved;
 
 	store_buffer_fence();		/* the lock's RMW */
 	pthread_mutex_lock(&p->lock);
-	if (p->nr_free)
+	if (own || p->nr_free > p->nr_reserved) {
 		b = p->free[--p->nr_free];
+		if (own) {
+			p->nr_reserved--;
+			(*reserved)--;
+		}
+	}
 	pthread_mutex_unlock(&p->lock);
 	return b;
 }
 
 /*
- * batch_pool.may_wait: sleep until an RCU callback gives a batch back.
- * Asleep is a quiescent state, as for any sleeping allocation, or the
- * grace period that frees a batch would wait for us.
+ * Back-pressure for a pool that may wait, at tlb_gather_mmu(): before the
+ * gather unhooks anything, sleep until @nr batches are free beyond those
+ * other gathers hold, and hold them.  Asleep is a quiescent state, as for
+ * any sleeping allocation, or the grace period that frees a batch would
+ * wait for us.  Nothing here is inside a sync's timing; the time is
+ * counted apart (reserve_waits, reserve_wait_ns).
  */
-static struct mmu_table_batch *tlb_batch_wait(struct batch_pool *p, struct cpu *c)
+static unsigned int tlb_batch_reserve(struct batch_pool *p, struct cpu *c, unsigned int nr)
 {
 	const struct timespec ts = { 0, 50 * NSEC_PER_USEC };
-	bool was_online = READ_ONCE(c->rcu_online);
-	struct mmu_table_batch *b;
+	bool was_online = false;
+	uint64_t t0 = 0;
 
-	might_sleep("tlb_batch_wait()");
-	if (was_online)
-		rcu_eqs_enter(c);
-	stall_wait_begin(c, STALL_BARRIER, -1);
-	while (!(b = tlb_batch_take(p)))
+	if (nr > p->nr)
+		nr = p->nr;
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		if (p->nr_free - p->nr_reserved >= nr) {
+			p->nr_reserved += nr;
+			pthread_mutex_unlock(&p->lock);
+			break;
+		}
+		pthread_mutex_unlock(&p->lock);
+		if (!t0) {
+			might_sleep("tlb_batch_reserve()");
+			t0 = ktime_get_ns();
+			was_online = READ_ONCE(c->rcu_online);
+			if (was_online)
+				rcu_eqs_enter(c);
+			stall_wait_begin(c, STALL_BARRIER, -1);
+		}
 		nanosleep(&ts, NULL);
-	stall_wait_end(c);
-	if (was_online)
-		rcu_eqs_exit(c);
-	return b;
+	}
+	if (t0) {
+		stall_wait_end(c);
+		if (was_online)
+			rcu_eqs_exit(c);
+		atomic_inc_relaxed(p->reserve_waits);
+		atomic_fetch_add_explicit(&p->reserve_wait_ns, ktime_get_ns() - t0,
+					  memory_order_relaxed);
+	}
+	return nr;
+}
+
+/* What a gather reserved and did not use goes back at its end. */
+static void tlb_batch_unreserve(struct batch_pool *p, unsigned int nr)
+{
+	if (!nr)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->nr_reserved -= nr;
+	pthread_mutex_unlock(&p->lock);
 }
 
 /*
- * GFP_NOWAIT: never sleeps, fails when the pool is empty or when the
- * injected failure fires (drawn from the calling CPU's seeded PRNG);
- * unless the pool may wait (batch_pool.may_wait).
+ * GFP_NOWAIT: never sleeps, fails when the pool is empty (or what is left
+ * is held for other gathers) or when the injected failure fires (drawn
+ * from the calling CPU's seeded PRNG).
  */
-struct mmu_table_batch *tlb_batch_alloc_nowait(struct batch_pool *p)
+struct mmu_table_batch *tlb_batch_alloc_nowait(struct batch_pool *p, unsigned int *reserved)
 {
 	struct cpu *c = this_cpu();
 	struct mmu_table_batch *b = NULL;
@@ -134,9 +173,7 @@ struct mmu_table_batch *tlb_batch_alloc_nowait(struct batch_pool *p)
 		this_cpu_inc(c->stats.batch_injected);
 		return NULL;
 	}
-	b = tlb_batch_take(p);
-	if (!b && p->may_wait && c)
-		b = tlb_batch_wait(p, c);
+	b = tlb_batch_take(p, reserved);
 	if (!b) {
 		atomic_inc_relaxed(p->exhausted);
 		return NULL;
@@ -171,6 +208,10 @@ static void __tlb_gather_mmu(struct mmu_gather *tlb, struct mm_struct *mm, bool 
 	tlb->unshared_unsynced = false;
 	tlb->start = fullmm ? 0 : TASK_SIZE;
 	tlb->end = fullmm ? TASK_SIZE : 0;
+	tlb->batches_reserved = 0;
+	if (tlb->run->batches.may_wait && this_cpu())
+		tlb->batches_reserved = tlb_batch_reserve(&tlb->run->batches, this_cpu(),
+							  TLB_BATCH_RESERVE);
 }
 
 void tlb_gather_mmu(struct mmu_gather *tlb, struct mm_struct *mm)
@@ -428,7 +469,8 @@ void tlb_remove_table(struct mmu_gather *tlb, void *table)
 	WRITE_ONCE(pd->site, READ_ONCE(pd->pt_was_shared) ? CALLSITE_UNSHARE :
 			     CALLSITE_FALLBACK);
 	if (!tlb->batch) {
-		tlb->batch = tlb_batch_alloc_nowait(&tlb->run->batches);
+		tlb->batch = tlb_batch_alloc_nowait(&tlb->run->batches,
+						    &tlb->batches_reserved);
 		if (!tlb->batch) {
 			tlb_table_invalidate(tlb);
 			tlb_remove_table_one(tlb, table);
@@ -531,4 +573,6 @@ void tlb_finish_mmu(struct mmu_gather *tlb)
 	store_buffer_fence();	/* nothing stays buffered past the gather */
 	tlb_flush_mmu(tlb);
 	tlb_batch_list_free(tlb);
+	tlb_batch_unreserve(&tlb->run->batches, tlb->batches_reserved);
+	tlb->batches_reserved = 0;
 }

@@ -34,6 +34,8 @@ struct gather_test {
 	/* pages_cpu and skip_cpu */
 	unsigned int full_at, full_count, chained;
 	uint64_t flushes_empty, flushes_cleared, flushes_again, flushes_unshared;
+	/* nowait_cpu */
+	int second_null, quick, reserved, other_null, own_ok;
 };
 
 static pgent_t *detached_table(struct ptsync_run *run, struct mm_struct *mm)
@@ -331,6 +333,39 @@ static void skip_cpu(struct cpu *c)
 	tlb_finish_mmu(&tlb);
 }
 
+/*
+ * GFP_NOWAIT never sleeps, even when the pool may wait: an empty pool
+ * answers NULL at once.  The waiting is at tlb_gather_mmu(), which holds
+ * what it reserved against other takers.
+ */
+static void nowait_cpu(struct cpu *c)
+{
+	struct ptsync_run *run = c->run;
+	struct gather_test *t = run->priv;
+	struct batch_pool *p = &run->batches;
+	struct mmu_table_batch *b;
+	struct mmu_gather tlb;
+	uint64_t t0;
+
+	if (c->id)
+		return;
+	p->may_wait = true;
+	b = tlb_batch_alloc_nowait(p, NULL);		/* the pool's only batch */
+	t0 = ktime_get_ns();
+	t->second_null = b && !tlb_batch_alloc_nowait(p, NULL);
+	t->quick = ktime_get_ns() - t0 < NSEC_PER_SEC;
+	tlb_batch_free(p, b);
+	tlb_gather_mmu(&tlb, &run->mms[0]);
+	t->reserved = tlb.batches_reserved == 1;
+	t->other_null = !tlb_batch_alloc_nowait(p, NULL);
+	b = tlb_batch_alloc_nowait(p, &tlb.batches_reserved);
+	t->own_ok = b && tlb.batches_reserved == 0;
+	if (b)
+		tlb_batch_free(p, b);
+	tlb_finish_mmu(&tlb);
+	p->may_wait = false;
+}
+
 static struct gather_test run_test(cpu_fn_t fn, const struct pt_sync_ops *ops,
 				   unsigned int pool, double fail, int *leaked,
 				   uint64_t *freed_batched, uint64_t *freed_one)
@@ -418,6 +453,12 @@ int main(void)
 	   (unsigned long long)t.flushes_cleared, (unsigned long long)t.flushes_again);
 	ok(t.flushes_unshared == 2, "fullmm: an unshared table is flushed (%llu)",
 	   (unsigned long long)t.flushes_unshared);
+
+	t = run_test(nowait_cpu, &rcu_sync_ops, 1, 0, &leaked, &batched, &one);
+	ok(t.second_null && t.quick,
+	   "GFP_NOWAIT: an empty pool that may wait still fails at once, no sleep");
+	ok(t.reserved && t.other_null && t.own_ok,
+	   "tlb_gather_mmu() reserves the batch: others cannot take it, the gather can");
 
 	test_walker_inside();
 	return done_testing();

@@ -129,21 +129,39 @@ struct batch_pool {
 	unsigned int shift;		/* mem is 2^shift bytes, so aligned */
 	unsigned int nr;
 	double fail_p;
-	/* The fallback call site is not driven: an empty pool waits for a
-	 * batch to come back, as a sleeping allocation would wait for
-	 * reclaim, instead of failing. */
+	/*
+	 * The fallback call site is not driven, so an empty pool must not
+	 * send a table there; but GFP_NOWAIT never sleeps, and neither does
+	 * tlb_batch_alloc_nowait().  The back-pressure sits before the
+	 * gather instead: tlb_gather_mmu() waits, with nothing unhooked and
+	 * outside every sync's timing, until TLB_BATCH_RESERVE batches are
+	 * free, and reserves them for this gather (tlb_batch_reserve()).
+	 */
 	bool may_wait;
 	pthread_mutex_t lock;
 	struct mmu_table_batch **free;
 	unsigned int nr_free;
+	unsigned int nr_reserved;		/* held for gathers, under lock */
+	_Atomic uint64_t reserve_waits, reserve_wait_ns;
 	uint64_t *queued_ns;		/* [nr]: when each batch went to call_rcu */
 	_Atomic uint64_t allocs, exhausted;	/* injected: per CPU */
 };
 
+/*
+ * Batches a gather reserves when the pool may wait: enough for the largest
+ * range one gather frees in the harness (a 1 GiB munmap: 512 PTE tables
+ * and a PMD table, two batches).  A gather that needs more goes on
+ * without waiting, and a table that finds no batch takes the fallback,
+ * counted as one.
+ */
+#define TLB_BATCH_RESERVE	2
+
 int batch_pool_init(struct batch_pool *p, struct ptsync_run *run,
 		    unsigned int nr, double fail_p);
 void batch_pool_destroy(struct batch_pool *p);
-struct mmu_table_batch *tlb_batch_alloc_nowait(struct batch_pool *p);
+/* GFP_NOWAIT: a batch, or NULL; never sleeps.  @reserved: the caller's
+ * reservation to draw on (decremented), or NULL. */
+struct mmu_table_batch *tlb_batch_alloc_nowait(struct batch_pool *p, unsigned int *reserved);
 void tlb_batch_free(struct batch_pool *p, struct mmu_table_batch *b);
 
 void tlb_gather_mmu(struct mmu_gather *tlb, struct mm_struct *mm);
