@@ -433,31 +433,35 @@ void tlb_sync_callsite(struct mmu_gather *tlb, enum pt_callsite site)
 	tlb_sync_account(c, site, ktime_get_ns() - t0);
 }
 
-/*
- * A table unhooked at @site that is to be freed, not reused: a strategy
- * that frees through its own ptdesc (free_one: PT_RECLAIM) needs no sync
- * here; any other syncs as at the site, and the table is freed at once.
- */
-void tlb_remove_table_callsite(struct mmu_gather *tlb, void *table,
-			       enum pt_callsite site)
+/* pte_free_defer()'s callback: a grace period after the retract. */
+static void pte_free_now(struct rcu_head *head)
 {
-	const struct pt_sync_ops *ops = tlb->run->ops;
-	struct cpu *c = this_cpu();
-	uint64_t t0;
+	struct ptdesc *pd = container_of(head, struct ptdesc, pt_rcu_head);
+	/* As in __tlb_remove_table_one_rcu(): the owner outlives the table. */
+	struct ptsync_run *run = READ_ONCE(pd->mm)->run;
 
-	WRITE_ONCE(virt_to_ptdesc(&tlb->run->pt, table)->site, (int)site);
-	if (!ops->free_one) {
-		tlb_sync_callsite(tlb, site);
-		store_buffer_fence();	/* pt_free() takes a lock */
-		pt_free(&tlb->run->pt, table);
-		atomic_inc_relaxed(tlb->run->stats.tables_freed_one);
-		return;
-	}
-	c->sync_site = site;
-	t0 = ktime_get_ns();
-	ops->free_one(tlb, table);
-	c->sync_site = CALLSITE_NONE;
-	tlb_sync_account(c, site, ktime_get_ns() - t0);
+	pt_free(&run->pt, pfn_to_table(&run->pt, (uint64_t)(pd - run->pt.desc)));
+	atomic_inc_relaxed(run->stats.tables_freed_rcu_one);
+}
+
+/*
+ * pte_free_defer() (mm/pgtable-generic.c upstream): a PTE table retracted
+ * by a file-backed collapse goes to call_rcu() through its own ptdesc,
+ * whatever the strategy: no batch, no sync, no IPI.  A walker still inside
+ * holds IRQs off, an RCU read-side section, so the callback waits for it.
+ * Not PT_RECLAIM's accounting (pt_reclaim_stats): upstream does this with
+ * PT_RECLAIM off too.
+ */
+void pte_free_defer(struct mm_struct *mm, pte_t *pte)
+{
+	struct ptdesc *pd = virt_to_ptdesc(&mm->run->pt, pte);
+
+	/* For violation reports only: nothing is ordered by it. */
+	WRITE_ONCE(pd->site, CALLSITE_COLLAPSE);
+	store_buffer_fence();	/* as in tlb_table_flush() */
+	/* The PMD clear happened before; call_rcu() orders it before the
+	 * callback (RCU's own guarantee). */
+	call_rcu(&pd->pt_rcu_head, pte_free_now);
 }
 
 void tlb_remove_table(struct mmu_gather *tlb, void *table)

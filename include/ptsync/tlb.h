@@ -217,9 +217,8 @@ void tlb_remove_table_sync_one(void);
 void tlb_remove_table_sync_rcu(void);
 /* The strategy's sync at a call site other than the fallback (callsite.h). */
 void tlb_sync_callsite(struct mmu_gather *tlb, enum pt_callsite site);
-/* Free a table unhooked at @site: free_one, or sync at @site and free. */
-void tlb_remove_table_callsite(struct mmu_gather *tlb, void *table,
-			       enum pt_callsite site);
+/* A retracted PTE table to call_rcu() through its ptdesc, for everyone. */
+void pte_free_defer(struct mm_struct *mm, pte_t *pte);
 /* PT_RECLAIM: hand one table to call_rcu() through its own ptdesc. */
 void __tlb_remove_table_one(struct mmu_gather *tlb, void *table);
 
