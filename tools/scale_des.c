@@ -31,7 +31,7 @@
 enum mech {
 	M_BROADCAST,	/* ipi: every other CPU, wait for each */
 	M_EXPEDITED,	/* rcu-exp: CPUs not in an EQS */
-	M_KERNEL_ONLY,	/* eqs: CPUs in kernel mode */
+	M_KERNEL_ONLY,	/* eqs: CPUs in kernel mode, as context tracking sees them */
 	M_TARGETED,	/* targeted: CPUs walking this mm right now */
 	M_GP,		/* rcu: synchronize_rcu() */
 	M_DEFER,	/* pt-reclaim: call_rcu() per table, no wait */
@@ -213,8 +213,8 @@ static bool wants_ipi(struct des *d, int cpu)
 		return true;
 	case M_EXPEDITED:	/* a user-mode bystander is an EQS only under nohz_full */
 		return walker || !d->m->nohz_full || bystander_in_kernel(d);
-	case M_KERNEL_ONLY:
-		return walker || bystander_in_kernel(d);
+	case M_KERNEL_ONLY:	/* user mode is known only on nohz_full CPUs */
+		return walker || !d->m->nohz_full || bystander_in_kernel(d);
 	case M_TARGETED:
 		return in_walk(d, cpu, d->now);
 	default:
