@@ -33,6 +33,7 @@
  *   tlb_finish_mmu(tlb)              flush, free tables, free pages: done
  *   tlb_remove_table_sync_one()      wait for IRQs-off walkers: IPI all
  *   tlb_remove_table_sync_rcu()      wait for IRQs-off walkers: a GP
+ *   pte_free_defer(mm, pte)          a retracted PTE table to call_rcu()
  */
 #ifndef PTSYNC_TLB_H
 #define PTSYNC_TLB_H
