@@ -35,7 +35,8 @@ enum mech {
 	M_TARGETED,	/* targeted: CPUs walking this mm right now */
 	M_GP,		/* rcu: synchronize_rcu() */
 	M_DEFER,	/* pt-reclaim: call_rcu() per table, no wait */
-	M_FLUSH_OR_GP,	/* flush-ipi: native flush IPI'd mm_cpumask, else GP */
+	M_FLUSH_OR_GP,	/* flush-ipi: native flush IPI'd mm_cpumask, else GP
+			 * (fallback) or broadcast (collapse, unshare) */
 	M_NOSYNC,	/* none */
 };
 
@@ -204,6 +205,14 @@ static bool bystander_in_kernel(struct des *d)
 	return d->m->bystander_kernel_frac > 0 && uniform(d) < d->m->bystander_kernel_frac;
 }
 
+/* The flush before the sync IPI'd mm_cpumask: x86 native, where a flush
+ * comes first (a per-unshare sync comes before the gather's flush). */
+static bool flush_was_sync(const struct des *d)
+{
+	return d->mech == M_FLUSH_OR_GP && d->m->tlb_mode == TLB_NATIVE &&
+	       d->site != SITE_UNSHARE_EACH;
+}
+
 static bool wants_ipi(struct des *d, int cpu)
 {
 	bool walker = is_walker(d, cpu);
@@ -211,6 +220,8 @@ static bool wants_ipi(struct des *d, int cpu)
 	switch (d->mech) {
 	case M_BROADCAST:
 		return true;
+	case M_FLUSH_OR_GP:	/* collapse, unshare: the broadcast unless skipped */
+		return !flush_was_sync(d);
 	case M_EXPEDITED:	/* a user-mode bystander is an EQS only under nohz_full */
 		return walker || !d->m->nohz_full || bystander_in_kernel(d);
 	case M_KERNEL_ONLY:	/* user mode is known only on nohz_full CPUs */
@@ -229,17 +240,15 @@ static double next_tick(const struct des *d, double t)
 	return (floor(t / d->tick_ns) + 1) * d->tick_ns;
 }
 
-static bool flush_was_sync(const struct des *d)
-{
-	return d->mech == M_FLUSH_OR_GP && d->m->tlb_mode == TLB_NATIVE;
-}
-
 static void sync_start(struct des *d)
 {
 	int sent = 0;
 
 	d->sync_start = d->now;
-	if (d->mech == M_GP || (d->mech == M_FLUSH_OR_GP && !flush_was_sync(d))) {
+	/* flush-ipi falls back to the sync its site calls: synchronize_rcu()
+	 * at the fallback, the broadcast elsewhere (wants_ipi()). */
+	if (d->mech == M_GP || (d->mech == M_FLUSH_OR_GP && !flush_was_sync(d) &&
+				d->site == SITE_FALLBACK)) {
 		push(d, next_tick(d, d->now), EV_GP_START, 0);
 		return;
 	}
