@@ -368,7 +368,7 @@ static void free_pgd_range(struct mmu_gather *tlb, uint64_t addr, uint64_t end)
 static void free_pgtables_claim(struct mm_struct *mm)
 {
 	struct cpu *c = this_cpu();
-	bool waited = false;
+	bool waited = false, was_online = false;
 
 	for (;;) {
 		int idle = 0;
@@ -379,13 +379,23 @@ static void free_pgtables_claim(struct mm_struct *mm)
 			break;
 		if (idle != FREEING_PGTABLES_RETRACT)
 			ptsync_die("BUG: mm %d: two free_pgtables() at once", mm->id);
-		if (!waited && c)
+		if (!waited && c) {
+			/* Upstream sleeps on i_mmap_rwsem here: a quiescent
+			 * state, or the retract, which may wait for a grace
+			 * period (a batch to come back), would wait for us. */
+			was_online = READ_ONCE(c->rcu_online);
+			if (was_online)
+				rcu_eqs_enter(c);
 			stall_wait_begin(c, STALL_BARRIER, -1);
+		}
 		waited = true;
 		cpu_relax();
 	}
-	if (waited && c)
+	if (waited && c) {
 		stall_wait_end(c);
+		if (was_online)
+			rcu_eqs_exit(c);
+	}
 }
 
 static void free_pgtables(struct mmu_gather *tlb, uint64_t addr, uint64_t end)
