@@ -792,6 +792,8 @@ static void list_callsites(void)
 			printf("%-13s %-9s %s\n", s ? "" : o->name, callsite_name(s),
 			       pt_sync_site_what(o, s, what, sizeof(what)));
 	}
+	printf("collapse is khugepaged's anon collapse (the table deposited); a file-backed\n"
+	       "collapse syncs nothing under any strategy: pte_free_defer(), as upstream\n");
 }
 
 /*
