@@ -189,6 +189,37 @@ void ct_idle_exit(struct cpu *c)
 	smp_mb();	/* as in ct_user_exit() */
 }
 
+static bool nohz_full_listed(const struct ptsync_config *cfg, int cpu)
+{
+	return cpu >= 0 && cpu < NR_CPUS && ((cfg->nohz_full_mask[cpu / 64] >> (cpu % 64)) & 1);
+}
+
+/* The --nohz-full option that gives @cfg's nohz_full CPUs back. */
+const char *nohz_full_opt(const struct ptsync_config *cfg, char *buf, size_t len)
+{
+	size_t off;
+
+	buf[0] = 0;
+	if (!cfg->nohz_full)
+		return buf;
+	off = (size_t)snprintf(buf, len, " --nohz-full");
+	if (!cfg->nohz_full_list)
+		return buf;
+	for (int cpu = 0, first = 1; cpu < NR_CPUS && off < len; cpu++) {
+		int end = cpu;
+
+		if (!nohz_full_listed(cfg, cpu))
+			continue;
+		while (nohz_full_listed(cfg, end + 1))
+			end++;
+		off += (size_t)snprintf(buf + off, len - off, end > cpu ? "%s%d-%d" : "%s%d",
+					first ? "=" : ",", cpu, end);
+		first = 0;
+		cpu = end;
+	}
+	return buf;
+}
+
 /*
  * Wait until every CPU reaches @b: IRQs on (IPIs are still taken) and in an
  * extended quiescent state (grace periods do not wait for a waiting CPU).

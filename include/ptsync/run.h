@@ -77,6 +77,8 @@ struct ptsync_config {
 };
 
 void ptsync_config_default(struct ptsync_config *cfg);
+/* " --nohz-full", " --nohz-full=1,3-5" or "", for a repeat line (kernel/cpu.c). */
+const char *nohz_full_opt(const struct ptsync_config *cfg, char *buf, size_t len);
 
 enum violation_kind {
 	V_POISONED_ENTRY,	/* read an entry of a freed table */
