@@ -68,8 +68,11 @@ static void cpu_init(struct ptsync_run *run, struct cpu *c, int id)
 		c->role = ROLE_KHUGEPAGED;
 	else
 		c->role = ROLE_BYSTANDER;
-	/* nohz_full isolates the bystanders: their user mode takes no tick. */
-	c->nohz_full = cfg->nohz_full && c->role == ROLE_BYSTANDER;
+	/* nohz_full: the CPUs --nohz-full=LIST names, or, bare, the
+	 * bystanders; only there is user mode tracked (kernel/cpu.c). */
+	c->nohz_full = cfg->nohz_full &&
+		(cfg->nohz_full_list ? (cfg->nohz_full_mask[id / 64] >> (id % 64)) & 1
+				     : c->role == ROLE_BYSTANDER);
 	c->csd = calloc((size_t)run->nr_cpus, sizeof(*c->csd));
 	if (!c->csd)
 		ptsync_die("out of memory for CPU %d", id);

@@ -138,9 +138,22 @@ static void cpu_pin(struct cpu *c)
 		c->host_cpu = host;
 }
 
+/*
+ * Context tracking of user mode exists only on nohz_full CPUs
+ * (context_tracking_enabled_cpu()): elsewhere nothing records the switch
+ * to user mode, and to anyone reading the state the CPU is still in the
+ * kernel - so expedited RCU and eqs IPI it.  Idle is tracked on every CPU
+ * (RCU's own idle entry), see ct_idle_enter().
+ *
+ * RCU itself is told either way: in the kernel a CPU in user mode without
+ * the tick-less mode reports a quiescent state at its next tick, which
+ * liburcu's offline stands in for (a grace period may end up to a tick
+ * sooner than the kernel's would).
+ */
 void ct_user_enter(struct cpu *c)
 {
-	WRITE_ONCE(c->context, CONTEXT_USER);
+	if (c->nohz_full)
+		WRITE_ONCE(c->context, CONTEXT_USER);
 	this_cpu_inc(c->stats.user_entries);
 	rcu_eqs_enter(c);
 }
@@ -150,11 +163,14 @@ void ct_user_enter(struct cpu *c)
  * page-table read that follows (the first GUP-fast walk): pairs with the
  * smp_mb() a freer makes between its unhook and reading this CPU's
  * context (eqs_sync_one(), synchronize_rcu_expedited()).  Store
- * buffering, so a full fence on each side.
+ * buffering, so a full fence on each side.  On a CPU that is not
+ * nohz_full the context never left KERNEL, so nothing is stored.
  */
 void ct_user_exit(struct cpu *c)
 {
 	rcu_eqs_exit(c);
+	if (!c->nohz_full)
+		return;
 	WRITE_ONCE(c->context, CONTEXT_KERNEL);
 	smp_mb();
 }
@@ -171,6 +187,37 @@ void ct_idle_exit(struct cpu *c)
 	rcu_eqs_exit(c);
 	WRITE_ONCE(c->context, CONTEXT_KERNEL);
 	smp_mb();	/* as in ct_user_exit() */
+}
+
+static bool nohz_full_listed(const struct ptsync_config *cfg, int cpu)
+{
+	return cpu >= 0 && cpu < NR_CPUS && ((cfg->nohz_full_mask[cpu / 64] >> (cpu % 64)) & 1);
+}
+
+/* The --nohz-full option that gives @cfg's nohz_full CPUs back. */
+const char *nohz_full_opt(const struct ptsync_config *cfg, char *buf, size_t len)
+{
+	size_t off;
+
+	buf[0] = 0;
+	if (!cfg->nohz_full)
+		return buf;
+	off = (size_t)snprintf(buf, len, " --nohz-full");
+	if (!cfg->nohz_full_list)
+		return buf;
+	for (int cpu = 0, first = 1; cpu < NR_CPUS && off < len; cpu++) {
+		int end = cpu;
+
+		if (!nohz_full_listed(cfg, cpu))
+			continue;
+		while (nohz_full_listed(cfg, end + 1))
+			end++;
+		off += (size_t)snprintf(buf + off, len - off, end > cpu ? "%s%d-%d" : "%s%d",
+					first ? "=" : ",", cpu, end);
+		first = 0;
+		cpu = end;
+	}
+	return buf;
 }
 
 /*

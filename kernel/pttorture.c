@@ -486,7 +486,7 @@ void torture_print_params(FILE *f, const struct ptsync_run *run, const char *tag
 {
 	const struct ptsync_config *cfg = &run->cfg;
 	int host = host_nr_cpus();
-	char wd[64];
+	char wd[64], nohz[512];
 
 	char sites[64];
 
@@ -504,14 +504,14 @@ void torture_print_params(FILE *f, const struct ptsync_run *run, const char *tag
 		callsites_str(cfg->callsites, sites, sizeof(sites)), cfg->collapse_rate,
 		unshare_sync_name(cfg->unshare_sync), cfg->shared_regions,
 		cfg->duration_s, cfg->stall_timeout_s,
-		cfg->seed, cfg->nohz_full ? " nohz-full" : "");
+		cfg->seed, nohz_full_opt(cfg, nohz, sizeof(nohz)));
 }
 
 /* Everything that makes the workload, as options: the run again. */
 void torture_print_repeat(FILE *f, const struct ptsync_run *run)
 {
 	const struct ptsync_config *cfg = &run->cfg;
-	char wd[64], sites[64], bf[48] = "";
+	char wd[64], sites[64], bf[48] = "", nohz[512];
 
 	/* --batch-fail only where it is accepted: the fallback is driven. */
 	if (cfg->callsites & CALLSITE_BIT(CALLSITE_FALLBACK))
@@ -532,7 +532,7 @@ void torture_print_repeat(FILE *f, const struct ptsync_run *run)
 		callsites_str(cfg->callsites, sites, sizeof(sites)), cfg->collapse_rate,
 		unshare_sync_name(cfg->unshare_sync), cfg->shared_regions,
 		cfg->duration_s,
-		cfg->seed, cfg->nohz_full ? " --nohz-full" : "",
+		cfg->seed, nohz_full_opt(cfg, nohz, sizeof(nohz)),
 		cfg->pin ? "" : " --no-pin");
 }
 

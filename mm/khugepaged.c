@@ -14,7 +14,7 @@
  * strategy's (tlb_sync_callsite(), CALLSITE_COLLAPSE); a strategy that has
  * none gets upstream's broadcast, counted as such.
  *
- * The steps, as collapse_huge_page() takes them:
+ * The steps, as collapse_huge_page() takes them (anon):
  *   scan under mmap_read_lock: is every PTE of the 2 MiB present?
  *   allocate the huge folio, with no lock held;
  *   mmap_write_lock, and re-check: same mm, same PTE table, still full;
@@ -23,10 +23,29 @@
  *   the strategy's sync;
  *   give up cleanly if a small page is pinned (the PMD goes back);
  *   copy, clear the PTEs, drop the small folios;
- *   deposit the old table (anon) or free it (file-backed: there the
- *     kernel frees it with pte_free_defer(), an RCU free, which is what a
- *     strategy with free_one does here too);
+ *   deposit the old table (pgtable_trans_huge_deposit());
  *   install the huge PMD, after checking nothing took its place.
+ *
+ * File-backed memory goes another way upstream (Hugh Dickins' 2023 rework,
+ * v6.6: retract_page_tables() and collapse_pte_mapped_thp()): no mmap
+ * write lock - retract_page_tables() takes none at all, under the file's
+ * i_mmap_rwsem and the PMD and PTE locks; collapse_pte_mapped_thp() holds
+ * mmap_lock for read - then pmdp_collapse_flush() and pte_free_defer():
+ * the old table goes to call_rcu() through its own ptdesc.  No
+ * tlb_remove_table_sync_one() on that path: a walker still inside is an
+ * RCU reader, and the grace period waits for it.  So there every strategy
+ * does the same thing, pte_free_defer(), and none syncs;
+ * collapse_pte_mapped_thp() below models it:
+ *   the same scan and huge folio;
+ *   mmap_read_lock, and claim the mm's table freeing (what i_mmap_rwsem
+ *     and the PMD lock give upstream: a downgraded munmap's
+ *     free_pgtables() holds the read lock too, and must not free the
+ *     table, or the PMD table, under us); re-check after claiming;
+ *   pmdp_collapse_flush(); give up if pinned; copy;
+ *   pte_free_defer(); install the huge PMD.
+ * Only the anon path is the collapse call site (callsite.h: its events and
+ * syncs); the file path is counted as khugepaged's "freed" tables.  A
+ * walker found in a table it freed is still charged to collapse.
  *
  * The checker sees a deposit as what it is, a reuse: the table gets a new
  * generation and poison (pt_rewrite()) and the state PT_DEPOSITED, so a
@@ -241,7 +260,7 @@ static void collapse_restore(struct mmu_gather *tlb, pmd_t *pmdp, uint64_t pmdva
 static void collapse_install(struct mm_struct *mm, pmd_t *pmdp, struct folio *huge)
 {
 	if (READ_ONCE(*pmdp) != 0)
-		ptsync_die("BUG: mm %d: PMD refilled under a collapse holding mmap_lock",
+		ptsync_die("BUG: mm %d: PMD refilled under a collapse (mmap_lock, or the retract claim)",
 			   mm->id);
 	/* Owner and payload before the entry; pairs with the walker's
 	 * dependent reads of the folio, as in map_leaf(). */
@@ -249,7 +268,12 @@ static void collapse_install(struct mm_struct *mm, pmd_t *pmdp, struct folio *hu
 	atomic_fetch_add_explicit(&mm->nr_pages, PTRS_PER_TABLE, memory_order_relaxed);
 }
 
-/* From the cleared PMD on, under mmap_lock for write. */
+/*
+ * From the cleared PMD on.  Anon (@deposit), under mmap_lock for write:
+ * the strategy's sync, then the table is kept as the deposit.  File,
+ * under mmap_lock for read and the mm's table-freeing claim: no sync,
+ * pte_free_defer().
+ */
 static enum scan_result __collapse_huge_page(struct mm_struct *mm, pmd_t *pmdp,
 					     uint64_t addr, uint64_t pmdval,
 					     struct folio *huge, bool deposit)
@@ -260,9 +284,10 @@ static enum scan_result __collapse_huge_page(struct mm_struct *mm, pmd_t *pmdp,
 
 	tlb_gather_mmu(&tlb, mm);
 	pte = pmdp_collapse_flush(&tlb, pmdp, addr);
-	this_cpu_inc(c->stats.site_events[CALLSITE_COLLAPSE]);
-	if (deposit)
+	if (deposit) {
+		this_cpu_inc(c->stats.site_events[CALLSITE_COLLAPSE]);
 		tlb_sync_callsite(&tlb, CALLSITE_COLLAPSE);
+	}
 	if (!collapse_pages_unpinned(mm, pte)) {
 		collapse_restore(&tlb, pmdp, pmdval, pte);
 		tlb_finish_mmu(&tlb);
@@ -272,7 +297,7 @@ static enum scan_result __collapse_huge_page(struct mm_struct *mm, pmd_t *pmdp,
 	if (deposit) {
 		pgtable_trans_huge_deposit(mm, pmdp, pte);
 	} else {
-		tlb_remove_table_callsite(&tlb, pte, CALLSITE_COLLAPSE);
+		pte_free_defer(mm, pte);
 		atomic_inc_relaxed(mm->run->khugepaged.freed);
 	}
 	collapse_install(mm, pmdp, huge);
@@ -286,7 +311,7 @@ static enum scan_result __collapse_huge_page(struct mm_struct *mm, pmd_t *pmdp,
  * whenever the re-check fails.
  */
 static enum scan_result collapse_huge_page(struct mm_struct *mm, uint64_t addr,
-					   uint64_t pmdval, uint32_t inc, bool deposit)
+					   uint64_t pmdval, uint32_t inc)
 {
 	struct folio *huge = folio_alloc(&mm->run->folios, HPAGE_PMD_ORDER);
 	enum scan_result result;
@@ -297,8 +322,58 @@ static enum scan_result collapse_huge_page(struct mm_struct *mm, uint64_t addr,
 	mmap_write_lock(mm);
 	result = collapse_revalidate(mm, addr, pmdval, inc, &pmdp);
 	if (result == SCAN_SUCCEED)
-		result = __collapse_huge_page(mm, pmdp, addr, pmdval, huge, deposit);
+		result = __collapse_huge_page(mm, pmdp, addr, pmdval, huge, true);
 	mmap_write_unlock(mm);
+	if (result != SCAN_SUCCEED)
+		folio_put(&mm->run->folios, huge);
+	return result;
+}
+
+/*
+ * The mm's table freeing, claimed for a retract (FREEING_PGTABLES_RETRACT):
+ * only if no free_pgtables() runs (it sets 1), else the collapse gives up
+ * and khugepaged comes back later.  free_pgtables() waits for a retract's
+ * release.  Acquire: the tables as the last free_pgtables() left them,
+ * pairs with its release of the flag.
+ */
+static bool retract_claim(struct mm_struct *mm)
+{
+	int idle = 0;
+
+	return atomic_compare_exchange_strong_explicit(&mm->freeing_pgtables, &idle,
+						       FREEING_PGTABLES_RETRACT,
+						       memory_order_acquire,
+						       memory_order_relaxed);
+}
+
+/* Our PMD clear and huge PMD before the flag: pairs with the acquire in
+ * free_pgtables(). */
+static void retract_release(struct mm_struct *mm)
+{
+	smp_store_release(&mm->freeing_pgtables, 0);
+}
+
+/*
+ * collapse_pte_mapped_thp(), with what retract_page_tables() does for
+ * each mapping folded in: under mmap_lock for read only, and no sync.
+ */
+static enum scan_result collapse_pte_mapped_thp(struct mm_struct *mm, uint64_t addr,
+						uint64_t pmdval, uint32_t inc)
+{
+	struct folio *huge = folio_alloc(&mm->run->folios, HPAGE_PMD_ORDER);
+	enum scan_result result = SCAN_FAIL;
+	pmd_t *pmdp = NULL;
+
+	if (!huge)
+		return SCAN_ALLOC_HUGE_PAGE_FAIL;
+	mmap_read_lock(mm);
+	if (retract_claim(mm)) {
+		result = collapse_revalidate(mm, addr, pmdval, inc, &pmdp);
+		if (result == SCAN_SUCCEED)
+			result = __collapse_huge_page(mm, pmdp, addr, pmdval, huge, false);
+		retract_release(mm);
+	}
+	mmap_read_unlock(mm);
 	if (result != SCAN_SUCCEED)
 		folio_put(&mm->run->folios, huge);
 	return result;
@@ -315,7 +390,8 @@ enum scan_result khugepaged_collapse(struct mm_struct *mm, uint64_t addr, bool d
 	atomic_inc_relaxed(ks->scans);
 	result = hpage_collapse_scan_pmd(mm, addr, &pmdval, &inc);
 	if (result == SCAN_SUCCEED)
-		result = collapse_huge_page(mm, addr, pmdval, inc, deposit);
+		result = deposit ? collapse_huge_page(mm, addr, pmdval, inc) :
+				   collapse_pte_mapped_thp(mm, addr, pmdval, inc);
 	atomic_inc_relaxed(ks->results[result]);
 	return result;
 }

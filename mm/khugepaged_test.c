@@ -28,9 +28,13 @@ struct collapse_test {
 	int partial, mapped, none, pinned, restored, restored_live;
 	/* file-backed: freed, not deposited */
 	int freed_result, freed_state_now, freed_state_later;
-	uint64_t upstream, upstream_deposit;
+	uint64_t upstream, upstream_deposit, file_syncs, file_events;
+	/* file-backed under another CPU's mmap_read_lock */
+	_Atomic int reader_in, file_done;
+	int done_under_reader, file_locked_result;
 	/* the race */
 	_Atomic int step, armed, inside, done;
+	bool file;			/* race a file-backed collapse */
 	int done_while_inside;
 	uint64_t violations, collapse_violations;
 };
@@ -111,7 +115,7 @@ static void collapse_gives_up(struct cpu *c, struct mm_struct *mm, struct collap
 	munmap_range(mm, a, PMD_SIZE);
 }
 
-/* File-backed: the old table is freed (free_one, or sync and free). */
+/* File-backed: the old table goes to pte_free_defer(), for every strategy. */
 static void collapse_frees(struct cpu *c, struct mm_struct *mm, struct collapse_test *t)
 {
 	struct ptsync_run *run = c->run;
@@ -121,8 +125,12 @@ static void collapse_frees(struct cpu *c, struct mm_struct *mm, struct collapse_
 	map_range(mm, a, PMD_SIZE, false);
 	pd = virt_to_ptdesc(&run->pt, pfn_to_table(&run->pt, pt_pfn(READ_ONCE(*pmd_at(mm, a)))));
 	t->upstream = READ_ONCE(c->stats.site_upstream[CALLSITE_COLLAPSE]);
+	t->file_syncs = READ_ONCE(c->stats.site_syncs[CALLSITE_COLLAPSE]);
+	t->file_events = READ_ONCE(c->stats.site_events[CALLSITE_COLLAPSE]);
 	t->freed_result = khugepaged_collapse(mm, a, false);
 	t->upstream = READ_ONCE(c->stats.site_upstream[CALLSITE_COLLAPSE]) - t->upstream;
+	t->file_syncs = READ_ONCE(c->stats.site_syncs[CALLSITE_COLLAPSE]) - t->file_syncs;
+	t->file_events = READ_ONCE(c->stats.site_events[CALLSITE_COLLAPSE]) - t->file_events;
 	t->freed_state_now = READ_ONCE(pd->state);
 	rcu_barrier();
 	t->freed_state_later = READ_ONCE(pd->state);
@@ -175,7 +183,7 @@ static void race_cpu(struct cpu *c)
 		WRITE_ONCE(t->armed, 1);
 		WRITE_ONCE(t->step, 1);
 		WAIT_FOR(READ_ONCE(t->inside));
-		khugepaged_collapse(mm, a, true);
+		khugepaged_collapse(mm, a, !t->file);
 		WRITE_ONCE(t->done, 1);
 		WAIT_FOR(READ_ONCE(t->step) == 2);
 		t->violations = READ_ONCE(run->violations.total);
@@ -189,6 +197,43 @@ static void race_cpu(struct cpu *c)
 	switch_mm(c, NULL);
 }
 
+/*
+ * CPU 1 holds the mm's mmap_lock for read while CPU 0 collapses a
+ * file-backed region: upstream's retract needs no write lock, so the
+ * collapse finishes while the reader is still in (CPU 1 lets go after 2 s
+ * at most, so a collapse that wants the write lock fails the test rather
+ * than hangs it).
+ */
+static void file_lock_cpu(struct cpu *c)
+{
+	struct ptsync_run *run = c->run;
+	struct collapse_test *t = run->priv;
+	struct mm_struct *mm = &run->mms[0];
+	uint64_t a = region(4), end;
+
+	if (c->id == 1) {
+		WAIT_FOR(READ_ONCE(t->step) == 1);
+		mmap_read_lock(mm);
+		WRITE_ONCE(t->reader_in, 1);
+		end = ktime_get_ns() + 2 * NSEC_PER_SEC;
+		while (!READ_ONCE(t->file_done) && ktime_get_ns() < end)
+			cpu_relax();
+		t->done_under_reader = READ_ONCE(t->file_done);
+		mmap_read_unlock(mm);
+		WRITE_ONCE(t->step, 2);
+		return;
+	}
+	if (c->id)
+		return;
+	map_range(mm, a, PMD_SIZE, false);
+	WRITE_ONCE(t->step, 1);
+	WAIT_FOR(READ_ONCE(t->reader_in));
+	t->file_locked_result = khugepaged_collapse(mm, a, false);
+	WRITE_ONCE(t->file_done, 1);
+	WAIT_FOR(READ_ONCE(t->step) == 2);
+	munmap_range(mm, a, PMD_SIZE);
+}
+
 static int run_single(const struct pt_sync_ops *ops, struct collapse_test *t)
 {
 	struct ptsync_config cfg;
@@ -199,12 +244,13 @@ static int run_single(const struct pt_sync_ops *ops, struct collapse_test *t)
 }
 
 /* As test_run_start(), with the enter hook set before any CPU runs. */
-static int run_race(const struct pt_sync_ops *ops, struct collapse_test *t)
+static int run_race(const struct pt_sync_ops *ops, struct collapse_test *t, bool file)
 {
 	struct ptsync_config cfg;
 	struct ptsync_run *run;
 
 	memset(t, 0, sizeof(*t));
+	t->file = file;
 	test_config(&cfg, 2, ops);
 	cfg.walk_delay.ns = 1;		/* reach the enter hook */
 	run = calloc(1, sizeof(*run));
@@ -221,6 +267,7 @@ static int run_race(const struct pt_sync_ops *ops, struct collapse_test *t)
 static void race_tests(void)
 {
 	struct collapse_test t;
+	int file_leaked;
 
 	for (int i = 0; pt_sync_ops_all[i]; i++) {
 		const struct pt_sync_ops *ops = pt_sync_ops_all[i];
@@ -228,7 +275,7 @@ static void race_tests(void)
 
 		if (!pt_sync_safe(ops) && !ops->baseline)
 			continue;	/* the twins are torture's to catch */
-		leaked = run_race(ops, &t);
+		leaked = run_race(ops, &t, false);
 		if (ops->baseline) {
 			ok(t.done_while_inside && t.collapse_violations >= 1 &&
 			   t.violations == t.collapse_violations,
@@ -242,6 +289,13 @@ static void race_tests(void)
 		}
 		ok(leaked == 0, "%s: no live objects after the run (%d)", ops->name, leaked);
 	}
+	/* File-backed, even `none`: pte_free_defer() waits for the walker
+	 * (IRQs off is an RCU reader), and the collapse does not wait. */
+	file_leaked = run_race(&none_sync_ops, &t, true);
+	ok(t.done_while_inside && t.violations == 0 && file_leaked == 0,
+	   "none, file-backed: the collapse ends while the walker is inside, and the "
+	   "deferred free waits for it (%llu violations, %d live)",
+	   (unsigned long long)t.violations, file_leaked);
 }
 
 int main(void)
@@ -265,18 +319,34 @@ int main(void)
 	ok(t.mapped && t.none, "an already huge PMD, or no table at all, is left alone");
 	ok(t.pinned && t.restored && t.restored_live,
 	   "a pinned small page: the collapse gives up after the clear and puts the PMD back");
-	ok(t.freed_result == SCAN_SUCCEED && t.freed_state_now == PT_FREE && t.upstream == 0,
-	   "file-backed: rcu syncs and frees the old table at once, no upstream fallback");
+	ok(t.freed_result == SCAN_SUCCEED && t.freed_state_now == PT_DETACHED &&
+	   t.freed_state_later == PT_FREE,
+	   "file-backed, rcu: the old table goes to pte_free_defer(), freed after a grace period");
+	ok(t.file_syncs == 0 && t.upstream == 0 && t.file_events == 0,
+	   "file-backed: no sync, not the collapse call site (%llu syncs, %llu events)",
+	   (unsigned long long)t.file_syncs, (unsigned long long)t.file_events);
 	ok(leaked == 0, "no live objects after the run (%d)", leaked);
 
 	leaked = run_single(&pt_reclaim_sync_ops, &t);
 	ok(t.freed_result == SCAN_SUCCEED && t.freed_state_now == PT_DETACHED &&
-	   t.freed_state_later == PT_FREE && t.upstream == 0,
-	   "pt-reclaim frees the old table by call_rcu() where the collapse frees it");
+	   t.freed_state_later == PT_FREE && t.upstream == 0 && t.file_syncs == 0,
+	   "pt-reclaim, file-backed: the same pte_free_defer() as every strategy");
 	ok(t.upstream_deposit == 1,
 	   "pt-reclaim where the collapse deposits: upstream's broadcast, counted (%llu)",
 	   (unsigned long long)t.upstream_deposit);
 	ok(leaked == 0, "pt-reclaim: no live objects after the run (%d)", leaked);
+
+	memset(&t, 0, sizeof(t));
+	{
+		struct ptsync_config cfg;
+
+		test_config(&cfg, 2, &ipi_sync_ops);
+		leaked = test_run_finish(test_run_start(&cfg, file_lock_cpu, &t));
+	}
+	ok(t.file_locked_result == SCAN_SUCCEED && t.done_under_reader,
+	   "file-backed: the collapse completes while another CPU holds mmap_lock for read "
+	   "(%s)", scan_result_name(t.file_locked_result));
+	ok(leaked == 0, "... no live objects after the run (%d)", leaked);
 
 	race_tests();
 	return done_testing();

@@ -32,6 +32,7 @@
 #include "ptsync/run.h"
 #include "ptsync/store_buffer.h"
 #include "ptsync/tlb.h"
+#include "ptsync/watchdog.h"
 
 static pgent_t *entry_table(struct mm_struct *mm, uint64_t e)
 {
@@ -358,18 +359,54 @@ static void free_pgd_range(struct mmu_gather *tlb, uint64_t addr, uint64_t end)
 /*
  * Called with mmap_lock held for write (exit_mmap) or for read after a
  * downgrade (munmap_range): either way, by one thread per mm at a time
- * (see munmap_range()), which the flag checks.  Relaxed: the exchange is
- * a read-modify-write, so an overlapping caller sees the flag whatever
- * the ordering; nothing is published through it.
+ * (see munmap_range()), which the flag checks.  A file-backed collapse
+ * retracts a table holding the read lock too (mm/khugepaged.c, where
+ * upstream's i_mmap_rwsem keeps the two apart); it holds the flag for a
+ * few steps, with no sleep, and we wait for it.  Acquire: the tables as
+ * the retract left them, pairs with the release in retract_release().
  */
+static void free_pgtables_claim(struct mm_struct *mm)
+{
+	struct cpu *c = this_cpu();
+	bool waited = false, was_online = false;
+
+	for (;;) {
+		int idle = 0;
+
+		if (atomic_compare_exchange_strong_explicit(&mm->freeing_pgtables, &idle, 1,
+							    memory_order_acquire,
+							    memory_order_relaxed))
+			break;
+		if (idle != FREEING_PGTABLES_RETRACT)
+			ptsync_die("BUG: mm %d: two free_pgtables() at once", mm->id);
+		if (!waited && c) {
+			/* Upstream sleeps on i_mmap_rwsem here: a quiescent
+			 * state, or the retract, which may wait for a grace
+			 * period (a batch to come back), would wait for us. */
+			was_online = READ_ONCE(c->rcu_online);
+			if (was_online)
+				rcu_eqs_enter(c);
+			stall_wait_begin(c, STALL_BARRIER, -1);
+		}
+		waited = true;
+		cpu_relax();
+	}
+	if (waited && c) {
+		stall_wait_end(c);
+		if (was_online)
+			rcu_eqs_exit(c);
+	}
+}
+
 static void free_pgtables(struct mmu_gather *tlb, uint64_t addr, uint64_t end)
 {
 	struct mm_struct *mm = tlb->mm;
 
-	if (atomic_exchange_explicit(&mm->freeing_pgtables, 1, memory_order_relaxed))
-		ptsync_die("BUG: mm %d: two free_pgtables() at once", mm->id);
+	free_pgtables_claim(mm);
 	free_pgd_range(tlb, addr, end);
-	WRITE_ONCE(mm->freeing_pgtables, 0);
+	/* Our unhooks before the flag: pairs with the acquire in
+	 * khugepaged's retract_claim(). */
+	smp_store_release(&mm->freeing_pgtables, 0);
 }
 
 /*

@@ -81,47 +81,86 @@ static uint64_t *batch_queued_ns(struct batch_pool *p, struct mmu_table_batch *b
 	return &p->queued_ns[((char *)b - (char *)p->mem) / PAGE_SIZE - 1];
 }
 
-static struct mmu_table_batch *tlb_batch_take(struct batch_pool *p)
+/* A free batch not held for another gather, or one of @reserved's. */
+static struct mmu_table_batch *tlb_batch_take(struct batch_pool *p, unsigned int *reserved)
 {
 	struct mmu_table_batch *b = NULL;
+	bool own = reserved && *reserved;
 
 	store_buffer_fence();		/* the lock's RMW */
 	pthread_mutex_lock(&p->lock);
-	if (p->nr_free)
+	if (own || p->nr_free > p->nr_reserved) {
 		b = p->free[--p->nr_free];
+		if (own) {
+			p->nr_reserved--;
+			(*reserved)--;
+		}
+	}
 	pthread_mutex_unlock(&p->lock);
 	return b;
 }
 
 /*
- * batch_pool.may_wait: sleep until an RCU callback gives a batch back.
- * Asleep is a quiescent state, as for any sleeping allocation, or the
- * grace period that frees a batch would wait for us.
+ * Back-pressure for a pool that may wait, at tlb_gather_mmu(): before the
+ * gather unhooks anything, sleep until @nr batches are free beyond those
+ * other gathers hold, and hold them.  Asleep is a quiescent state, as for
+ * any sleeping allocation, or the grace period that frees a batch would
+ * wait for us.  Nothing here is inside a sync's timing; the time is
+ * counted apart (reserve_waits, reserve_wait_ns).
  */
-static struct mmu_table_batch *tlb_batch_wait(struct batch_pool *p, struct cpu *c)
+static unsigned int tlb_batch_reserve(struct batch_pool *p, struct cpu *c, unsigned int nr)
 {
 	const struct timespec ts = { 0, 50 * NSEC_PER_USEC };
-	bool was_online = READ_ONCE(c->rcu_online);
-	struct mmu_table_batch *b;
+	bool was_online = false;
+	uint64_t t0 = 0;
 
-	might_sleep("tlb_batch_wait()");
-	if (was_online)
-		rcu_eqs_enter(c);
-	stall_wait_begin(c, STALL_BARRIER, -1);
-	while (!(b = tlb_batch_take(p)))
+	if (nr > p->nr)
+		nr = p->nr;
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		if (p->nr_free - p->nr_reserved >= nr) {
+			p->nr_reserved += nr;
+			pthread_mutex_unlock(&p->lock);
+			break;
+		}
+		pthread_mutex_unlock(&p->lock);
+		if (!t0) {
+			might_sleep("tlb_batch_reserve()");
+			t0 = ktime_get_ns();
+			was_online = READ_ONCE(c->rcu_online);
+			if (was_online)
+				rcu_eqs_enter(c);
+			stall_wait_begin(c, STALL_BARRIER, -1);
+		}
 		nanosleep(&ts, NULL);
-	stall_wait_end(c);
-	if (was_online)
-		rcu_eqs_exit(c);
-	return b;
+	}
+	if (t0) {
+		stall_wait_end(c);
+		if (was_online)
+			rcu_eqs_exit(c);
+		atomic_inc_relaxed(p->reserve_waits);
+		atomic_fetch_add_explicit(&p->reserve_wait_ns, ktime_get_ns() - t0,
+					  memory_order_relaxed);
+	}
+	return nr;
+}
+
+/* What a gather reserved and did not use goes back at its end. */
+static void tlb_batch_unreserve(struct batch_pool *p, unsigned int nr)
+{
+	if (!nr)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->nr_reserved -= nr;
+	pthread_mutex_unlock(&p->lock);
 }
 
 /*
- * GFP_NOWAIT: never sleeps, fails when the pool is empty or when the
- * injected failure fires (drawn from the calling CPU's seeded PRNG);
- * unless the pool may wait (batch_pool.may_wait).
+ * GFP_NOWAIT: never sleeps, fails when the pool is empty (or what is left
+ * is held for other gathers) or when the injected failure fires (drawn
+ * from the calling CPU's seeded PRNG).
  */
-struct mmu_table_batch *tlb_batch_alloc_nowait(struct batch_pool *p)
+struct mmu_table_batch *tlb_batch_alloc_nowait(struct batch_pool *p, unsigned int *reserved)
 {
 	struct cpu *c = this_cpu();
 	struct mmu_table_batch *b = NULL;
@@ -134,9 +173,7 @@ struct mmu_table_batch *tlb_batch_alloc_nowait(struct batch_pool *p)
 		this_cpu_inc(c->stats.batch_injected);
 		return NULL;
 	}
-	b = tlb_batch_take(p);
-	if (!b && p->may_wait && c)
-		b = tlb_batch_wait(p, c);
+	b = tlb_batch_take(p, reserved);
 	if (!b) {
 		atomic_inc_relaxed(p->exhausted);
 		return NULL;
@@ -161,13 +198,20 @@ static void __tlb_gather_mmu(struct mmu_gather *tlb, struct mm_struct *mm, bool 
 	tlb->batch = NULL;
 	tlb->fullmm = fullmm;
 	tlb->freed_tables = false;
-	tlb->nr_pages = 0;
+	tlb->cleared_entries = false;
+	tlb->nr_local = 0;
+	tlb->batch_count = 0;
+	tlb->batch_head = tlb->active = NULL;
 	tlb->flush_ipi_broadcast = false;
 	tlb->unshared_tables = false;
 	tlb->fully_unshared_tables = false;
 	tlb->unshared_unsynced = false;
 	tlb->start = fullmm ? 0 : TASK_SIZE;
 	tlb->end = fullmm ? TASK_SIZE : 0;
+	tlb->batches_reserved = 0;
+	if (tlb->run->batches.may_wait && this_cpu())
+		tlb->batches_reserved = tlb_batch_reserve(&tlb->run->batches, this_cpu(),
+							  TLB_BATCH_RESERVE);
 }
 
 void tlb_gather_mmu(struct mmu_gather *tlb, struct mm_struct *mm)
@@ -180,11 +224,21 @@ void tlb_gather_mmu_fullmm(struct mmu_gather *tlb, struct mm_struct *mm)
 	__tlb_gather_mmu(tlb, mm, true);
 }
 
+/*
+ * Flush what the gather cleared.  Nothing to flush unless a table was
+ * freed, an entry cleared or a table unshared since the last flush
+ * (upstream's condition): a fullmm gather, whose range always covers the
+ * whole mm, would otherwise flush, and IPI under x86 native, every time a
+ * batch or the fallback asks.  A skipped flush interrupted nobody, so it
+ * does not stand in for a sync (flush_ipi_broadcast false).
+ */
 void tlb_flush_mmu_tlbonly(struct mmu_gather *tlb)
 {
 	struct cpu *c = this_cpu();
 
 	tlb->flush_ipi_broadcast = false;
+	if (!(tlb->freed_tables || tlb->cleared_entries || tlb->unshared_tables))
+		return;
 	if (tlb->end <= tlb->start)
 		return;
 	tlb->flush_ipi_broadcast = flush_tlb_mm_range(tlb->mm, tlb->start, tlb->end,
@@ -196,6 +250,7 @@ void tlb_flush_mmu_tlbonly(struct mmu_gather *tlb)
 		tlb->end = 0;
 	}
 	tlb->freed_tables = false;
+	tlb->cleared_entries = false;
 	tlb->unshared_tables = false;
 }
 
@@ -378,31 +433,35 @@ void tlb_sync_callsite(struct mmu_gather *tlb, enum pt_callsite site)
 	tlb_sync_account(c, site, ktime_get_ns() - t0);
 }
 
-/*
- * A table unhooked at @site that is to be freed, not reused: a strategy
- * that frees through its own ptdesc (free_one: PT_RECLAIM) needs no sync
- * here; any other syncs as at the site, and the table is freed at once.
- */
-void tlb_remove_table_callsite(struct mmu_gather *tlb, void *table,
-			       enum pt_callsite site)
+/* pte_free_defer()'s callback: a grace period after the retract. */
+static void pte_free_now(struct rcu_head *head)
 {
-	const struct pt_sync_ops *ops = tlb->run->ops;
-	struct cpu *c = this_cpu();
-	uint64_t t0;
+	struct ptdesc *pd = container_of(head, struct ptdesc, pt_rcu_head);
+	/* As in __tlb_remove_table_one_rcu(): the owner outlives the table. */
+	struct ptsync_run *run = READ_ONCE(pd->mm)->run;
 
-	WRITE_ONCE(virt_to_ptdesc(&tlb->run->pt, table)->site, (int)site);
-	if (!ops->free_one) {
-		tlb_sync_callsite(tlb, site);
-		store_buffer_fence();	/* pt_free() takes a lock */
-		pt_free(&tlb->run->pt, table);
-		atomic_inc_relaxed(tlb->run->stats.tables_freed_one);
-		return;
-	}
-	c->sync_site = site;
-	t0 = ktime_get_ns();
-	ops->free_one(tlb, table);
-	c->sync_site = CALLSITE_NONE;
-	tlb_sync_account(c, site, ktime_get_ns() - t0);
+	pt_free(&run->pt, pfn_to_table(&run->pt, (uint64_t)(pd - run->pt.desc)));
+	atomic_inc_relaxed(run->stats.tables_freed_rcu_one);
+}
+
+/*
+ * pte_free_defer() (mm/pgtable-generic.c upstream): a PTE table retracted
+ * by a file-backed collapse goes to call_rcu() through its own ptdesc,
+ * whatever the strategy: no batch, no sync, no IPI.  A walker still inside
+ * holds IRQs off, an RCU read-side section, so the callback waits for it.
+ * Not PT_RECLAIM's accounting (pt_reclaim_stats): upstream does this with
+ * PT_RECLAIM off too.
+ */
+void pte_free_defer(struct mm_struct *mm, pte_t *pte)
+{
+	struct ptdesc *pd = virt_to_ptdesc(&mm->run->pt, pte);
+
+	/* For violation reports only: nothing is ordered by it. */
+	WRITE_ONCE(pd->site, CALLSITE_COLLAPSE);
+	store_buffer_fence();	/* as in tlb_table_flush() */
+	/* The PMD clear happened before; call_rcu() orders it before the
+	 * callback (RCU's own guarantee). */
+	call_rcu(&pd->pt_rcu_head, pte_free_now);
 }
 
 void tlb_remove_table(struct mmu_gather *tlb, void *table)
@@ -414,7 +473,8 @@ void tlb_remove_table(struct mmu_gather *tlb, void *table)
 	WRITE_ONCE(pd->site, READ_ONCE(pd->pt_was_shared) ? CALLSITE_UNSHARE :
 			     CALLSITE_FALLBACK);
 	if (!tlb->batch) {
-		tlb->batch = tlb_batch_alloc_nowait(&tlb->run->batches);
+		tlb->batch = tlb_batch_alloc_nowait(&tlb->run->batches,
+						    &tlb->batches_reserved);
 		if (!tlb->batch) {
 			tlb_table_invalidate(tlb);
 			tlb_remove_table_one(tlb, table);
@@ -426,17 +486,79 @@ void tlb_remove_table(struct mmu_gather *tlb, void *table)
 		tlb_table_flush(tlb);
 }
 
+/*
+ * Chain another page of page pointers: the next one kept from an earlier
+ * flush of this gather, or a new one, GFP_NOWAIT (malloc() here: it does
+ * not sleep), up to MAX_GATHER_BATCH_COUNT.  False: flush instead.
+ */
+static bool tlb_next_batch(struct mmu_gather *tlb)
+{
+	struct mmu_gather_batch *b = tlb->active ? tlb->active->next : tlb->batch_head;
+
+	if (b) {
+		tlb->active = b;
+		return true;
+	}
+	if (tlb->batch_count == MAX_GATHER_BATCH_COUNT)
+		return false;
+	b = malloc(PAGE_SIZE);
+	if (!b)
+		return false;
+	tlb->batch_count++;
+	b->next = NULL;
+	b->nr = 0;
+	b->max = MAX_GATHER_BATCH;
+	if (tlb->active)
+		tlb->active->next = b;
+	else
+		tlb->batch_head = b;
+	tlb->active = b;
+	return true;
+}
+
+/* Gather a user page; true when the batches are full: flush now. */
 bool __tlb_remove_page(struct mmu_gather *tlb, struct folio *folio)
 {
-	tlb->pages[tlb->nr_pages++] = folio;
-	return tlb->nr_pages == MAX_GATHER_BATCH;
+	struct mmu_gather_batch *b = tlb->active;
+
+	if (!b) {
+		tlb->local[tlb->nr_local++] = folio;
+		if (tlb->nr_local < MMU_GATHER_BUNDLE)
+			return false;
+	} else {
+		b->pages[b->nr++] = folio;
+		if (b->nr < b->max)
+			return false;
+	}
+	return !tlb_next_batch(tlb);
 }
 
 static void tlb_batch_pages_flush(struct mmu_gather *tlb)
 {
-	for (unsigned int i = 0; i < tlb->nr_pages; i++)
-		folio_put(&tlb->run->folios, tlb->pages[i]);
-	tlb->nr_pages = 0;
+	struct folio_arena *fa = &tlb->run->folios;
+
+	for (unsigned int i = 0; i < tlb->nr_local; i++)
+		folio_put(fa, tlb->local[i]);
+	tlb->nr_local = 0;
+	for (struct mmu_gather_batch *b = tlb->batch_head; b && b->nr; b = b->next) {
+		for (unsigned int i = 0; i < b->nr; i++)
+			folio_put(fa, b->pages[i]);
+		b->nr = 0;
+	}
+	tlb->active = NULL;
+}
+
+/* At the end of the gather: the chained pages go back. */
+static void tlb_batch_list_free(struct mmu_gather *tlb)
+{
+	struct mmu_gather_batch *b = tlb->batch_head, *next;
+
+	for (; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	tlb->batch_head = tlb->active = NULL;
+	tlb->batch_count = 0;
 }
 
 void tlb_flush_mmu(struct mmu_gather *tlb)
@@ -454,4 +576,7 @@ void tlb_finish_mmu(struct mmu_gather *tlb)
 			   "(tlb_flush_unshared_tables() not called)", tlb->mm->id);
 	store_buffer_fence();	/* nothing stays buffered past the gather */
 	tlb_flush_mmu(tlb);
+	tlb_batch_list_free(tlb);
+	tlb_batch_unreserve(&tlb->run->batches, tlb->batches_reserved);
+	tlb->batches_reserved = 0;
 }

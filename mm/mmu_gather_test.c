@@ -31,6 +31,11 @@ struct gather_test {
 	int walk_nr, saw_unhook;
 	pgent_t *pmdp;
 	uint64_t pmd;
+	/* pages_cpu and skip_cpu */
+	unsigned int full_at, full_count, chained;
+	uint64_t flushes_empty, flushes_cleared, flushes_again, flushes_unshared;
+	/* nowait_cpu */
+	int second_null, quick, reserved, other_null, own_ok;
 };
 
 static pgent_t *detached_table(struct ptsync_run *run, struct mm_struct *mm)
@@ -275,6 +280,92 @@ static void test_walker_inside(void)
 	   (unsigned long long)v);
 }
 
+/*
+ * User pages: the gather's own slots, then 19 chained pages of 510, and
+ * only the page that fills the last one asks for a flush.
+ */
+static void pages_cpu(struct cpu *c)
+{
+	struct ptsync_run *run = c->run;
+	struct gather_test *t = run->priv;
+	const unsigned int n = MMU_GATHER_BUNDLE + MAX_GATHER_BATCH * MAX_GATHER_BATCH_COUNT;
+	struct mmu_gather tlb;
+
+	if (c->id)
+		return;
+	tlb_gather_mmu(&tlb, &run->mms[0]);
+	for (unsigned int i = 0; i < n; i++) {
+		struct folio *f = folio_alloc(&run->folios, 0);
+
+		if (!f)
+			break;
+		tlb_track_range(&tlb, (uint64_t)i * PAGE_SIZE, (uint64_t)(i + 1) * PAGE_SIZE);
+		if (__tlb_remove_page(&tlb, f)) {
+			t->full_count++;
+			t->full_at = i + 1;
+			tlb_flush_mmu(&tlb);
+		}
+	}
+	t->chained = tlb.batch_count;
+	tlb_finish_mmu(&tlb);
+}
+
+/* A fullmm gather flushes only when something changed since the last. */
+static void skip_cpu(struct cpu *c)
+{
+	struct ptsync_run *run = c->run;
+	struct gather_test *t = run->priv;
+	struct mmu_gather tlb;
+
+	if (c->id)
+		return;
+	tlb_gather_mmu_fullmm(&tlb, &run->mms[0]);
+	tlb_flush_mmu_tlbonly(&tlb);
+	t->flushes_empty = READ_ONCE(c->stats.tlb_flushes);
+	tlb_track_range(&tlb, 0, PAGE_SIZE);		/* an entry cleared */
+	tlb_flush_mmu_tlbonly(&tlb);
+	t->flushes_cleared = READ_ONCE(c->stats.tlb_flushes);
+	tlb_flush_mmu_tlbonly(&tlb);
+	t->flushes_again = READ_ONCE(c->stats.tlb_flushes);
+	tlb.unshared_tables = true;
+	tlb_flush_mmu_tlbonly(&tlb);
+	t->flushes_unshared = READ_ONCE(c->stats.tlb_flushes);
+	tlb_finish_mmu(&tlb);
+}
+
+/*
+ * GFP_NOWAIT never sleeps, even when the pool may wait: an empty pool
+ * answers NULL at once.  The waiting is at tlb_gather_mmu(), which holds
+ * what it reserved against other takers.
+ */
+static void nowait_cpu(struct cpu *c)
+{
+	struct ptsync_run *run = c->run;
+	struct gather_test *t = run->priv;
+	struct batch_pool *p = &run->batches;
+	struct mmu_table_batch *b;
+	struct mmu_gather tlb;
+	uint64_t t0;
+
+	if (c->id)
+		return;
+	p->may_wait = true;
+	b = tlb_batch_alloc_nowait(p, NULL);		/* the pool's only batch */
+	t0 = ktime_get_ns();
+	t->second_null = b && !tlb_batch_alloc_nowait(p, NULL);
+	t->quick = ktime_get_ns() - t0 < NSEC_PER_SEC;
+	tlb_batch_free(p, b);
+	tlb_gather_mmu(&tlb, &run->mms[0]);
+	t->reserved = tlb.batches_reserved == 1;
+	t->other_null = !tlb_batch_alloc_nowait(p, NULL);
+	b = tlb_batch_alloc_nowait(p, &tlb.batches_reserved);
+	t->own_ok = b && tlb.batches_reserved == 0;
+	if (b)
+		tlb_batch_free(p, b);
+	tlb_finish_mmu(&tlb);
+	p->may_wait = false;
+}
+
 static struct gather_test run_test(cpu_fn_t fn, const struct pt_sync_ops *ops,
 				   unsigned int pool, double fail, int *leaked,
 				   uint64_t *freed_batched, uint64_t *freed_one)
@@ -345,6 +436,29 @@ int main(void)
 	ok(t.sync_calls == 1, "fallback: the strategy's sync runs once per table (%d)", t.sync_calls);
 	ok(t.flushed_before_sync, "fallback: the TLB is flushed before the sync");
 	ok(t.live_at_sync && t.freed_after, "fallback: the table is freed after the sync, not before");
+
+	ok(MAX_GATHER_BATCH == 510 && MAX_GATHER_BATCH_COUNT == 19,
+	   "a page batch holds 510 pages; 19 chain behind the gather's %d slots",
+	   MMU_GATHER_BUNDLE);
+	t = run_test(pages_cpu, &rcu_sync_ops, 4, 0, &leaked, &batched, &one);
+	ok(t.full_count == 1 && t.full_at == MMU_GATHER_BUNDLE + 510 * 19 && t.chained == 19,
+	   "pages: one flush, at page %u of %u, with %u batch pages chained",
+	   t.full_at, (unsigned int)(MMU_GATHER_BUNDLE + 510 * 19), t.chained);
+	ok(leaked == 0, "... and every page freed after it (%d)", leaked);
+	t = run_test(skip_cpu, &rcu_sync_ops, 4, 0, &leaked, &batched, &one);
+	ok(t.flushes_empty == 0, "fullmm: nothing cleared, nothing flushed (%llu)",
+	   (unsigned long long)t.flushes_empty);
+	ok(t.flushes_cleared == 1 && t.flushes_again == 1,
+	   "fullmm: a cleared entry is flushed once, and not again (%llu, %llu)",
+	   (unsigned long long)t.flushes_cleared, (unsigned long long)t.flushes_again);
+	ok(t.flushes_unshared == 2, "fullmm: an unshared table is flushed (%llu)",
+	   (unsigned long long)t.flushes_unshared);
+
+	t = run_test(nowait_cpu, &rcu_sync_ops, 1, 0, &leaked, &batched, &one);
+	ok(t.second_null && t.quick,
+	   "GFP_NOWAIT: an empty pool that may wait still fails at once, no sleep");
+	ok(t.reserved && t.other_null && t.own_ok,
+	   "tlb_gather_mmu() reserves the batch: others cannot take it, the gather can");
 
 	test_walker_inside();
 	return done_testing();

@@ -1,8 +1,20 @@
 // SPDX-License-Identifier: MIT
 /*
- * eqs: do not IPI CPUs in an extended quiescent state, user mode or idle
- * (Valentin Schneider's IPI deferral, RFC v8, Mar 2026, building on
- * context tracking; kick_active_cpus_sync, 2018).
+ * eqs: send the sync IPI only to CPUs in kernel mode (Yair Podemsky, 2023,
+ * "send the sync IPI only to CPUs in kernel mode"; not merged, over the
+ * concern that reading another CPU's context state is racy).  It reads
+ * context tracking's per-CPU state and skips CPUs in user mode or idle.
+ * Not to be confused with Valentin Schneider's IPI deferral (RFC v8, Mar
+ * 2026), which queues the IPI's work for the target's next kernel entry
+ * instead of deciding whether to send it.
+ *
+ * Context tracking follows user mode only on nohz_full CPUs
+ * (tick_nohz_init() -> ct_cpu_track_user() for each CPU of the nohz_full
+ * mask; kernel/cpu.c here): on any other CPU the state stays "kernel"
+ * while the task runs in user mode, so eqs IPIs it, exactly as expedited
+ * RCU does.  Idle is tracked on every CPU (RCU's idle entry).  So without
+ * --nohz-full eqs costs a bystander in user mode what rcu-exp does; with
+ * it, nothing.
  *
  * A CPU in user mode or idle cannot be inside GUP-fast, so the broadcast
  * need not interrupt it: it catches up on its next kernel entry.  Whether
@@ -57,14 +69,15 @@ static void eqs_racy_sync_one(struct mmu_gather *tlb)
 
 const struct pt_sync_ops eqs_sync_ops = {
 	.name = "eqs",
-	.desc = "IPI only CPUs in kernel mode; user/idle CPUs catch up on entry",
+	.desc = "IPI only CPUs in kernel mode (user mode known on nohz_full CPUs only)",
 	.mech = MECH_KERNEL_MODE_ONLY,
 	.tlb_modes = TLB_MODES_ALL,
-	.bystander = BYSTANDER_IPI_UNLESS_USER,
+	.bystander = BYSTANDER_IPI_UNLESS_NOHZ_FULL,
 	.sync_one = eqs_sync_one,
 	.collapse_sync = eqs_sync_one,
 	.unshare_sync = eqs_sync_one,
-	.at = { "IPI CPUs in kernel mode", "IPI CPUs in kernel mode", "IPI CPUs in kernel mode" },
+	.at = { "IPI CPUs not idle or nohz_full-user", "IPI CPUs not idle or nohz_full-user",
+		"IPI CPUs not idle or nohz_full-user" },
 };
 
 const struct pt_sync_ops eqs_racy_sync_ops = {
@@ -72,7 +85,7 @@ const struct pt_sync_ops eqs_racy_sync_ops = {
 	.desc = "eqs reading the context without ordering it (unsafe)",
 	.mech = MECH_KERNEL_MODE_ONLY,
 	.tlb_modes = TLB_MODES_ALL,
-	.bystander = BYSTANDER_IPI_UNLESS_USER,
+	.bystander = BYSTANDER_IPI_UNLESS_NOHZ_FULL,
 	/* see targeted-rmb: IPI flushes bring a fence of their own */
 	.unsafe_tlb_modes = TLB_MODE_BIT(TLB_INVLPGB),
 	.twin_of = "eqs",

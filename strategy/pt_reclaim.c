@@ -12,7 +12,10 @@
  * caller that reuses the table (a khugepaged collapse depositing it) still
  * needs a real sync, and so does an unshare, which frees nothing: another
  * mm keeps the table.  There it has no answer, and the harness does what
- * upstream does (tlb_remove_table_sync_one()), reported as such.
+ * upstream does (tlb_remove_table_sync_one()), reported as such.  Where a
+ * file-backed collapse frees the table, upstream gives every strategy the
+ * same per-table call_rcu() (pte_free_defer(), mm/khugepaged.c), so that
+ * is not this strategy's to claim.
  */
 #include "ptsync/strategy.h"
 #include "ptsync/tlb.h"
@@ -26,7 +29,7 @@ const struct pt_sync_ops pt_reclaim_sync_ops = {
 	/* No collapse_sync, no unshare_sync: the harness broadcasts there. */
 	.at = {
 		"call_rcu() on the table's ptdesc",
-		"freed: call_rcu(); deposited: upstream IPI every CPU",
+		"anon (deposited): upstream IPI every CPU",
 		"frees nothing: upstream IPI every CPU",
 	},
 };

@@ -50,7 +50,7 @@ const char *pt_sync_bystander_name(enum pt_sync_bystander b)
 		[BYSTANDER_SPARED] = "spared",
 		[BYSTANDER_IPI_PER_SYNC] = "ipi-per-sync",
 		[BYSTANDER_IPI_UNLESS_NOHZ_FULL] = "ipi-unless-nohz-full",
-		[BYSTANDER_IPI_UNLESS_USER] = "ipi-unless-user",
+		[BYSTANDER_IPI_UNLESS_FLUSH_IPI] = "ipi-unless-flush-ipi",
 	};
 
 	return b < NR_BYSTANDER_KINDS ? names[b] : "?";
@@ -96,7 +96,9 @@ enum pt_sync_mechanism pt_sync_site_mechanism(const struct pt_sync_ops *ops,
 enum pt_sync_bystander pt_sync_site_bystander(const struct pt_sync_ops *ops,
 					      enum pt_callsite site)
 {
-	return pt_sync_applies(ops, site) ? ops->bystander : BYSTANDER_IPI_PER_SYNC;
+	if (!pt_sync_applies(ops, site))
+		return BYSTANDER_IPI_PER_SYNC;
+	return ops->bystander_at ? ops->bystander_at[site] : ops->bystander;
 }
 
 const char *pt_sync_site_what(const struct pt_sync_ops *ops, enum pt_callsite site,

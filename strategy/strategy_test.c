@@ -7,7 +7,8 @@
  * What breaks if these fail: each strategy spares some CPUs, and is safe
  * only if the CPUs it spares cannot be walking.  If the slot were not
  * published, targeted would skip a walker; if the context were not kept,
- * eqs would skip a CPU in the kernel; if the expedited grace period did
+ * eqs would skip a CPU in the kernel (or one in user mode that is not
+ * nohz_full, whose user mode nothing tracks); if the expedited grace period did
  * not skip a nohz_full CPU in user mode, --nohz-full would show IPIs it
  * promises away; if pt-reclaim freed the table at once, it would be `none`.
  */
@@ -181,8 +182,9 @@ static void reclaim_cpu(struct cpu *c)
 	pthread_mutex_unlock(&run->reclaim.lock);
 }
 
-static void run_one(const struct pt_sync_ops *ops, cpu_fn_t fn, struct strat_test *t,
-		    bool nohz_full)
+/* @nohz_list: 0 for none; else the CPUs --nohz-full=LIST would name. */
+static void run_list(const struct pt_sync_ops *ops, cpu_fn_t fn, struct strat_test *t,
+		     bool nohz_full, uint64_t nohz_list)
 {
 	struct ptsync_config cfg;
 
@@ -190,9 +192,18 @@ static void run_one(const struct pt_sync_ops *ops, cpu_fn_t fn, struct strat_tes
 	test_config(&cfg, 3, ops);
 	cfg.nr_walkers = 1;
 	cfg.nr_bystanders = 1;
-	cfg.nohz_full = nohz_full;
+	cfg.nohz_full = nohz_full || nohz_list;
+	cfg.nohz_full_list = nohz_list != 0;
+	cfg.nohz_full_mask[0] = nohz_list;
 	cfg.batch_fail = 1;
 	test_run_finish(test_run_start(&cfg, fn, t));
+}
+
+/* A bare --nohz-full (the bystanders), or none. */
+static void run_one(const struct pt_sync_ops *ops, cpu_fn_t fn, struct strat_test *t,
+		    bool nohz_full)
+{
+	run_list(ops, fn, t, nohz_full, 0);
 }
 
 int main(void)
@@ -210,13 +221,23 @@ int main(void)
 	ok(t.other_mm_ipis == 0, "targeted: a walker of another mm is spared (%llu IPIs)",
 	   (unsigned long long)t.other_mm_ipis);
 
-	run_one(&eqs_sync_ops, eqs_cpu, &t, false);
-	ok(t.user_ipis == 0, "eqs: a CPU in user mode is not IPI'd (%llu)",
+	/* CPU 1 (a walker) nohz_full: its user mode is tracked. */
+	run_list(&eqs_sync_ops, eqs_cpu, &t, true, 1u << 1);
+	ok(t.user_ipis == 0, "eqs --nohz-full=1: a nohz_full CPU in user mode is not IPI'd (%llu)",
 	   (unsigned long long)t.user_ipis);
 	ok(t.kernel_ipis == 1, "eqs: a CPU in the kernel is (%llu)",
 	   (unsigned long long)t.kernel_ipis);
 	ok(t.back_ipis == 1, "eqs: back from user mode it is again (%llu)",
 	   (unsigned long long)t.back_ipis);
+	/* No nohz_full: nothing tracks user mode, so eqs IPIs it as
+	 * expedited RCU does. */
+	run_one(&eqs_sync_ops, eqs_cpu, &t, false);
+	ok(t.user_ipis == 1, "eqs: without nohz_full a CPU in user mode is IPI'd (%llu)",
+	   (unsigned long long)t.user_ipis);
+	/* A bare --nohz-full isolates the bystanders only (CPU 2), not CPU 1. */
+	run_one(&eqs_sync_ops, eqs_cpu, &t, true);
+	ok(t.user_ipis == 1, "eqs, bare --nohz-full: the walker is not nohz_full, IPI'd (%llu)",
+	   (unsigned long long)t.user_ipis);
 
 	run_one(&rcu_exp_sync_ops, exp_cpu, &t, true);
 	ok(t.exp_idle == 0, "rcu-exp: an idle CPU is in an EQS, not IPI'd (%llu)",

@@ -142,20 +142,25 @@ ok $? "a tiny compare for the model's costs exits 0"
 from="--from=$tmp/cmp/results.json"
 
 # Scripted: 4 CPUs (freer, 1 walker, 2 bystanders), 10 fallbacks, invlpgb.
-# The tiny compare ran neither targeted nor eqs, so the walkers' IRQs-off
-# duty and their time in the kernel are not measured: scale says so, and
-# counts a walker as in the kernel only inside a walk (never, here), so
-# eqs spares it.
+# No nohz_full: nothing tracks the bystanders' user mode, so eqs IPIs them
+# as rcu-exp does.
 "$PTSYNC" scale $from --counts --cpus=4 --walkers=1 --fallbacks=10 --tlb=invlpgb \
 	--strategies=ipi,rcu,pt-reclaim,rcu-exp,eqs,flush-ipi >"$tmp/counts" 2>"$tmp/err"
 ok $? "scale --counts exits 0"
 want="ipi 0 0 ipi 1 10 ipi 2 10 ipi 3 10 rcu 0 0 rcu 1 0 rcu 2 0 rcu 3 0
 pt-reclaim 0 0 pt-reclaim 1 0 pt-reclaim 2 0 pt-reclaim 3 0
-rcu-exp 0 0 rcu-exp 1 10 rcu-exp 2 10 rcu-exp 3 10 eqs 0 0 eqs 1 0 eqs 2 0 eqs 3 0
+rcu-exp 0 0 rcu-exp 1 10 rcu-exp 2 10 rcu-exp 3 10 eqs 0 0 eqs 1 10 eqs 2 10 eqs 3 10
 flush-ipi 0 0 flush-ipi 1 0 flush-ipi 2 0 flush-ipi 3 0"
 got=$(cut -f1,2,4 "$tmp/counts" | tr '\t\n' '  ' | sed 's/ $//')
 [ "$got" = "$(echo $want)" ]
 ok $? "scripted scenario: exact per-CPU IPI counts (got: $got)"
+# ... and with the bystanders nohz_full, neither eqs nor rcu-exp IPIs them.
+"$PTSYNC" scale $from --counts --cpus=4 --walkers=1 --fallbacks=10 --tlb=invlpgb \
+	--nohz-full --strategies=rcu-exp,eqs >"$tmp/counts-nohz" 2>"$tmp/err"
+want="rcu-exp 0 0 rcu-exp 1 10 rcu-exp 2 0 rcu-exp 3 0 eqs 0 0 eqs 1 10 eqs 2 0 eqs 3 0"
+got=$(cut -f1,2,4 "$tmp/counts-nohz" | tr '\t\n' '  ' | sed 's/ $//')
+[ "$got" = "$want" ]
+ok $? "scripted scenario, --nohz-full: exact per-CPU IPI counts (got: $got)"
 
 # The real threads on the same shape: the model, told how many fallbacks
 # they took, must give each CPU the IPIs it really received.  Only the

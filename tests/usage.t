@@ -31,6 +31,13 @@ bad --tlb torture --strategy=flush-ipi-pv --tlb=native
 bad "defined for pv only" torture --strategy=flush-ipi-pv --tlb=invlpgb
 bad --nohz-full torture --cpus=2 --nohz-full
 bad --nohz-full torture --cpus=3 --bystanders=0 --nohz-full
+bad --nohz-full torture --cpus=3 --nohz-full=3
+bad --nohz-full torture --cpus=3 --nohz-full=0
+bad --nohz-full torture --cpus=4 --freers=2 --nohz-full=1-3
+bad --nohz-full torture --cpus=3 --nohz-full=1-x
+bad --nohz-full torture --cpus=3 --nohz-full=
+bad --nohz-full torture --cpus=3 --nohz-full=2-1
+bad --nohz-full compare --cpus=3 --nohz-full=7
 bad --walk-delay torture --walk-delay=often
 bad --walk-delay torture --walk-delay=random:0.5
 bad --walk-delay torture --walk-delay=random:0.7,0.7

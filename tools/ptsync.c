@@ -64,7 +64,7 @@ static const struct option torture_options[] = {
 	{ "walk-delay-ns", required_argument, NULL, OPT_WALK_DELAY },
 	{ "walk-delay",    required_argument, NULL, OPT_WALK_DELAY_SPEC },
 	{ "tlb",           required_argument, NULL, OPT_TLB },
-	{ "nohz-full",     no_argument,       NULL, OPT_NOHZ_FULL },
+	{ "nohz-full",     optional_argument, NULL, OPT_NOHZ_FULL },
 	{ "preempt-chance", required_argument, NULL, OPT_PREEMPT },
 	{ "preempt-us",    required_argument, NULL, OPT_PREEMPT_US },
 	{ "user-chance",   required_argument, NULL, OPT_USER_CHANCE },
@@ -174,7 +174,8 @@ static void print_usage(FILE *f)
 "  --tlb=MODE            TLB flush: invlpgb (no IPI), native (x86: IPI mm_cpumask,\n"
 "                        lazy CPUs when tables are freed), pv (KVM: skips\n"
 "                        preempted vCPUs) [the strategy's first; see list]\n"
-"  --nohz-full           bystanders' user mode takes no tick: an RCU EQS\n"
+"  --nohz-full[=LIST]    these CPUs (e.g. 1,3-5; bare: the bystanders) are\n"
+"                        nohz_full: context tracked, user mode an RCU EQS\n"
 "  --preempt-chance=P    pv: chance a walk's vCPU is preempted mid-walk [0.001]\n"
 "  --preempt-us=N        ... for N us [200]\n"
 "  --user-chance=P       chance a walker comes from user mode (EQS) [0.25]\n"
@@ -334,6 +335,39 @@ static void parse_walk_delay(struct walk_delay *d, const char *arg)
 	*d = (struct walk_delay){ .mode = WALK_DELAY_FIXED, .ns = (uint64_t)(v * scale) };
 }
 
+/* --nohz-full[=LIST]: LIST is CPU numbers and ranges, "1,3-5". */
+static void parse_nohz_full(struct ptsync_config *cfg, const char *arg)
+{
+	const char *p = arg;
+
+	cfg->nohz_full = true;
+	cfg->nohz_full_list = arg != NULL;
+	memset(cfg->nohz_full_mask, 0, sizeof(cfg->nohz_full_mask));
+	while (p && *p) {
+		char *end;
+		long lo = strtol(p, &end, 10), hi = lo;
+
+		if (end == p || lo < 0)
+			break;
+		if (*end == '-') {
+			p = end + 1;
+			hi = strtol(p, &end, 10);
+			if (end == p)
+				break;
+		}
+		if (hi < lo || hi >= NR_CPUS || (*end && *end != ','))
+			break;
+		for (long cpu = lo; cpu <= hi; cpu++)
+			cfg->nohz_full_mask[cpu / 64] |= 1ULL << (cpu % 64);
+		p = *end ? end + 1 : end;
+		if (!*p)
+			return;
+	}
+	if (arg)
+		usage_error("--nohz-full: expected CPU numbers and ranges below %d, "
+			    "like 1,3-5, got '%s'", NR_CPUS, arg);
+}
+
 static void parse_torture_opt(struct ptsync_config *cfg, struct role_opts *r,
 			      int opt, const char *arg, bool *json)
 {
@@ -371,7 +405,7 @@ static void parse_torture_opt(struct ptsync_config *cfg, struct role_opts *r,
 		if (cfg->tlb_mode < 0)
 			usage_error("--tlb: expected invlpgb, native or pv, got '%s'", arg);
 		break;
-	case OPT_NOHZ_FULL: cfg->nohz_full = true; break;
+	case OPT_NOHZ_FULL: parse_nohz_full(cfg, arg); break;
 	case OPT_PREEMPT: cfg->preempt_chance = parse_double(name, arg, 0, 1, false); break;
 	case OPT_PREEMPT_US:
 		cfg->preempt_ns = (uint64_t)parse_int(name, arg, 1, 1000000) * NSEC_PER_USEC;
@@ -456,11 +490,32 @@ static void check_tlb_mode(const struct pt_sync_ops *ops, int mode)
 		    tlb_mode_name(mode));
 }
 
+/*
+ * --nohz-full=LIST checked against the roles: every CPU named is
+ * simulated and none is a freer's (the kernel keeps housekeeping work,
+ * here the frees, off nohz_full CPUs).  A bare --nohz-full needs
+ * bystanders to isolate.
+ */
 static void check_nohz_full(const struct ptsync_config *cfg)
 {
-	if (cfg->nohz_full && cfg->nr_bystanders < 1)
-		usage_error("--nohz-full: it isolates the bystander CPUs, and there are none "
-			    "(give --bystanders=N, N >= 1, and CPUs for them)");
+	if (!cfg->nohz_full)
+		return;
+	if (!cfg->nohz_full_list) {
+		if (cfg->nr_bystanders < 1)
+			usage_error("--nohz-full: it isolates the bystander CPUs, and there are "
+				    "none (give --bystanders=N, N >= 1, or --nohz-full=LIST)");
+		return;
+	}
+	for (int cpu = 0; cpu < NR_CPUS; cpu++) {
+		if (!((cfg->nohz_full_mask[cpu / 64] >> (cpu % 64)) & 1))
+			continue;
+		if (cpu >= cfg->nr_cpus)
+			usage_error("--nohz-full: CPU %d is not simulated (CPUs 0-%d; the "
+				    "freers are 0-%d)", cpu, cfg->nr_cpus - 1, cfg->nr_freers - 1);
+		if (cpu < cfg->nr_freers)
+			usage_error("--nohz-full: CPU %d is a freer's; allowed: CPUs %d-%d",
+				    cpu, cfg->nr_freers, cfg->nr_cpus - 1);
+	}
 }
 
 /* Never more simulated CPUs than host cores, unless asked: oversubscribed
@@ -737,6 +792,8 @@ static void list_callsites(void)
 			printf("%-13s %-9s %s\n", s ? "" : o->name, callsite_name(s),
 			       pt_sync_site_what(o, s, what, sizeof(what)));
 	}
+	printf("collapse is khugepaged's anon collapse (the table deposited); a file-backed\n"
+	       "collapse syncs nothing under any strategy: pte_free_defer(), as upstream\n");
 }
 
 /*

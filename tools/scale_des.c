@@ -232,6 +232,14 @@ static bool in_user(struct des *d, int cpu)
 	return is_walker(d, cpu) ? !walker_in_kernel(d, cpu) : !bystander_in_kernel(d, cpu);
 }
 
+/* The flush before the sync IPI'd mm_cpumask: x86 native, where a flush
+ * comes first (a per-unshare sync comes before the gather's flush). */
+static bool flush_was_sync(const struct des *d)
+{
+	return d->mech == MECH_FLUSH_SKIP && d->m->tlb_mode == TLB_NATIVE &&
+	       d->site != SITE_UNSHARE_EACH;
+}
+
 static bool wants_ipi(struct des *d, int cpu)
 {
 	bool walker = is_walker(d, cpu);
@@ -239,12 +247,13 @@ static bool wants_ipi(struct des *d, int cpu)
 	switch (d->mech) {
 	case MECH_BROADCAST:
 		return true;
+	case MECH_FLUSH_SKIP:	/* collapse, unshare: the broadcast unless skipped */
+		return !flush_was_sync(d);
 	case MECH_EXPEDITED:
-		/* user mode is an EQS only on a nohz_full CPU; the model's
-		 * nohz_full CPUs are the bystanders (run.h), as here */
-		return !d->m->nohz_full || walker || !in_user(d, cpu);
 	case MECH_KERNEL_MODE_ONLY:
-		return walker ? walker_in_kernel(d, cpu) : bystander_in_kernel(d, cpu);
+		/* user mode is known (an EQS) only on a nohz_full CPU; the
+		 * model's nohz_full CPUs are the bystanders (run.h) */
+		return !d->m->nohz_full || walker || !in_user(d, cpu);
 	case MECH_TARGETED_MM:
 		return in_walk(d, cpu, d->now);
 	default:
@@ -259,18 +268,16 @@ static double next_tick(const struct des *d, double t)
 	return (floor(t / d->tick_ns) + 1) * d->tick_ns;
 }
 
-static bool flush_was_sync(const struct des *d)
-{
-	return d->mech == MECH_FLUSH_SKIP && d->m->tlb_mode == TLB_NATIVE;
-}
-
 static void sync_start(struct des *d)
 {
 	int sent = 0, k = 0;
 	bool *want = d->want;
 
 	d->sync_start = d->now;
-	if (d->mech == MECH_GRACE_PERIOD || (d->mech == MECH_FLUSH_SKIP && !flush_was_sync(d))) {
+	/* flush-ipi falls back to the sync its site calls: synchronize_rcu()
+	 * at the fallback, the broadcast elsewhere (wants_ipi()). */
+	if (d->mech == MECH_GRACE_PERIOD || (d->mech == MECH_FLUSH_SKIP && !flush_was_sync(d) &&
+					     d->site == SITE_FALLBACK)) {
 		push(d, next_tick(d, d->now), EV_GP_START, 0);
 		return;
 	}

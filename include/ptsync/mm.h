@@ -127,8 +127,9 @@ enum scan_result {
 	NR_SCAN_RESULTS
 };
 const char *scan_result_name(int result);
-/* Collapse the 2 MiB at @addr if fully populated; @deposit: keep the old
- * PTE table as the deposit (anon), else free it (file-backed). */
+/* Collapse the 2 MiB at @addr if fully populated; @deposit: anon, under
+ * mmap_lock for write, the old PTE table synced and deposited; else
+ * file-backed, under mmap_lock for read, the table to pte_free_defer(). */
 enum scan_result khugepaged_collapse(struct mm_struct *mm, uint64_t addr, bool deposit);
 /* zap_huge_pmd(): the huge entry *@pmdp is gone, its deposit goes too. */
 void zap_deposited_table(struct mm_struct *mm, pmd_t *pmdp);

@@ -100,6 +100,8 @@ struct folio {
 	_Atomic uint64_t payload;		/* folio_payload() or poison */
 };
 
+#define FREEING_PGTABLES_RETRACT	2
+
 struct mm_struct {
 	int id;
 	struct ptsync_run *run;
@@ -108,7 +110,9 @@ struct mm_struct {
 	_Atomic int owned;			/* the owning task's reference is held */
 	_Atomic uint32_t incarnation;		/* bumped by each mm_init() */
 	struct rw_semaphore mmap_lock;		/* kernel/fork.c: mmap_*_lock() */
-	_Atomic int freeing_pgtables;		/* free_pgtables() running: a check */
+	/* 1: free_pgtables() running (a check); FREEING_PGTABLES_RETRACT:
+	 * khugepaged retracting a table (mm/khugepaged.c) */
+	_Atomic int freeing_pgtables;
 	struct cpumask cpumask;			/* mm_cpumask(): CPUs running it */
 	_Atomic uint64_t nr_ptes, nr_pages;	/* for reports */
 	/*

@@ -50,7 +50,10 @@ struct ptsync_config {
 	unsigned int batch_pool;
 	struct walk_delay walk_delay;
 	int tlb_mode;			/* enum tlb_mode, or TLB_MODE_AUTO */
-	bool nohz_full;			/* bystanders in user mode take no tick */
+	bool nohz_full;			/* some CPUs' user mode takes no tick */
+	/* --nohz-full=LIST: which CPUs; a bare --nohz-full: the bystanders */
+	bool nohz_full_list;
+	uint64_t nohz_full_mask[CPUMASK_WORDS];
 	double preempt_chance;		/* pv: a walk's vCPU is preempted mid-walk */
 	uint64_t preempt_ns;		/* for this long */
 	double user_chance;		/* a walker job starts in user mode */
@@ -74,6 +77,8 @@ struct ptsync_config {
 };
 
 void ptsync_config_default(struct ptsync_config *cfg);
+/* " --nohz-full", " --nohz-full=1,3-5" or "", for a repeat line (kernel/cpu.c). */
+const char *nohz_full_opt(const struct ptsync_config *cfg, char *buf, size_t len);
 
 enum violation_kind {
 	V_POISONED_ENTRY,	/* read an entry of a freed table */

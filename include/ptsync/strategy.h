@@ -51,7 +51,8 @@ enum pt_sync_bystander {
 	BYSTANDER_SPARED,		/* never interrupted */
 	BYSTANDER_IPI_PER_SYNC,		/* one IPI per fallback sync */
 	BYSTANDER_IPI_UNLESS_NOHZ_FULL,	/* ... unless in user mode, nohz_full */
-	BYSTANDER_IPI_UNLESS_USER,	/* ... unless in user mode or idle */
+	BYSTANDER_IPI_UNLESS_FLUSH_IPI,	/* ... unless the TLB flush IPI'd
+					 * mm_cpumask (x86 native) */
 	NR_BYSTANDER_KINDS
 };
 
@@ -82,6 +83,8 @@ struct pt_sync_ops {
 	const char *twin_of;	/* a broken twin: the strategy it breaks */
 	enum pt_sync_bystander bystander;
 	enum pt_sync_mechanism mech;	/* what sync_one does, for ptsync scale */
+	/* Per call site, where it differs by site; NULL: bystander at all. */
+	const enum pt_sync_bystander *bystander_at;
 	void (*walk_begin)(struct cpu *c, struct mm_struct *mm);
 	void (*walk_end)(struct cpu *c, struct mm_struct *mm);
 	void (*sync_one)(struct mmu_gather *tlb);

@@ -33,6 +33,7 @@
  *   tlb_finish_mmu(tlb)              flush, free tables, free pages: done
  *   tlb_remove_table_sync_one()      wait for IRQs-off walkers: IPI all
  *   tlb_remove_table_sync_rcu()      wait for IRQs-off walkers: a GP
+ *   pte_free_defer(mm, pte)          a retracted PTE table to call_rcu()
  */
 #ifndef PTSYNC_TLB_H
 #define PTSYNC_TLB_H
@@ -64,7 +65,28 @@ struct mmu_table_batch {
 
 _Static_assert(MAX_TABLE_BATCH == 509, "one page of table pointers");
 
-#define MAX_GATHER_BATCH	64	/* user pages per flush */
+/*
+ * User pages wait for the TLB flush in page batches: a few slots in the
+ * gather itself (MMU_GATHER_BUNDLE), then whole pages of pointers chained
+ * behind it, each taken with GFP_NOWAIT, at most MAX_GATHER_BATCH_COUNT of
+ * them (upstream's bound on the pages one flush may free: about 10,000).
+ * Only when the chain is full, or a page cannot be had, does the gather
+ * flush early.  The header is a next pointer and two counts, so a page
+ * holds (4096 - 16) / 8 = 510, as in the kernel on 64-bit.
+ */
+struct mmu_gather_batch {
+	struct mmu_gather_batch *next;
+	unsigned int nr, max;
+	struct folio *pages[];
+};
+
+#define MAX_GATHER_BATCH \
+	((PAGE_SIZE - sizeof(struct mmu_gather_batch)) / sizeof(void *))
+#define MAX_GATHER_BATCH_COUNT	(10000UL / MAX_GATHER_BATCH)
+#define MMU_GATHER_BUNDLE	8
+
+_Static_assert(MAX_GATHER_BATCH == 510, "one page of page pointers");
+_Static_assert(MAX_GATHER_BATCH_COUNT == 19, "about 10,000 pages per flush");
 
 struct mmu_gather {
 	struct mm_struct *mm;
@@ -83,8 +105,20 @@ struct mmu_gather {
 	 * A gather never ends with either of the last two set.
 	 */
 	bool unshared_tables, fully_unshared_tables, unshared_unsynced;
-	unsigned int nr_pages;
-	struct folio *pages[MAX_GATHER_BATCH];
+	/*
+	 * Entries were cleared since the last flush (upstream's cleared_ptes,
+	 * _pmds, _puds: anything that widened the range).  With freed_tables
+	 * and unshared_tables it decides whether tlb_flush_mmu_tlbonly() has
+	 * anything to flush.
+	 */
+	bool cleared_entries;
+	/* Pages: the slots in the gather, then the chained batch pages. */
+	unsigned int nr_local;
+	unsigned int batch_count;		/* batch pages chained */
+	struct mmu_gather_batch *batch_head, *active;
+	struct folio *local[MMU_GATHER_BUNDLE];
+	/* Table batches reserved at tlb_gather_mmu() (batch_pool.may_wait). */
+	unsigned int batches_reserved;
 };
 
 /*
@@ -96,21 +130,39 @@ struct batch_pool {
 	unsigned int shift;		/* mem is 2^shift bytes, so aligned */
 	unsigned int nr;
 	double fail_p;
-	/* The fallback call site is not driven: an empty pool waits for a
-	 * batch to come back, as a sleeping allocation would wait for
-	 * reclaim, instead of failing. */
+	/*
+	 * The fallback call site is not driven, so an empty pool must not
+	 * send a table there; but GFP_NOWAIT never sleeps, and neither does
+	 * tlb_batch_alloc_nowait().  The back-pressure sits before the
+	 * gather instead: tlb_gather_mmu() waits, with nothing unhooked and
+	 * outside every sync's timing, until TLB_BATCH_RESERVE batches are
+	 * free, and reserves them for this gather (tlb_batch_reserve()).
+	 */
 	bool may_wait;
 	pthread_mutex_t lock;
 	struct mmu_table_batch **free;
 	unsigned int nr_free;
+	unsigned int nr_reserved;		/* held for gathers, under lock */
+	_Atomic uint64_t reserve_waits, reserve_wait_ns;
 	uint64_t *queued_ns;		/* [nr]: when each batch went to call_rcu */
 	_Atomic uint64_t allocs, exhausted;	/* injected: per CPU */
 };
 
+/*
+ * Batches a gather reserves when the pool may wait: enough for the largest
+ * range one gather frees in the harness (a 1 GiB munmap: 512 PTE tables
+ * and a PMD table, two batches).  A gather that needs more goes on
+ * without waiting, and a table that finds no batch takes the fallback,
+ * counted as one.
+ */
+#define TLB_BATCH_RESERVE	2
+
 int batch_pool_init(struct batch_pool *p, struct ptsync_run *run,
 		    unsigned int nr, double fail_p);
 void batch_pool_destroy(struct batch_pool *p);
-struct mmu_table_batch *tlb_batch_alloc_nowait(struct batch_pool *p);
+/* GFP_NOWAIT: a batch, or NULL; never sleeps.  @reserved: the caller's
+ * reservation to draw on (decremented), or NULL. */
+struct mmu_table_batch *tlb_batch_alloc_nowait(struct batch_pool *p, unsigned int *reserved);
 void tlb_batch_free(struct batch_pool *p, struct mmu_table_batch *b);
 
 void tlb_gather_mmu(struct mmu_gather *tlb, struct mm_struct *mm);
@@ -127,9 +179,11 @@ static inline void tlb_remove_page(struct mmu_gather *tlb, struct folio *folio)
 		tlb_flush_mmu(tlb);
 }
 
+/* __tlb_adjust_range() with the flag its callers set: entries cleared. */
 static inline void tlb_track_range(struct mmu_gather *tlb, uint64_t start,
 				   uint64_t end)
 {
+	tlb->cleared_entries = true;
 	if (start < tlb->start)
 		tlb->start = start;
 	if (end > tlb->end)
@@ -164,9 +218,8 @@ void tlb_remove_table_sync_one(void);
 void tlb_remove_table_sync_rcu(void);
 /* The strategy's sync at a call site other than the fallback (callsite.h). */
 void tlb_sync_callsite(struct mmu_gather *tlb, enum pt_callsite site);
-/* Free a table unhooked at @site: free_one, or sync at @site and free. */
-void tlb_remove_table_callsite(struct mmu_gather *tlb, void *table,
-			       enum pt_callsite site);
+/* A retracted PTE table to call_rcu() through its ptdesc, for everyone. */
+void pte_free_defer(struct mm_struct *mm, pte_t *pte);
 /* PT_RECLAIM: hand one table to call_rcu() through its own ptdesc. */
 void __tlb_remove_table_one(struct mmu_gather *tlb, void *table);
 
