@@ -35,9 +35,10 @@
 #include "ptsync/run.h"
 #include "ptsync/smp.h"
 #include "ptsync/strategy.h"
+#include "ptsync/targeted.h"
 #include "ptsync/tlb.h"
 
-static void targeted_walk_begin(struct cpu *c, struct mm_struct *mm)
+void targeted_walk_begin(struct cpu *c, struct mm_struct *mm)
 {
 	WRITE_ONCE(c->active_lockless_pt_walk_mm, mm);
 	/* The slot before any table read of the walk: pairs with the
@@ -69,7 +70,7 @@ static void targeted_ipi(void *info)
 	(void)info;	/* taking the interrupt means the walk has ended */
 }
 
-static void targeted_sync(struct mmu_gather *tlb)
+void targeted_sync(struct mmu_gather *tlb)
 {
 	struct ptsync_run *run = tlb->run;
 

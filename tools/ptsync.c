@@ -18,6 +18,7 @@
 #include "compare.h"
 #include "fork_storm.h"
 #include "ptsync/hugetlb.h"
+#include "ptsync/presets.h"
 #include "ptsync/run.h"
 #include "ptsync/torture.h"
 #include "ptsync/trace.h"
@@ -44,7 +45,7 @@ enum {
 	OPT_NO_PROGRESS, OPT_HELP, OPT_WALK_DELAY_SPEC, OPT_TLB, OPT_NOHZ_FULL,
 	OPT_PREEMPT, OPT_PREEMPT_US, OPT_USER_CHANCE, OPT_SB_WINDOW, OPT_TRACE,
 	OPT_CALLSITE, OPT_KHUGEPAGED, OPT_COLLAPSE_RATE, OPT_UNSHARE_SYNC,
-	OPT_SHARED_REGIONS,
+	OPT_SHARED_REGIONS, OPT_KERNEL,
 	/* compare only */
 	OPT_STRATEGIES, OPT_REPS, OPT_PHASE_S, OPT_WALK_S, OPT_SAFETY_S,
 	OPT_HOSTCHECK_S, OPT_NO_HOSTCHECK, OPT_NOISE, OPT_NOISE_THRESHOLD,
@@ -53,6 +54,7 @@ enum {
 
 static const struct option torture_options[] = {
 	{ "strategy",      required_argument, NULL, OPT_STRATEGY },
+	{ "kernel",        required_argument, NULL, OPT_KERNEL },
 	{ "cpus",          required_argument, NULL, OPT_CPUS },
 	{ "freers",        required_argument, NULL, OPT_FREERS },
 	{ "walkers",       required_argument, NULL, OPT_WALKERS },
@@ -145,7 +147,7 @@ static void print_compare_usage(FILE *f)
 
 static void print_usage(FILE *f)
 {
-	char names[256];
+	char names[256], presets[128];
 
 	fprintf(f,
 "usage: ptsync compare [options]     the main job: every strategy side by side (--help)\n"
@@ -160,6 +162,8 @@ static void print_usage(FILE *f)
 "\n"
 "torture options (defaults in brackets):\n"
 "  --strategy=NAME       %s [rcu]\n"
+"  --kernel=PRESET       what a kernel does at every site instead of a strategy:\n"
+"                        %s (ptsync list)\n"
 "  --cpus=N              simulated CPUs, 2..%d [host cores: more hides races]\n"
 "  --freers=N            CPUs that map/unmap/exit [1]\n"
 "  --bystanders=N        CPUs running another mm in user mode [1, 0 if cpus<3]\n"
@@ -204,15 +208,18 @@ static void print_usage(FILE *f)
 "\n"
 "exit status: 0 no violation, 1 violations or leaks, 2 bad usage,\n"
 "             3 watchdog stall, 4 internal error\n",
-		pt_sync_ops_names(names, sizeof(names)), NR_CPUS, TORTURE_MAX_SHARED);
+		pt_sync_ops_names(names, sizeof(names)),
+		ptsync_preset_names(presets, sizeof(presets)), NR_CPUS, TORTURE_MAX_SHARED);
 }
 
 struct role_opts {
 	int freers, walkers, bystanders, khugepaged;	/* -1: not given */
 	bool batch_fail, unshare_sync;			/* given */
+	bool strategy, mms;				/* given */
+	const struct ptsync_preset *kernel;		/* --kernel, or NULL */
 };
 
-#define ROLE_OPTS_NONE	{ -1, -1, -1, -1, false, false }
+#define ROLE_OPTS_NONE	{ -1, -1, -1, -1, false, false, false, false, NULL }
 
 /*
  * khugepaged CPUs come out of the walkers' share: by default one, if two
@@ -349,12 +356,22 @@ static void parse_torture_opt(struct ptsync_config *cfg, struct role_opts *r,
 		if (!cfg->ops)
 			usage_error("--strategy: unknown strategy '%s'; valid: %s", arg,
 				    pt_sync_ops_names(names, sizeof(names)));
+		r->strategy = true;
+		break;
+	case OPT_KERNEL:
+		r->kernel = ptsync_preset_find(arg);
+		if (!r->kernel)
+			usage_error("--kernel: unknown preset '%s'; valid: %s", arg,
+				    ptsync_preset_names(names, sizeof(names)));
 		break;
 	case OPT_CPUS:	cfg->nr_cpus = (int)parse_int(name, arg, 2, NR_CPUS); break;
 	case OPT_FREERS: r->freers = (int)parse_int(name, arg, 1, NR_CPUS); break;
 	case OPT_WALKERS: r->walkers = (int)parse_int(name, arg, 1, NR_CPUS); break;
 	case OPT_BYSTANDERS: r->bystanders = (int)parse_int(name, arg, 0, NR_CPUS); break;
-	case OPT_MMS:	cfg->nr_mms = (int)parse_int(name, arg, 1, 64); break;
+	case OPT_MMS:
+		cfg->nr_mms = (int)parse_int(name, arg, 1, 64);
+		r->mms = true;
+		break;
 	case OPT_HZ:	cfg->hz = (int)parse_int(name, arg, 1, 10000); break;
 	case OPT_BATCH_FAIL:
 		cfg->batch_fail = parse_double(name, arg, 0, 1, false);
@@ -472,6 +489,37 @@ static int default_nr_cpus(void)
 	return host < 2 ? 2 : host > NR_CPUS ? NR_CPUS : host;
 }
 
+/* The preset's ops at every site and its unshare mode.  --kernel and
+ * --strategy exclude each other; --unshare-sync may only repeat the
+ * preset's mode (torture's repeat line names both). */
+static const struct pt_sync_ops *resolve_kernel(struct ptsync_config *cfg,
+						const struct role_opts *r, const char *strategy_opt)
+{
+	const struct pt_sync_ops *ops;
+
+	if (!r->kernel)
+		return NULL;
+	if (r->strategy)
+		usage_error("--kernel: a preset fixes the strategy at every site; give --kernel "
+			    "or %s, not both", strategy_opt);
+	if (r->unshare_sync && cfg->unshare_sync != r->kernel->unshare_sync)
+		usage_error("--unshare-sync: --kernel=%s syncs %s, not %s", r->kernel->name,
+			    unshare_sync_name(r->kernel->unshare_sync),
+			    unshare_sync_name(cfg->unshare_sync));
+	ops = pt_preset_ops(r->kernel);
+	if (!ops)
+		ptsync_die("BUG: preset %s does not compose", r->kernel->name);
+	cfg->unshare_sync = r->kernel->unshare_sync;
+	return ops;
+}
+
+/* A twin whose bug needs more mms than the default runs with them. */
+static void resolve_mms(struct ptsync_config *cfg, const struct role_opts *r)
+{
+	if (!r->mms && cfg->ops->unsafe_min_mms > cfg->nr_mms)
+		cfg->nr_mms = cfg->ops->unsafe_min_mms;
+}
+
 static int cmd_torture(int argc, char **argv)
 {
 	struct ptsync_config cfg;
@@ -498,6 +546,9 @@ static int cmd_torture(int argc, char **argv)
 		usage_error("torture: unexpected argument '%s'", argv[optind]);
 	if (!cpus_given)
 		cfg.nr_cpus = default_nr_cpus();
+	if (roles.kernel)
+		cfg.ops = resolve_kernel(&cfg, &roles, "--strategy");
+	resolve_mms(&cfg, &roles);
 	resolve_callsites(&cfg, &roles);
 	resolve_roles(&cfg, &roles);
 	check_tlb_mode(cfg.ops, cfg.tlb_mode);
@@ -610,6 +661,33 @@ static unsigned int compare_groups_for(const struct ptsync_config *cfg, bool one
 	return groups;
 }
 
+/*
+ * compare's rows: the kernel presets first, right after the baseline, so
+ * the table opens with what a kernel runs today; --kernel=PRESET: that
+ * one alone; --strategies: the strategies alone.
+ */
+static void compare_presets(struct compare_config *cc, const struct role_opts *r)
+{
+	const struct pt_sync_ops *ops[COMPARE_MAX_STRATEGIES];
+	int n = 0;
+
+	if (r->kernel) {
+		cc->ops[1] = resolve_kernel(&cc->base, r, "--strategies");
+		cc->nr_ops = 2;
+		return;
+	}
+	if (r->strategy)
+		return;
+	for (int i = 0; ptsync_presets[i] && n < COMPARE_MAX_STRATEGIES; i++)
+		if ((ops[n] = pt_preset_ops(ptsync_presets[i])))
+			n++;
+	for (int i = 1; i < cc->nr_ops && n < COMPARE_MAX_STRATEGIES - 1; i++)
+		ops[n++] = cc->ops[i];
+	for (int i = 0; i < n; i++)
+		cc->ops[i + 1] = ops[i];
+	cc->nr_ops = n + 1;
+}
+
 /* Roles for compare: never more CPUs than cores unless asked. */
 static void resolve_compare_roles(struct ptsync_config *cfg, const struct role_opts *r,
 				  bool cpus_given)
@@ -679,6 +757,10 @@ static int cmd_compare(int argc, char **argv)
 			usage_bad_option(options, argv[optind - 1], "compare");
 		case OPT_STRATEGY:
 			usage_error("--strategy: compare runs several; use --strategies=LIST");
+		case OPT_STRATEGIES:
+			roles.strategy = true;
+			parse_compare_opt(&cc, opt, optarg);
+			break;
 		case OPT_DURATION:
 			usage_error("--duration: compare's phases have their own; use --phase-seconds");
 		case OPT_KHUGEPAGED:
@@ -698,6 +780,7 @@ static int cmd_compare(int argc, char **argv)
 		usage_error("compare: unexpected argument '%s'", argv[optind]);
 	if (json)
 		usage_error("--json: compare always writes results.json (see --out)");
+	compare_presets(&cc, &roles);
 	cc.progress = cc.base.progress;
 	resolve_callsites(&cc.base, &roles);
 	cc.groups = compare_groups_for(&cc.base, roles.unshare_sync);
