@@ -869,7 +869,7 @@ static int cmd_list(int argc, char **argv)
 enum {
 	FS_FORKS = 512, FS_REGIONS, FS_ALIVE, FS_STRATEGIES, FS_UNSHARE_SYNC, FS_CPUS,
 	FS_BYSTANDERS, FS_TLB, FS_HZ, FS_SEED, FS_PT_PAGES, FS_FOLIOS, FS_NO_PIN, FS_JSON,
-	FS_NO_PROGRESS, FS_STALL, FS_HELP,
+	FS_NO_PROGRESS, FS_STALL, FS_HELP, FS_KERNEL,
 };
 
 static const struct option fork_storm_options[] = {
@@ -877,6 +877,7 @@ static const struct option fork_storm_options[] = {
 	{ "regions",       required_argument, NULL, FS_REGIONS },
 	{ "alive",         required_argument, NULL, FS_ALIVE },
 	{ "strategies",    required_argument, NULL, FS_STRATEGIES },
+	{ "kernel",        required_argument, NULL, FS_KERNEL },
 	{ "unshare-sync",  required_argument, NULL, FS_UNSHARE_SYNC },
 	{ "cpus",          required_argument, NULL, FS_CPUS },
 	{ "bystanders",    required_argument, NULL, FS_BYSTANDERS },
@@ -901,7 +902,10 @@ static void print_fork_storm_usage(FILE *f)
 "  --forks=N             children, 1..%d [100]\n"
 "  --regions=R           1 GiB hugetlb regions shared, a PMD table each, 1..%d [16]\n"
 "  --alive=K             children alive at most; the oldest exits first [all]\n"
-"  --strategies=LIST     besides the no-sync baseline [every safe one]\n"
+"  --strategies=LIST     besides the no-sync baseline [the kernel presets, then\n"
+"                        every safe strategy]\n"
+"  --kernel=PRESET       one kernel preset alone, in its own unshare mode:\n"
+"                        pre-2026, seed or mainline (ptsync list)\n"
 "  --unshare-sync=MODE   per-gather or per-unshare [both]\n"
 "  --cpus=N              the parent's CPU and bystanders, 2..%d [host cores]\n"
 "  --bystanders=N        CPUs running another mm in user mode [cpus - 1]\n"
@@ -932,6 +936,39 @@ static void fs_parse_strategies(struct fork_storm_config *fc, const char *arg)
 	}
 	if (fc->nr_ops == 1)
 		usage_error("--strategies: expected a comma-separated list, got '%s'", arg);
+}
+
+/*
+ * fork-storm's runs: the kernel presets first (each in its own unshare
+ * mode), then the strategies; --kernel=PRESET alone: that preset.
+ */
+static void fs_presets(struct fork_storm_config *fc, const struct ptsync_preset *kernel,
+		       bool strategies)
+{
+	const struct pt_sync_ops *ops[FORK_STORM_MAX_STRATEGIES];
+	const struct ptsync_preset *pre[FORK_STORM_MAX_STRATEGIES] = { NULL };
+	int n = 0;
+
+	if (kernel && strategies)
+		usage_error("--kernel: a preset fixes the strategy at every site; give --kernel "
+			    "or --strategies, not both");
+	if (strategies)
+		return;
+	for (int i = 0; ptsync_presets[i] && n < FORK_STORM_MAX_STRATEGIES - 1; i++) {
+		if (kernel && ptsync_presets[i] != kernel)
+			continue;
+		pre[n] = ptsync_presets[i];
+		ops[n] = pt_preset_ops(pre[n]);
+		if (ops[n])
+			n++;
+	}
+	for (int i = 1; !kernel && i < fc->nr_ops && n < FORK_STORM_MAX_STRATEGIES - 1; i++)
+		ops[n++] = fc->ops[i];
+	for (int i = 0; i < n; i++) {
+		fc->ops[i + 1] = ops[i];
+		fc->preset[i + 1] = pre[i];
+	}
+	fc->nr_ops = n + 1;
 }
 
 static void fs_parse_opt(struct fork_storm_config *fc, int opt, const char *arg, int *bystanders)
@@ -996,8 +1033,10 @@ static void fs_resolve(struct fork_storm_config *fc, int bystanders, bool cpus_g
 static int cmd_fork_storm(int argc, char **argv)
 {
 	struct fork_storm_config fc;
-	bool cpus_given = false;
+	const struct ptsync_preset *kernel = NULL;
+	bool cpus_given = false, strategies = false;
 	int opt, bystanders = -1;
+	char names[128];
 
 	fork_storm_config_default(&fc);
 	fc.base.seed = ktime_get_ns() ^ ((uint64_t)getpid() << 32);
@@ -1019,10 +1058,18 @@ static int cmd_fork_storm(int argc, char **argv)
 		if (opt == '?')
 			usage_bad_option(fork_storm_options, argv[optind - 1], "fork-storm");
 		cpus_given |= opt == FS_CPUS;
+		strategies |= opt == FS_STRATEGIES;
+		if (opt == FS_KERNEL && !(kernel = ptsync_preset_find(optarg)))
+			usage_error("--kernel: unknown preset '%s'; valid: %s", optarg,
+				    ptsync_preset_names(names, sizeof(names)));
 		fs_parse_opt(&fc, opt, optarg, &bystanders);
 	}
 	if (optind < argc)
 		usage_error("fork-storm: unexpected argument '%s'", argv[optind]);
+	if (kernel && !(fc.modes & (1u << kernel->unshare_sync)))
+		usage_error("--unshare-sync: --kernel=%s syncs %s", kernel->name,
+			    unshare_sync_name(kernel->unshare_sync));
+	fs_presets(&fc, kernel, strategies);
 	fs_resolve(&fc, bystanders, cpus_given);
 	return fork_storm(&fc);
 }
