@@ -812,12 +812,31 @@ static void list_callsites(void)
 	char what[128];
 
 	printf("\nper call site: what the freer does before the table may be freed or reused\n");
-	printf("%-13s %-9s %s\n", "strategy", "site", "what");
+	printf("%-19s %-9s %s\n", "strategy", "site", "what");
 	for (int i = 0; pt_sync_ops_all[i]; i++) {
 		const struct pt_sync_ops *o = pt_sync_ops_all[i];
 
 		for (int s = 0; s < NR_CALLSITES; s++)
-			printf("%-13s %-9s %s\n", s ? "" : o->name, callsite_name(s),
+			printf("%-19s %-9s %s\n", s ? "" : o->name, callsite_name(s),
+			       pt_sync_site_what(o, s, what, sizeof(what)));
+	}
+}
+
+/* The kernel presets (--kernel): what each kernel does at each site. */
+static void list_presets(void)
+{
+	char what[128];
+
+	printf("\nkernel presets (--kernel=NAME on compare, torture, fork-storm)\n");
+	printf("%-19s %-9s %s\n", "preset", "site", "what");
+	for (int i = 0; ptsync_presets[i]; i++) {
+		const struct ptsync_preset *p = ptsync_presets[i];
+		const struct pt_sync_ops *o = pt_preset_ops(p);
+
+		printf("%-19s %-9s %s; unshare syncs %s\n", p->name, "", p->upstream,
+		       unshare_sync_name(p->unshare_sync));
+		for (int s = 0; o && s < NR_CALLSITES; s++)
+			printf("%-19s %-9s %s\n", "", callsite_name(s),
 			       pt_sync_site_what(o, s, what, sizeof(what)));
 	}
 }
@@ -839,7 +858,7 @@ static int cmd_list(int argc, char **argv)
 	if (argc > 2 || (argc == 2 && !tsv))
 		usage_error("list: expected no argument or --tsv, got '%s'", argv[argc - 1]);
 	if (!tsv)
-		printf("%-13s %-22s %-19s %s\n", "strategy", "torture", "tlb modes", "what");
+		printf("%-19s %-22s %-19s %s\n", "strategy", "torture", "tlb modes", "what");
 	for (int i = 0; pt_sync_ops_all[i]; i++) {
 		const struct pt_sync_ops *o = pt_sync_ops_all[i];
 		char verdict[64];
@@ -857,10 +876,12 @@ static int cmd_list(int argc, char **argv)
 			continue;
 		}
 		snprintf(verdict, sizeof(verdict), pt_sync_safe(o) ? "safe" : "UNSAFE (%s)", bad);
-		printf("%-13s %-22s %-19s %s\n", o->name, verdict, modes, o->desc);
+		printf("%-19s %-22s %-19s %s\n", o->name, verdict, modes, o->desc);
 	}
-	if (!tsv)
+	if (!tsv) {
 		list_callsites();
+		list_presets();
+	}
 	return 0;
 }
 
