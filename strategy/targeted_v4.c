@@ -31,18 +31,25 @@
  * the frees that follow when no CPU is IPI'd (load buffering, allowed on
  * arm64 without a dependency).  ptsync keeps the acquire.
  *
- * Evidence (docs/findings.md has the commands and the runs):
- *  - torture: clean under every TLB mode, the fallback, collapse and
- *    unshare, with walk delays and the emulated store buffer (the x86 host
- *    is TSO, so the run cannot show a weak-memory reordering; the argument
- *    above is the C11/LKMM one);
+ * Evidence (docs/findings.md, section 3, has the commands and the runs):
+ *  - torture: clean under every TLB mode, at the fallback, collapse and
+ *    unshare, with walk delays and the emulated store buffer
+ *    (tests/torture.t).  The x86 host is TSO, where a load never passes a
+ *    later store, so no run can show the reordering a release forbids on
+ *    a weak machine; that half is the C11/LKMM argument above, and the
+ *    weak-memory litmus test targeted-release (Never) against its
+ *    fence-removal variant targeted-noendmb (Sometimes);
  *  - cost: the walk's second fence is gone.  On x86 a release store is a
- *    plain MOV, smp_mb() a locked instruction or MFENCE; on arm64 STLR
- *    against DMB ISH.  callgrind counts instructions, not stalls, so the
- *    ns per walk of compare's walk phase is the figure that shows it.
- * So targeted-v4 is as safe as targeted and cheaper on the walk; the
- * recommendation moves to it (docs/incoming/fid2.md), `targeted` stays as
- * the conservative form a reviewer asked for.
+ *    plain MOV where smp_mb() is a LOCK'd instruction or MFENCE; on arm64
+ *    STLR against DMB ISH.  Instructions per 16-page walk (callgrind):
+ *    1792 for targeted, 1789 here, 1776 with IRQ masking alone; ns per
+ *    walk over the unprotected walk, three runs of bench/walk_insns on the
+ *    loaded 2-core VM: 1.058/1.082/1.121x for targeted against
+ *    1.028/1.055/1.095x here, and 1.13x against 1.06x in compare's walk
+ *    phase: the second fence is about 2.5-3% of a short walk.
+ * So targeted-v4 is as safe as targeted and cheaper on every walk: the
+ * evidence moves the recommendation to it.  `targeted` stays, as the form
+ * with a full fence at both ends.
  *
  * At hugetlb's unshare it keeps ptsync's rule (sync_mm_only: every gather
  * that unshared a table syncs); v4's own rule there is the twin
