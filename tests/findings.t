@@ -8,9 +8,6 @@
 # a harness change that hides it, a document edited out of step with the
 # code - fails here.  The commands carry their seeds and durations; the
 # document keeps their sum under half a minute.
-#
-# Also the --kernel presets' bad input (one line, exit 2, before anything
-# runs) and that a preset's torture run repeats as --kernel.
 . "$(dirname "$0")/tap.sh"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 doc="$(dirname "$0")/../docs/findings.md"
@@ -34,20 +31,4 @@ while read -r want args; do
 	[ "$rc" -le 1 ] || sed 's/^/# /' "$tmp/$i.err" | tail -5
 done <"$tmp/cmds"
 
-bad "--kernel" torture --kernel=nosuch
-bad "pre-2026, seed, mainline" torture --kernel=nosuch
-bad "--kernel" torture --kernel=mainline --strategy=ipi
-bad "--kernel" compare --kernel=seed --strategies=ipi
-bad "--kernel" fork-storm --kernel=nosuch
-bad "--kernel" fork-storm --kernel=seed --strategies=ipi
-bad "--unshare-sync" torture --kernel=pre-2026 --unshare-sync=per-gather
-
-"$PTSYNC" torture --kernel=seed --duration=0.3 --no-progress --seed=1 >"$tmp/k" 2>&1
-rc=$?
-rep=$(sed -n 's/^ptsync torture repeat: ptsync torture //p' "$tmp/k")
-case "$rep" in --kernel=seed\ *--unshare-sync=per-gather\ *) r=0 ;; *) r=1 ;; esac
-ok $(( rc == 0 && r == 0 ? 0 : 1 )) "--kernel=seed runs (exit $rc) and repeats as --kernel: $(echo "$rep" | head -c 80)"
-# shellcheck disable=SC2086
-"$PTSYNC" torture $rep --duration=0.2 --no-progress >/dev/null 2>&1
-ok $? "its repeat line runs"
 done_testing
