@@ -61,12 +61,12 @@ done
 grep -q '"strategy":"pre-2026"' "$tmp/f.json" && ! grep -q "kernel presets" "$tmp/f.json"
 ok $? "the JSON names the presets and holds no text"
 
-"$PTSYNC" torture --kernel=seed --duration=0.3 --no-progress --seed=1 >"$tmp/k" 2>&1
+"$PTSYNC" torture --kernel=seed --duration=0.3 --no-progress --seed=1 >"$tmp/seed.out" 2>&1
 rc=$?
-rep=$(sed -n 's/^ptsync torture repeat: ptsync torture //p' "$tmp/k")
+rep=$(sed -n 's/^ptsync torture repeat: ptsync torture //p' "$tmp/seed.out")
 case "$rep" in --kernel=seed\ *--unshare-sync=per-gather\ *) r=0 ;; *) r=1 ;; esac
 ok $(( rc == 0 && r == 0 ? 0 : 1 )) "--kernel=seed runs (exit $rc) and repeats as --kernel: $(echo "$rep" | head -c 60)"
-[ "$rc" -eq 0 ] || grep -E '!!!|BUG|stall|End of test' "$tmp/k" | sed 's/^/# /' | head -5
+[ "$rc" -eq 0 ] || grep -E '!!!|BUG|stall|End of test' "$tmp/seed.out" | sed 's/^/# /' | head -5
 # shellcheck disable=SC2086
 [ -n "$rep" ] && "$PTSYNC" torture $rep --duration=0.2 --no-progress >/dev/null 2>&1
 ok $? "its repeat line runs"
