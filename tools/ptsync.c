@@ -117,7 +117,9 @@ static void print_compare_usage(FILE *f)
 	fprintf(f,
 "usage: ptsync compare [options]  every strategy side by side: cost to the freer,\n"
 "                                 the walkers and the bystanders, plus hostcheck\n"
-"  --strategies=LIST     comma-separated, besides the no-sync baseline [every safe one]\n"
+"  --strategies=LIST     comma-separated, besides the no-sync baseline [the kernel\n"
+"                        presets pre-2026, seed, mainline first, then every safe one]\n"
+"  --kernel=PRESET       that kernel preset alone against the baseline (ptsync list)\n"
 "  --reps=N              repetitions, interleaved A B C A B C, 1..100 [3]\n"
 "  --phase-seconds=S     cost phase per strategy per repetition [3]\n"
 "  --walk-seconds=S      walk timing per strategy per repetition [0.5]\n"
