@@ -111,8 +111,10 @@ static void preset_site(const struct ptsync_preset *p, struct pt_sync_ops *o,
 	o->at[site] = what[site];
 }
 
-static struct pt_sync_ops preset_ops_built[8];
-static char preset_at[8][NR_CALLSITES][96];
+/* Room for the composite tables; the unit test holds the rows to it. */
+#define PRESETS_MAX	8
+static struct pt_sync_ops preset_ops_built[PRESETS_MAX];
+static char preset_at[PRESETS_MAX][NR_CALLSITES][96];
 
 static struct pt_sync_ops *preset_build(const struct ptsync_preset *p, int i)
 {
@@ -140,7 +142,7 @@ const struct pt_sync_ops *pt_preset_ops(const struct ptsync_preset *p)
 	for (int i = 0; ptsync_presets[i]; i++) {
 		if (ptsync_presets[i] != p)
 			continue;
-		if (i >= (int)(sizeof(preset_ops_built) / sizeof(preset_ops_built[0])))
+		if (i >= PRESETS_MAX)
 			return NULL;
 		if (!preset_ops_built[i].name)
 			return preset_build(p, i);
