@@ -43,10 +43,10 @@
  *    plain MOV where smp_mb() is a LOCK'd instruction or MFENCE; on arm64
  *    STLR against DMB ISH.  Instructions per 16-page walk (callgrind):
  *    1792 for targeted, 1789 here, 1776 with IRQ masking alone; ns per
- *    walk over the unprotected walk, three runs of bench/walk_insns on the
- *    loaded 2-core VM: 1.058/1.082/1.121x for targeted against
- *    1.028/1.055/1.095x here, and 1.13x against 1.06x in compare's walk
- *    phase: the second fence is about 2.5-3% of a short walk.
+ *    walk over the unprotected walk on the loaded 2-core VM, where the
+ *    load is larger than the effect in any one run: cheaper here than
+ *    with targeted in 9 of 11 comparisons (bench/walk_insns and
+ *    compare's walk phase), by about 2.5% of a 16-page walk on average.
  * So targeted-v4 is as safe as targeted and cheaper on every walk: the
  * evidence moves the recommendation to it.  `targeted` stays, as the form
  * with a full fence at both ends.
