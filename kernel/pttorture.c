@@ -516,15 +516,16 @@ void torture_print_repeat(FILE *f, const struct ptsync_run *run)
 	/* --batch-fail only where it is accepted: the fallback is driven. */
 	if (cfg->callsites & CALLSITE_BIT(CALLSITE_FALLBACK))
 		snprintf(bf, sizeof(bf), " --batch-fail=%.17g", cfg->batch_fail);
-	fprintf(f, "ptsync torture repeat: ptsync torture --strategy=%s --tlb=%s "
+	fprintf(f, "ptsync torture repeat: ptsync torture --%s=%s --tlb=%s "
 		"--cpus=%d --freers=%d --walkers=%d --bystanders=%d --khugepaged=%d "
 		"--mms=%d --hz=%d%s --batch-pool=%u --walk-delay=%s --walk-pages=%u "
 		"--regions=%u --huge-chance=%.17g --exit-chance=%.17g "
 		"--preempt-chance=%.17g --user-chance=%.17g --pt-pages=%u --folios=%u "
 		"--sb-window-ns=%" PRIu64 " --callsite=%s --collapse-rate=%u "
 		"--unshare-sync=%s --shared-regions=%u --duration=%g --seed=%" PRIu64 "%s%s\n",
-		run->ops->name, tlb_mode_name(cfg->tlb_mode), cfg->nr_cpus,
-		cfg->nr_freers, cfg->nr_walkers, cfg->nr_bystanders, cfg->nr_khugepaged,
+		run->ops->preset ? "kernel" : "strategy", run->ops->name,
+		tlb_mode_name(cfg->tlb_mode), cfg->nr_cpus, cfg->nr_freers, cfg->nr_walkers,
+		cfg->nr_bystanders, cfg->nr_khugepaged,
 		cfg->nr_mms, cfg->hz, bf, cfg->batch_pool,
 		walk_delay_str(&cfg->walk_delay, wd, sizeof(wd)), cfg->walk_pages,
 		cfg->regions, cfg->huge_chance, cfg->exit_chance, cfg->preempt_chance,

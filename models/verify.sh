@@ -39,6 +39,9 @@ khugepaged-rcu         khugepaged.pml       -DSYNC_GP         proven  proven
 khugepaged-nosync      khugepaged.pml       -DNOSYNC          refuted refuted
 hugetlb-unshare        hugetlb_unshare.pml  -                 proven  proven
 hugetlb-unshare-nosync hugetlb_unshare.pml  -DNOSYNC          refuted refuted
+hugetlb-unshare3       hugetlb_unshare3.pml -                 proven  proven
+unshare3-mm-only       hugetlb_unshare3.pml -DSYNC_MM_ONLY    refuted refuted
+unshare3-mm-every      hugetlb_unshare3.pml -DSYNC_MM_ONLY,-DEVERY_GATHER proven proven
 "
 
 names() { echo "$RUNS" | awk 'NF { print $1 }'; }

@@ -15,11 +15,13 @@ const struct pt_sync_ops *const pt_sync_ops_all[] = {
 	&pt_reclaim_sync_ops,
 	&rcu_exp_sync_ops,
 	&targeted_sync_ops,
+	&targeted_v4_sync_ops,
 	&flush_ipi_sync_ops,
 	&eqs_sync_ops,
 	&targeted_rmb_sync_ops,
 	&eqs_racy_sync_ops,
 	&flush_ipi_pv_sync_ops,
+	&targeted_v4_unshare_sync_ops,
 	NULL,
 };
 

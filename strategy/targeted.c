@@ -22,8 +22,10 @@
  * skips the walker, which walks into a table about to be freed.  Review
  * found exactly that (an smp_rmb() on the sync side), and the broken twin
  * `targeted-rmb` keeps it: smp_rmb() orders loads against loads, not the
- * unhook store against the slot loads.  Cost: two fences per walk (the
- * series measured +3% on a GUP-fast benchmark, 64-core x86).
+ * unhook store against the slot loads.  Cost: two fences per walk, a
+ * figure of this model's: v4 as posted ends the walk with a release
+ * store, one fence per walk (`targeted-v4`, strategy/targeted_v4.c); the
+ * series measured +3% on a GUP-fast benchmark, 64-core x86.
  *
  * It waits for walkers of tlb->mm only, which at hugetlb's unshare is a
  * difference: upstream syncs there only when a table becomes exclusive,
@@ -35,9 +37,10 @@
 #include "ptsync/run.h"
 #include "ptsync/smp.h"
 #include "ptsync/strategy.h"
+#include "ptsync/targeted.h"
 #include "ptsync/tlb.h"
 
-static void targeted_walk_begin(struct cpu *c, struct mm_struct *mm)
+void targeted_walk_begin(struct cpu *c, struct mm_struct *mm)
 {
 	WRITE_ONCE(c->active_lockless_pt_walk_mm, mm);
 	/* The slot before any table read of the walk: pairs with the
@@ -69,7 +72,7 @@ static void targeted_ipi(void *info)
 	(void)info;	/* taking the interrupt means the walk has ended */
 }
 
-static void targeted_sync(struct mmu_gather *tlb)
+void targeted_sync(struct mmu_gather *tlb)
 {
 	struct ptsync_run *run = tlb->run;
 

@@ -289,7 +289,7 @@ static void fs_print_row(FILE *f, const struct fork_storm_report *r,
 	double lost = fs_per(res->noise.gaps.sum, nb * r->cfg.forks);
 	double b = base ? fs_per(base->noise.gaps.sum, nb * r->cfg.forks) : 0;
 
-	fprintf(f, "%-10s %-11s %8.3f %9.1f %8" PRIu64 " %7" PRIu64 " %5" PRIu64 " %9.3f %9"
+	fprintf(f, "%-12s %-11s %8.3f %9.1f %8" PRIu64 " %7" PRIu64 " %5" PRIu64 " %9.3f %9"
 		PRIu64 " %10.1f %8.1f %9.1f %6.1f%%\n", res->ops->name, unshare_sync_name(res->mode),
 		res->seconds, res->seconds * 1e6 / r->cfg.forks, res->unshares, res->syncs,
 		res->upstream, fs_per(res->bystander_sync_ipis, nb * r->cfg.forks),
@@ -310,11 +310,42 @@ static void fs_print_ratios(FILE *f, const struct fork_storm_report *r)
 
 		if (!g || !u || g->seconds <= 0)
 			continue;
-		fprintf(f, "  %-10s %8.3f s / %8.3f s = %6.2fx", r->cfg.ops[i]->name, u->seconds,
+		fprintf(f, "  %-12s %8.3f s / %8.3f s = %6.2fx", r->cfg.ops[i]->name, u->seconds,
 			g->seconds, u->seconds / g->seconds);
 		if (more)
 			fprintf(f, "; %.1f us more per extra sync (%" PRIu64 " more)",
 				(u->seconds - g->seconds) * 1e6 / (double)more, more);
+		fputc('\n', f);
+	}
+}
+
+/*
+ * The kernel presets beside the report: each one's time, and the oldest
+ * preset's over each later one's, as the report's 11.275 s over 2.475 s.
+ */
+static void fs_print_presets(FILE *f, const struct fork_storm_report *r)
+{
+	const struct fork_storm_result *first = NULL;
+
+	for (int i = 0; i < r->cfg.nr_ops; i++) {
+		const struct ptsync_preset *p = r->cfg.preset[i];
+		const struct fork_storm_result *res;
+
+		if (!p || !(res = fs_find(r, r->cfg.ops[i], p->unshare_sync)))
+			continue;
+		if (!first) {
+			fprintf(f, "\nkernel presets (the report, 196 cores: 11.275 s before the "
+				"per-gather change, 2.475 s after, 4.56x):\n");
+			first = res;
+		}
+		fprintf(f, "  %-10s %-11s %8.3f s, %8.1f us/fork, %7.3f sync IPIs per bystander "
+			"per fork", p->name, unshare_sync_name(res->mode), res->seconds,
+			res->seconds * 1e6 / r->cfg.forks,
+			fs_per(res->bystander_sync_ipis, (double)(res->nr_bystanders ?
+				res->nr_bystanders : 1) * r->cfg.forks));
+		if (res != first && res->seconds > 0)
+			fprintf(f, "; %s / %s = %.2fx", first->ops->name, p->name,
+				first->seconds / res->seconds);
 		fputc('\n', f);
 	}
 }
@@ -329,13 +360,14 @@ static void fs_print(FILE *f, const struct fork_storm_report *r)
 		cfg->alive ? cfg->alive : cfg->forks, cfg->base.nr_bystanders,
 		tlb_mode_name(cfg->base.tlb_mode), cfg->base.hz, host_nr_cpus(),
 		r->partial ? "  [PARTIAL: interrupted]" : "");
-	fprintf(f, "%-10s %-11s %8s %9s %8s %7s %5s %9s %9s %10s %8s %9s %7s\n", "strategy",
+	fprintf(f, "%-12s %-11s %8s %9s %8s %7s %5s %9s %9s %10s %8s %9s %7s\n", "strategy",
 		"sync", "total s", "us/fork", "unshares", "syncs", "upstr", "IPI/b/frk",
 		"IPIs to b", "b lost us", "- base", "in sync ms", "of time");
 	for (int i = 0; i < r->nr_res; i++)
 		if (r->res[i].ran)
 			fs_print_row(f, r, &r->res[i]);
 	fs_print_ratios(f, r);
+	fs_print_presets(f, r);
 	fprintf(f, "\nIPI/b/frk: sync IPIs each bystander took per fork, counted (IPIs to b: in "
 		"all); upstr: syncs made as upstream\ndoes, the strategy having none at unshare. "
 		"b lost us: a bystander's time lost (osnoise gaps) per fork,\nand beyond the "
@@ -393,7 +425,8 @@ int fork_storm(const struct fork_storm_config *cfg)
 
 			res->ops = cfg->ops[i];
 			res->mode = m;
-			if (!(cfg->modes & (1u << m)))
+			if (!(cfg->modes & (1u << m)) ||
+			    (cfg->preset[i] && cfg->preset[i]->unshare_sync != m))
 				continue;
 			if (cfg->progress && isatty(STDERR_FILENO))
 				fprintf(stderr, "[fork-storm] %s %s\n", res->ops->name,

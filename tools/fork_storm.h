@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "ptsync/osnoise.h"
+#include "ptsync/presets.h"
 #include "ptsync/run.h"
 
 #define FORK_STORM_MAX_STRATEGIES	16
@@ -19,6 +20,8 @@
 struct fork_storm_config {
 	struct ptsync_config base;	/* cpus, bystanders, hz, tlb, seed, arenas */
 	const struct pt_sync_ops *ops[FORK_STORM_MAX_STRATEGIES];
+	/* ops[i] stands for this kernel preset: run in its unshare mode only */
+	const struct ptsync_preset *preset[FORK_STORM_MAX_STRATEGIES];
 	int nr_ops;			/* ops[0] is the no-sync baseline */
 	unsigned int forks, regions;
 	unsigned int alive;		/* children alive at most; 0: all */

@@ -18,6 +18,7 @@
 #include "compare.h"
 #include "fork_storm.h"
 #include "ptsync/hugetlb.h"
+#include "ptsync/presets.h"
 #include "ptsync/run.h"
 #include "ptsync/torture.h"
 #include "ptsync/trace.h"
@@ -44,7 +45,7 @@ enum {
 	OPT_NO_PROGRESS, OPT_HELP, OPT_WALK_DELAY_SPEC, OPT_TLB, OPT_NOHZ_FULL,
 	OPT_PREEMPT, OPT_PREEMPT_US, OPT_USER_CHANCE, OPT_SB_WINDOW, OPT_TRACE,
 	OPT_CALLSITE, OPT_KHUGEPAGED, OPT_COLLAPSE_RATE, OPT_UNSHARE_SYNC,
-	OPT_SHARED_REGIONS,
+	OPT_SHARED_REGIONS, OPT_KERNEL,
 	/* compare only */
 	OPT_STRATEGIES, OPT_REPS, OPT_PHASE_S, OPT_WALK_S, OPT_SAFETY_S,
 	OPT_HOSTCHECK_S, OPT_NO_HOSTCHECK, OPT_NOISE, OPT_NOISE_THRESHOLD,
@@ -53,6 +54,7 @@ enum {
 
 static const struct option torture_options[] = {
 	{ "strategy",      required_argument, NULL, OPT_STRATEGY },
+	{ "kernel",        required_argument, NULL, OPT_KERNEL },
 	{ "cpus",          required_argument, NULL, OPT_CPUS },
 	{ "freers",        required_argument, NULL, OPT_FREERS },
 	{ "walkers",       required_argument, NULL, OPT_WALKERS },
@@ -115,7 +117,9 @@ static void print_compare_usage(FILE *f)
 	fprintf(f,
 "usage: ptsync compare [options]  every strategy side by side: cost to the freer,\n"
 "                                 the walkers and the bystanders, plus hostcheck\n"
-"  --strategies=LIST     comma-separated, besides the no-sync baseline [every safe one]\n"
+"  --strategies=LIST     comma-separated, besides the no-sync baseline [the kernel\n"
+"                        presets pre-2026, seed, mainline first, then every safe one]\n"
+"  --kernel=PRESET       that kernel preset alone against the baseline (ptsync list)\n"
 "  --reps=N              repetitions, interleaved A B C A B C, 1..100 [3]\n"
 "  --phase-seconds=S     cost phase per strategy per repetition [3]\n"
 "  --walk-seconds=S      walk timing per strategy per repetition [0.5]\n"
@@ -145,7 +149,7 @@ static void print_compare_usage(FILE *f)
 
 static void print_usage(FILE *f)
 {
-	char names[256];
+	char names[256], presets[128];
 
 	fprintf(f,
 "usage: ptsync compare [options]     the main job: every strategy side by side (--help)\n"
@@ -160,6 +164,8 @@ static void print_usage(FILE *f)
 "\n"
 "torture options (defaults in brackets):\n"
 "  --strategy=NAME       %s [rcu]\n"
+"  --kernel=PRESET       what a kernel does at every site instead of a strategy:\n"
+"                        %s (ptsync list)\n"
 "  --cpus=N              simulated CPUs, 2..%d [host cores: more hides races]\n"
 "  --freers=N            CPUs that map/unmap/exit [1]\n"
 "  --bystanders=N        CPUs running another mm in user mode [1, 0 if cpus<3]\n"
@@ -205,15 +211,18 @@ static void print_usage(FILE *f)
 "\n"
 "exit status: 0 no violation, 1 violations or leaks, 2 bad usage,\n"
 "             3 watchdog stall, 4 internal error\n",
-		pt_sync_ops_names(names, sizeof(names)), NR_CPUS, TORTURE_MAX_SHARED);
+		pt_sync_ops_names(names, sizeof(names)),
+		ptsync_preset_names(presets, sizeof(presets)), NR_CPUS, TORTURE_MAX_SHARED);
 }
 
 struct role_opts {
 	int freers, walkers, bystanders, khugepaged;	/* -1: not given */
 	bool batch_fail, unshare_sync;			/* given */
+	bool strategy, mms;				/* given */
+	const struct ptsync_preset *kernel;		/* --kernel, or NULL */
 };
 
-#define ROLE_OPTS_NONE	{ -1, -1, -1, -1, false, false }
+#define ROLE_OPTS_NONE	{ -1, -1, -1, -1, false, false, false, false, NULL }
 
 /*
  * khugepaged CPUs come out of the walkers' share: by default one, if two
@@ -383,12 +392,22 @@ static void parse_torture_opt(struct ptsync_config *cfg, struct role_opts *r,
 		if (!cfg->ops)
 			usage_error("--strategy: unknown strategy '%s'; valid: %s", arg,
 				    pt_sync_ops_names(names, sizeof(names)));
+		r->strategy = true;
+		break;
+	case OPT_KERNEL:
+		r->kernel = ptsync_preset_find(arg);
+		if (!r->kernel)
+			usage_error("--kernel: unknown preset '%s'; valid: %s", arg,
+				    ptsync_preset_names(names, sizeof(names)));
 		break;
 	case OPT_CPUS:	cfg->nr_cpus = (int)parse_int(name, arg, 2, NR_CPUS); break;
 	case OPT_FREERS: r->freers = (int)parse_int(name, arg, 1, NR_CPUS); break;
 	case OPT_WALKERS: r->walkers = (int)parse_int(name, arg, 1, NR_CPUS); break;
 	case OPT_BYSTANDERS: r->bystanders = (int)parse_int(name, arg, 0, NR_CPUS); break;
-	case OPT_MMS:	cfg->nr_mms = (int)parse_int(name, arg, 1, 64); break;
+	case OPT_MMS:
+		cfg->nr_mms = (int)parse_int(name, arg, 1, 64);
+		r->mms = true;
+		break;
 	case OPT_HZ:	cfg->hz = (int)parse_int(name, arg, 1, 10000); break;
 	case OPT_BATCH_FAIL:
 		cfg->batch_fail = parse_double(name, arg, 0, 1, false);
@@ -527,6 +546,37 @@ static int default_nr_cpus(void)
 	return host < 2 ? 2 : host > NR_CPUS ? NR_CPUS : host;
 }
 
+/* The preset's ops at every site and its unshare mode.  --kernel and
+ * --strategy exclude each other; --unshare-sync may only repeat the
+ * preset's mode (torture's repeat line names both). */
+static const struct pt_sync_ops *resolve_kernel(struct ptsync_config *cfg,
+						const struct role_opts *r, const char *strategy_opt)
+{
+	const struct pt_sync_ops *ops;
+
+	if (!r->kernel)
+		return NULL;
+	if (r->strategy)
+		usage_error("--kernel: a preset fixes the strategy at every site; give --kernel "
+			    "or %s, not both", strategy_opt);
+	if (r->unshare_sync && cfg->unshare_sync != r->kernel->unshare_sync)
+		usage_error("--unshare-sync: --kernel=%s syncs %s, not %s", r->kernel->name,
+			    unshare_sync_name(r->kernel->unshare_sync),
+			    unshare_sync_name(cfg->unshare_sync));
+	ops = pt_preset_ops(r->kernel);
+	if (!ops)
+		ptsync_die("BUG: preset %s does not compose", r->kernel->name);
+	cfg->unshare_sync = r->kernel->unshare_sync;
+	return ops;
+}
+
+/* A twin whose bug needs more mms than the default runs with them. */
+static void resolve_mms(struct ptsync_config *cfg, const struct role_opts *r)
+{
+	if (!r->mms && cfg->ops->unsafe_min_mms > cfg->nr_mms)
+		cfg->nr_mms = cfg->ops->unsafe_min_mms;
+}
+
 static int cmd_torture(int argc, char **argv)
 {
 	struct ptsync_config cfg;
@@ -553,6 +603,9 @@ static int cmd_torture(int argc, char **argv)
 		usage_error("torture: unexpected argument '%s'", argv[optind]);
 	if (!cpus_given)
 		cfg.nr_cpus = default_nr_cpus();
+	if (roles.kernel)
+		cfg.ops = resolve_kernel(&cfg, &roles, "--strategy");
+	resolve_mms(&cfg, &roles);
 	resolve_callsites(&cfg, &roles);
 	resolve_roles(&cfg, &roles);
 	check_tlb_mode(cfg.ops, cfg.tlb_mode);
@@ -665,6 +718,33 @@ static unsigned int compare_groups_for(const struct ptsync_config *cfg, bool one
 	return groups;
 }
 
+/*
+ * compare's rows: the kernel presets first, right after the baseline, so
+ * the table opens with what a kernel runs today; --kernel=PRESET: that
+ * one alone; --strategies: the strategies alone.
+ */
+static void compare_presets(struct compare_config *cc, const struct role_opts *r)
+{
+	const struct pt_sync_ops *ops[COMPARE_MAX_STRATEGIES];
+	int n = 0;
+
+	if (r->kernel) {
+		cc->ops[1] = resolve_kernel(&cc->base, r, "--strategies");
+		cc->nr_ops = 2;
+		return;
+	}
+	if (r->strategy)
+		return;
+	for (int i = 0; ptsync_presets[i] && n < COMPARE_MAX_STRATEGIES; i++)
+		if ((ops[n] = pt_preset_ops(ptsync_presets[i])))
+			n++;
+	for (int i = 1; i < cc->nr_ops && n < COMPARE_MAX_STRATEGIES - 1; i++)
+		ops[n++] = cc->ops[i];
+	for (int i = 0; i < n; i++)
+		cc->ops[i + 1] = ops[i];
+	cc->nr_ops = n + 1;
+}
+
 /* Roles for compare: never more CPUs than cores unless asked. */
 static void resolve_compare_roles(struct ptsync_config *cfg, const struct role_opts *r,
 				  bool cpus_given)
@@ -734,6 +814,10 @@ static int cmd_compare(int argc, char **argv)
 			usage_bad_option(options, argv[optind - 1], "compare");
 		case OPT_STRATEGY:
 			usage_error("--strategy: compare runs several; use --strategies=LIST");
+		case OPT_STRATEGIES:
+			roles.strategy = true;
+			parse_compare_opt(&cc, opt, optarg);
+			break;
 		case OPT_DURATION:
 			usage_error("--duration: compare's phases have their own; use --phase-seconds");
 		case OPT_KHUGEPAGED:
@@ -753,6 +837,7 @@ static int cmd_compare(int argc, char **argv)
 		usage_error("compare: unexpected argument '%s'", argv[optind]);
 	if (json)
 		usage_error("--json: compare always writes results.json (see --out)");
+	compare_presets(&cc, &roles);
 	cc.progress = cc.base.progress;
 	resolve_callsites(&cc.base, &roles);
 	cc.groups = compare_groups_for(&cc.base, roles.unshare_sync);
@@ -784,12 +869,31 @@ static void list_callsites(void)
 	char what[128];
 
 	printf("\nper call site: what the freer does before the table may be freed or reused\n");
-	printf("%-13s %-9s %s\n", "strategy", "site", "what");
+	printf("%-19s %-9s %s\n", "strategy", "site", "what");
 	for (int i = 0; pt_sync_ops_all[i]; i++) {
 		const struct pt_sync_ops *o = pt_sync_ops_all[i];
 
 		for (int s = 0; s < NR_CALLSITES; s++)
-			printf("%-13s %-9s %s\n", s ? "" : o->name, callsite_name(s),
+			printf("%-19s %-9s %s\n", s ? "" : o->name, callsite_name(s),
+			       pt_sync_site_what(o, s, what, sizeof(what)));
+	}
+}
+
+/* The kernel presets (--kernel): what each kernel does at each site. */
+static void list_presets(void)
+{
+	char what[128];
+
+	printf("\nkernel presets (--kernel=NAME on compare, torture, fork-storm)\n");
+	printf("%-19s %-9s %s\n", "preset", "site", "what");
+	for (int i = 0; ptsync_presets[i]; i++) {
+		const struct ptsync_preset *p = ptsync_presets[i];
+		const struct pt_sync_ops *o = pt_preset_ops(p);
+
+		printf("%-19s %-9s %s; unshare syncs %s\n", p->name, "", p->upstream,
+		       unshare_sync_name(p->unshare_sync));
+		for (int s = 0; o && s < NR_CALLSITES; s++)
+			printf("%-19s %-9s %s\n", "", callsite_name(s),
 			       pt_sync_site_what(o, s, what, sizeof(what)));
 	}
 	printf("collapse is khugepaged's anon collapse (the table deposited); a file-backed\n"
@@ -813,7 +917,7 @@ static int cmd_list(int argc, char **argv)
 	if (argc > 2 || (argc == 2 && !tsv))
 		usage_error("list: expected no argument or --tsv, got '%s'", argv[argc - 1]);
 	if (!tsv)
-		printf("%-13s %-22s %-19s %s\n", "strategy", "torture", "tlb modes", "what");
+		printf("%-19s %-22s %-19s %s\n", "strategy", "torture", "tlb modes", "what");
 	for (int i = 0; pt_sync_ops_all[i]; i++) {
 		const struct pt_sync_ops *o = pt_sync_ops_all[i];
 		char verdict[64];
@@ -831,10 +935,12 @@ static int cmd_list(int argc, char **argv)
 			continue;
 		}
 		snprintf(verdict, sizeof(verdict), pt_sync_safe(o) ? "safe" : "UNSAFE (%s)", bad);
-		printf("%-13s %-22s %-19s %s\n", o->name, verdict, modes, o->desc);
+		printf("%-19s %-22s %-19s %s\n", o->name, verdict, modes, o->desc);
 	}
-	if (!tsv)
+	if (!tsv) {
 		list_callsites();
+		list_presets();
+	}
 	return 0;
 }
 
@@ -843,7 +949,7 @@ static int cmd_list(int argc, char **argv)
 enum {
 	FS_FORKS = 512, FS_REGIONS, FS_ALIVE, FS_STRATEGIES, FS_UNSHARE_SYNC, FS_CPUS,
 	FS_BYSTANDERS, FS_TLB, FS_HZ, FS_SEED, FS_PT_PAGES, FS_FOLIOS, FS_NO_PIN, FS_JSON,
-	FS_NO_PROGRESS, FS_STALL, FS_HELP,
+	FS_NO_PROGRESS, FS_STALL, FS_HELP, FS_KERNEL,
 };
 
 static const struct option fork_storm_options[] = {
@@ -851,6 +957,7 @@ static const struct option fork_storm_options[] = {
 	{ "regions",       required_argument, NULL, FS_REGIONS },
 	{ "alive",         required_argument, NULL, FS_ALIVE },
 	{ "strategies",    required_argument, NULL, FS_STRATEGIES },
+	{ "kernel",        required_argument, NULL, FS_KERNEL },
 	{ "unshare-sync",  required_argument, NULL, FS_UNSHARE_SYNC },
 	{ "cpus",          required_argument, NULL, FS_CPUS },
 	{ "bystanders",    required_argument, NULL, FS_BYSTANDERS },
@@ -875,7 +982,10 @@ static void print_fork_storm_usage(FILE *f)
 "  --forks=N             children, 1..%d [100]\n"
 "  --regions=R           1 GiB hugetlb regions shared, a PMD table each, 1..%d [16]\n"
 "  --alive=K             children alive at most; the oldest exits first [all]\n"
-"  --strategies=LIST     besides the no-sync baseline [every safe one]\n"
+"  --strategies=LIST     besides the no-sync baseline [the kernel presets, then\n"
+"                        every safe strategy]\n"
+"  --kernel=PRESET       one kernel preset alone, in its own unshare mode:\n"
+"                        pre-2026, seed or mainline (ptsync list)\n"
 "  --unshare-sync=MODE   per-gather or per-unshare [both]\n"
 "  --cpus=N              the parent's CPU and bystanders, 2..%d [host cores]\n"
 "  --bystanders=N        CPUs running another mm in user mode [cpus - 1]\n"
@@ -906,6 +1016,39 @@ static void fs_parse_strategies(struct fork_storm_config *fc, const char *arg)
 	}
 	if (fc->nr_ops == 1)
 		usage_error("--strategies: expected a comma-separated list, got '%s'", arg);
+}
+
+/*
+ * fork-storm's runs: the kernel presets first (each in its own unshare
+ * mode), then the strategies; --kernel=PRESET alone: that preset.
+ */
+static void fs_presets(struct fork_storm_config *fc, const struct ptsync_preset *kernel,
+		       bool strategies)
+{
+	const struct pt_sync_ops *ops[FORK_STORM_MAX_STRATEGIES];
+	const struct ptsync_preset *pre[FORK_STORM_MAX_STRATEGIES] = { NULL };
+	int n = 0;
+
+	if (kernel && strategies)
+		usage_error("--kernel: a preset fixes the strategy at every site; give --kernel "
+			    "or --strategies, not both");
+	if (strategies)
+		return;
+	for (int i = 0; ptsync_presets[i] && n < FORK_STORM_MAX_STRATEGIES - 1; i++) {
+		if (kernel && ptsync_presets[i] != kernel)
+			continue;
+		pre[n] = ptsync_presets[i];
+		ops[n] = pt_preset_ops(pre[n]);
+		if (ops[n])
+			n++;
+	}
+	for (int i = 1; !kernel && i < fc->nr_ops && n < FORK_STORM_MAX_STRATEGIES - 1; i++)
+		ops[n++] = fc->ops[i];
+	for (int i = 0; i < n; i++) {
+		fc->ops[i + 1] = ops[i];
+		fc->preset[i + 1] = pre[i];
+	}
+	fc->nr_ops = n + 1;
 }
 
 static void fs_parse_opt(struct fork_storm_config *fc, int opt, const char *arg, int *bystanders)
@@ -970,8 +1113,10 @@ static void fs_resolve(struct fork_storm_config *fc, int bystanders, bool cpus_g
 static int cmd_fork_storm(int argc, char **argv)
 {
 	struct fork_storm_config fc;
-	bool cpus_given = false;
+	const struct ptsync_preset *kernel = NULL;
+	bool cpus_given = false, strategies = false;
 	int opt, bystanders = -1;
+	char names[128];
 
 	fork_storm_config_default(&fc);
 	fc.base.seed = ktime_get_ns() ^ ((uint64_t)getpid() << 32);
@@ -993,10 +1138,18 @@ static int cmd_fork_storm(int argc, char **argv)
 		if (opt == '?')
 			usage_bad_option(fork_storm_options, argv[optind - 1], "fork-storm");
 		cpus_given |= opt == FS_CPUS;
+		strategies |= opt == FS_STRATEGIES;
+		if (opt == FS_KERNEL && !(kernel = ptsync_preset_find(optarg)))
+			usage_error("--kernel: unknown preset '%s'; valid: %s", optarg,
+				    ptsync_preset_names(names, sizeof(names)));
 		fs_parse_opt(&fc, opt, optarg, &bystanders);
 	}
 	if (optind < argc)
 		usage_error("fork-storm: unexpected argument '%s'", argv[optind]);
+	if (kernel && !(fc.modes & (1u << kernel->unshare_sync)))
+		usage_error("--unshare-sync: --kernel=%s syncs %s", kernel->name,
+			    unshare_sync_name(kernel->unshare_sync));
+	fs_presets(&fc, kernel, strategies);
 	fs_resolve(&fc, bystanders, cpus_given);
 	return fork_storm(&fc);
 }

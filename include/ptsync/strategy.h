@@ -81,6 +81,9 @@ struct pt_sync_ops {
 	unsigned int tlb_modes;	/* TLB_MODE_BIT()s it is defined for */
 	unsigned int unsafe_tlb_modes;	/* where torture must catch it */
 	const char *twin_of;	/* a broken twin: the strategy it breaks */
+	bool preset;		/* built from a --kernel preset (presets.h) */
+	/* torture's --mms when not given: the fewest mms its bug needs */
+	int unsafe_min_mms;
 	enum pt_sync_bystander bystander;
 	enum pt_sync_mechanism mech;	/* what sync_one does, for ptsync scale */
 	/* Per call site, where it differs by site; NULL: bystander at all. */
@@ -138,6 +141,8 @@ extern const struct pt_sync_ops pt_reclaim_sync_ops;
 extern const struct pt_sync_ops rcu_exp_sync_ops;
 extern const struct pt_sync_ops targeted_sync_ops;
 extern const struct pt_sync_ops targeted_rmb_sync_ops;
+extern const struct pt_sync_ops targeted_v4_sync_ops;
+extern const struct pt_sync_ops targeted_v4_unshare_sync_ops;
 extern const struct pt_sync_ops flush_ipi_sync_ops;
 extern const struct pt_sync_ops flush_ipi_pv_sync_ops;
 extern const struct pt_sync_ops eqs_sync_ops;
