@@ -127,6 +127,7 @@ static struct pt_sync_ops *preset_build(const struct ptsync_preset *p, int i)
 		.preset = true,
 		.tlb_modes = TLB_MODES_ALL,
 		.bystander = fb->bystander,
+		.mech = fb->mech,
 		.sync_one = fb->sync_one,
 		.free_one = fb->free_one,
 	};

@@ -256,5 +256,10 @@ int main(void)
 	ok(t.freed_after_barrier && t.pending_after == 0 && t.callbacks == 1,
 	   "pt-reclaim: its callback frees it after a grace period (%zu callback)",
 	   t.callbacks);
+	/* ptsync scale models a strategy by the mechanism its ops declare: one
+	 * left at MECH_NONE would be refused there, so none may be. */
+	for (const struct pt_sync_ops *const *o = pt_sync_ops_all; *o; o++)
+		ok((*o)->baseline || (*o)->mech != MECH_NONE,
+		   "%s declares its sync mechanism for ptsync scale", (*o)->name);
 	return done_testing();
 }

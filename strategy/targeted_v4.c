@@ -71,6 +71,7 @@ void targeted_v4_walk_end(struct cpu *c, struct mm_struct *mm)
 
 const struct pt_sync_ops targeted_v4_sync_ops = {
 	.name = "targeted-v4",
+	.mech = MECH_TARGETED_MM,
 	.desc = "targeted, walk end smp_store_release() as posted in v4 (one fence per walk)",
 	.tlb_modes = TLB_MODES_ALL,
 	.walk_begin = targeted_walk_begin,

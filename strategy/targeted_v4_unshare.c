@@ -49,6 +49,7 @@
 
 const struct pt_sync_ops targeted_v4_unshare_sync_ops = {
 	.name = "targeted-v4-unshare",
+	.mech = MECH_TARGETED_MM,
 	.desc = "targeted-v4, syncing this mm only at the gather that leaves a table exclusive (v4 2/3; unsafe)",
 	.tlb_modes = TLB_MODES_ALL,
 	/* Native's flush IPIs the unsharing mm's CPUs and hides the bug; so
