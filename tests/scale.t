@@ -127,11 +127,20 @@ for nohz in "" --nohz-full; do
 	ok $? "scale --script $nohz: real threads and model agree (exit 0)"
 	awk -F'\t' '$5 != $6 { bad++ } END { exit bad > 0 || NR != 56 }' "$tmp/script"
 	ok $? "scale --script $nohz: 7 strategies x 8 CPUs, every per-CPU count equal"
-	for s in targeted eqs; do
+	# eqs knows a CPU is in user mode only on a nohz_full CPU: without
+	# --nohz-full it interrupts every CPU, as rcu-exp does.
+	some="targeted"; [ -n "$nohz" ] && some="targeted eqs"
+	for s in $some; do
 		awk -F'\t' -v s=$s '$1 == s && $3 > 0 { if ($5 > 0) y++; else n++ } END { exit !(y && n) }' \
 			"$tmp/script"
 		ok $? "scale --script $nohz: $s interrupts some CPUs, not all"
 	done
+	[ -n "$nohz" ] || {
+		awk -F'\t' '$3 > 0 && ($1 == "eqs" || $1 == "rcu-exp") { n[$1 FS $3] = $5 }
+			END { for (k in n) { split(k, a, FS); if (a[1] == "eqs" && n[k] != n["rcu-exp" FS a[2]]) bad++ }
+			      exit bad > 0 || !length(n) }' "$tmp/script"
+		ok $? "scale --script: without nohz_full eqs interrupts exactly the CPUs rcu-exp does"
+	}
 done
 
 # A tiny compare: the costs the model is fed with.

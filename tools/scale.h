@@ -82,6 +82,10 @@ struct scale_measured {
 	double noise_runtime_ns;	/* bystander-seconds measured, in ns */
 	double walk_ns, raw_walk_ns;
 	double held_pages_peak;
+	/* the bystander cost the strategy declared when compare ran; "" where
+	 * the file does not say.  Another than its ops declare now: the file
+	 * measured an older definition, and validation cannot compare it */
+	char bystander_kind[32];
 };
 
 struct scale_params {

@@ -131,6 +131,8 @@ static void load_measured(struct scale_params *p, json_t *root)
 		m->walk_ns = num(s, "walk_ns");
 		m->raw_walk_ns = num(s, "raw_walk_ns");
 		m->held_pages_peak = num2(s, "held_pages", "peak");
+		snprintf(m->bystander_kind, sizeof(m->bystander_kind), "%s",
+			 json_string_value(json_object_get(s, "bystander")) ?: "");
 	}
 }
 
