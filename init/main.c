@@ -33,6 +33,7 @@ void ptsync_config_default(struct ptsync_config *cfg)
 	cfg->batch_pool = 64;
 	cfg->walk_delay = (struct walk_delay){ .mode = WALK_DELAY_FIXED };
 	cfg->tlb_mode = TLB_MODE_AUTO;
+	cfg->arch = ARCH_WEAK;
 	cfg->preempt_chance = 0.001;
 	cfg->preempt_ns = 200 * NSEC_PER_USEC;
 	cfg->user_chance = 0.25;

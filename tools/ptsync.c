@@ -44,7 +44,7 @@ enum {
 	OPT_NO_PROGRESS, OPT_HELP, OPT_WALK_DELAY_SPEC, OPT_TLB, OPT_NOHZ_FULL,
 	OPT_PREEMPT, OPT_PREEMPT_US, OPT_USER_CHANCE, OPT_SB_WINDOW, OPT_TRACE,
 	OPT_CALLSITE, OPT_KHUGEPAGED, OPT_COLLAPSE_RATE, OPT_UNSHARE_SYNC,
-	OPT_SHARED_REGIONS,
+	OPT_SHARED_REGIONS, OPT_ARCH, OPT_SWEEP, OPT_SWEEP_INTERVAL,
 	/* compare only */
 	OPT_STRATEGIES, OPT_REPS, OPT_PHASE_S, OPT_WALK_S, OPT_SAFETY_S,
 	OPT_HOSTCHECK_S, OPT_NO_HOSTCHECK, OPT_NOISE, OPT_NOISE_THRESHOLD,
@@ -64,6 +64,7 @@ static const struct option torture_options[] = {
 	{ "walk-delay-ns", required_argument, NULL, OPT_WALK_DELAY },
 	{ "walk-delay",    required_argument, NULL, OPT_WALK_DELAY_SPEC },
 	{ "tlb",           required_argument, NULL, OPT_TLB },
+	{ "arch",          required_argument, NULL, OPT_ARCH },
 	{ "nohz-full",     no_argument,       NULL, OPT_NOHZ_FULL },
 	{ "preempt-chance", required_argument, NULL, OPT_PREEMPT },
 	{ "preempt-us",    required_argument, NULL, OPT_PREEMPT_US },
@@ -174,6 +175,9 @@ static void print_usage(FILE *f)
 "  --tlb=MODE            TLB flush: invlpgb (no IPI), native (x86: IPI mm_cpumask,\n"
 "                        lazy CPUs when tables are freed), pv (KVM: skips\n"
 "                        preempted vCPUs) [the strategy's first; see list]\n"
+"  --arch=ARCH          the barrier the TLB flush carries: weak (none: what generic\n"
+"                        code may assume), x86 (inc_mm_tlb_gen() before it), arm64\n"
+"                        (dsb(ish) after it) [weak]\n"
 "  --nohz-full           bystanders' user mode takes no tick: an RCU EQS\n"
 "  --preempt-chance=P    pv: chance a walk's vCPU is preempted mid-walk [0.001]\n"
 "  --preempt-us=N        ... for N us [200]\n"
@@ -370,6 +374,11 @@ static void parse_torture_opt(struct ptsync_config *cfg, struct role_opts *r,
 		cfg->tlb_mode = tlb_mode_find(arg);
 		if (cfg->tlb_mode < 0)
 			usage_error("--tlb: expected invlpgb, native or pv, got '%s'", arg);
+		break;
+	case OPT_ARCH:
+		cfg->arch = arch_find(arg);
+		if (cfg->arch < 0)
+			usage_error("--arch: expected weak, x86 or arm64, got '%s'", arg);
 		break;
 	case OPT_NOHZ_FULL: cfg->nohz_full = true; break;
 	case OPT_PREEMPT: cfg->preempt_chance = parse_double(name, arg, 0, 1, false); break;
@@ -748,15 +757,63 @@ static void list_callsites(void)
  * bystander pays at each call site in callsite.h's order (fallback,
  * collapse, unshare; upstream-ipi where the strategy has no answer).
  */
+/* "x86,arm64" for an ARCH_BIT() set. */
+static const char *tlb_archs_str(unsigned int archs, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = 0;
+	for (int a = 0; a < NR_ARCHS && off < len; a++)
+		if (archs & ARCH_BIT(a))
+			off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? "," : "",
+						arch_name(a));
+	return buf;
+}
+
+/* The archs where @o is safe only by an implicit barrier, and which:
+ * "x86=BARRIER;arm64=BARRIER" (tsv) or one line per arch; "-": none. */
+static const char *list_hidden(const struct pt_sync_ops *o, bool tsv, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = 0;
+	for (int a = 0; a < NR_ARCHS && off < len; a++)
+		if (o->hidden_archs & ARCH_BIT(a))
+			off += (size_t)snprintf(buf + off, len - off, tsv ? "%s%s=%s" : "%s%s: %s",
+						off ? (tsv ? ";" : "\n              ") : "",
+						arch_name(a), arch_flush_barrier(a));
+	if (!off)
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+static void list_hidden_barriers(void)
+{
+	char buf[512], bad[64];
+
+	printf("\nsafe only by an implicit barrier: where the arch's TLB flush hides the bug\n"
+	       "(torture: caught under --arch=weak, clean under these)\n");
+	for (int i = 0; pt_sync_ops_all[i]; i++) {
+		const struct pt_sync_ops *o = pt_sync_ops_all[i];
+
+		if (!o->hidden_archs)
+			continue;
+		printf("%-13s at %s, %s\n", o->name,
+		       tlb_modes_str(o->unsafe_tlb_modes, bad, sizeof(bad)),
+		       list_hidden(o, false, buf, sizeof(buf)));
+	}
+}
+
 static int cmd_list(int argc, char **argv)
 {
 	bool tsv = argc > 1 && !strcmp(argv[1], "--tsv");
-	char modes[64], bad[64];
+	char modes[64], bad[64], hidden[256], archs[64];
 
 	if (argc > 2 || (argc == 2 && !tsv))
 		usage_error("list: expected no argument or --tsv, got '%s'", argv[argc - 1]);
 	if (!tsv)
-		printf("%-13s %-22s %-19s %s\n", "strategy", "torture", "tlb modes", "what");
+		printf("%-13s %-22s %-19s %-12s %s\n", "strategy", "torture", "tlb modes",
+		       "hidden on", "what");
 	for (int i = 0; pt_sync_ops_all[i]; i++) {
 		const struct pt_sync_ops *o = pt_sync_ops_all[i];
 		char verdict[64];
@@ -770,14 +827,18 @@ static int cmd_list(int argc, char **argv)
 			       pt_sync_bystander_name(o->bystander), o->desc);
 			for (int s = 0; s < NR_CALLSITES; s++)
 				printf("\t%s", site_bystander_tsv(o, s));
-			putchar('\n');
+			printf("\t%s\n", list_hidden(o, true, hidden, sizeof(hidden)));
 			continue;
 		}
 		snprintf(verdict, sizeof(verdict), pt_sync_safe(o) ? "safe" : "UNSAFE (%s)", bad);
-		printf("%-13s %-22s %-19s %s\n", o->name, verdict, modes, o->desc);
+		tlb_archs_str(o->hidden_archs, archs, sizeof(archs));
+		printf("%-13s %-22s %-19s %-12s %s\n", o->name, verdict, modes,
+		       archs[0] ? archs : "-", o->desc);
 	}
-	if (!tsv)
+	if (!tsv) {
 		list_callsites();
+		list_hidden_barriers();
+	}
 	return 0;
 }
 
@@ -786,7 +847,7 @@ static int cmd_list(int argc, char **argv)
 enum {
 	FS_FORKS = 512, FS_REGIONS, FS_ALIVE, FS_STRATEGIES, FS_UNSHARE_SYNC, FS_CPUS,
 	FS_BYSTANDERS, FS_TLB, FS_HZ, FS_SEED, FS_PT_PAGES, FS_FOLIOS, FS_NO_PIN, FS_JSON,
-	FS_NO_PROGRESS, FS_STALL, FS_HELP,
+	FS_NO_PROGRESS, FS_STALL, FS_HELP, FS_ARCH,
 };
 
 static const struct option fork_storm_options[] = {
@@ -798,6 +859,7 @@ static const struct option fork_storm_options[] = {
 	{ "cpus",          required_argument, NULL, FS_CPUS },
 	{ "bystanders",    required_argument, NULL, FS_BYSTANDERS },
 	{ "tlb",           required_argument, NULL, FS_TLB },
+	{ "arch",          required_argument, NULL, FS_ARCH },
 	{ "hz",            required_argument, NULL, FS_HZ },
 	{ "seed",          required_argument, NULL, FS_SEED },
 	{ "pt-pages",      required_argument, NULL, FS_PT_PAGES },
@@ -822,8 +884,8 @@ static void print_fork_storm_usage(FILE *f)
 "  --unshare-sync=MODE   per-gather or per-unshare [both]\n"
 "  --cpus=N              the parent's CPU and bystanders, 2..%d [host cores]\n"
 "  --bystanders=N        CPUs running another mm in user mode [cpus - 1]\n"
-"  --tlb=MODE, --hz=N, --seed=N, --pt-pages=N, --folios=N, --stall-timeout=S,\n"
-"  --no-pin, --no-progress: as for torture\n"
+"  --tlb=MODE, --arch=ARCH, --hz=N, --seed=N, --pt-pages=N, --folios=N,\n"
+"  --stall-timeout=S, --no-pin, --no-progress: as for torture\n"
 "  --json                the results as one JSON object\n"
 "N and R are checked against the arenas (--pt-pages, --folios) before anything runs.\n",
 		FORK_STORM_MAX_FORKS, HUGETLB_MAX_SLOTS, NR_CPUS);
@@ -875,6 +937,11 @@ static void fs_parse_opt(struct fork_storm_config *fc, int opt, const char *arg,
 		b->tlb_mode = tlb_mode_find(arg);
 		if (b->tlb_mode < 0)
 			usage_error("--tlb: expected invlpgb, native or pv, got '%s'", arg);
+		break;
+	case FS_ARCH:
+		b->arch = arch_find(arg);
+		if (b->arch < 0)
+			usage_error("--arch: expected weak, x86 or arm64, got '%s'", arg);
 		break;
 	case FS_HZ: b->hz = (int)parse_int("hz", arg, 1, 10000); break;
 	case FS_SEED: b->seed = parse_u64("seed", arg); break;

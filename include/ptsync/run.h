@@ -50,6 +50,7 @@ struct ptsync_config {
 	unsigned int batch_pool;
 	struct walk_delay walk_delay;
 	int tlb_mode;			/* enum tlb_mode, or TLB_MODE_AUTO */
+	int arch;			/* enum pt_arch (tlb.h): the flush's barrier */
 	bool nohz_full;			/* bystanders in user mode take no tick */
 	double preempt_chance;		/* pv: a walk's vCPU is preempted mid-walk */
 	uint64_t preempt_ns;		/* for this long */

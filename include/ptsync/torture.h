@@ -42,6 +42,8 @@ void torture_cpu(struct cpu *c);
 void torture_walker_job(struct cpu *c);
 uint64_t torture_region_addr(unsigned int region);
 void torture_print_params(FILE *f, const struct ptsync_run *run, const char *tag);
+/* One line, if the arch's flush barrier hides this unsafe strategy. */
+void torture_print_hidden(FILE *f, const struct ptsync_run *run);
 /* One line: the options that repeat this run's workload exactly. */
 void torture_print_repeat(FILE *f, const struct ptsync_run *run);
 /* "random:P_US,P_TICKS" or "Nns": what --walk-delay accepts. */
