@@ -912,6 +912,20 @@ int torture_quiet(const struct ptsync_config *cfg, struct torture_outcome *out)
 	sleep_until_ns(run->start_ns + (uint64_t)(cfg->duration_s * NSEC_PER_SEC), out->stop);
 	out->leaked = (uint64_t)ptsync_run_stop(run);
 	torture_sum(run, &t);
+	if (out->describe) {	/* the sweep's: this run's settings, as lines */
+		size_t len;
+		FILE *f = open_memstream(&out->params, &len);
+
+		if (f) {
+			torture_print_params(f, run, "interval");
+			fclose(f);
+		}
+		f = open_memstream(&out->repeat, &len);
+		if (f) {
+			torture_print_repeat(f, run);
+			fclose(f);
+		}
+	}
 	out->seconds = (double)(run->end_ns - run->start_ns) / NSEC_PER_SEC;
 	out->violations = READ_ONCE(run->violations.total);
 	out->first_violation_s = first_violation_s(run);
@@ -919,6 +933,7 @@ int torture_quiet(const struct ptsync_config *cfg, struct torture_outcome *out)
 	out->walks = t.walks;
 	out->ipis_sent = t.ipis_sent;
 	out->ipis_received = t.ipis_received;
+	out->tlb_mode = run->cfg.tlb_mode;
 	for (int k = 0; k < NR_CALLSITES; k++) {
 		out->site_events[k] = t.site[k].events;
 		out->site_violations[k] = READ_ONCE(run->violations.by_site[k]);

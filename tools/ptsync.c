@@ -65,6 +65,8 @@ static const struct option torture_options[] = {
 	{ "walk-delay",    required_argument, NULL, OPT_WALK_DELAY_SPEC },
 	{ "tlb",           required_argument, NULL, OPT_TLB },
 	{ "arch",          required_argument, NULL, OPT_ARCH },
+	{ "sweep",         no_argument,       NULL, OPT_SWEEP },
+	{ "sweep-interval", required_argument, NULL, OPT_SWEEP_INTERVAL },
 	{ "nohz-full",     no_argument,       NULL, OPT_NOHZ_FULL },
 	{ "preempt-chance", required_argument, NULL, OPT_PREEMPT },
 	{ "preempt-us",    required_argument, NULL, OPT_PREEMPT_US },
@@ -178,6 +180,14 @@ static void print_usage(FILE *f)
 "  --arch=ARCH          the barrier the TLB flush carries: weak (none: what generic\n"
 "                        code may assume), x86 (inc_mm_tlb_gen() before it), arm64\n"
 "                        (dsb(ish) after it) [weak]\n"
+"  --sweep               blind detection: every interval, draw every race-widening\n"
+"                        knob anew (tlb, arch, walk delay, sb window, user chance,\n"
+"                        batch-fail, mms, call sites, collapse rate, khugepaged,\n"
+"                        unshare sync, shared regions, nohz-full, preempt chance,\n"
+"                        regions;\n"
+"                        giving one of them too is an error); --duration is the\n"
+"                        total; the failing interval is printed as a repeat: line\n"
+"  --sweep-interval=S    seconds per sweep interval, 0.05..3600 [1]\n"
 "  --nohz-full           bystanders' user mode takes no tick: an RCU EQS\n"
 "  --preempt-chance=P    pv: chance a walk's vCPU is preempted mid-walk [0.001]\n"
 "  --preempt-us=N        ... for N us [200]\n"
@@ -481,11 +491,22 @@ static int default_nr_cpus(void)
 	return host < 2 ? 2 : host > NR_CPUS ? NR_CPUS : host;
 }
 
+/* --sweep draws these knobs itself: one given too is a usage error. */
+static void check_sweep(const bool *given)
+{
+	for (int i = 0; torture_sweep_knobs[i]; i++)
+		for (const struct option *o = torture_options; o->name; o++)
+			if (!strcmp(o->name, torture_sweep_knobs[i]) && given[o->val - OPT_STRATEGY])
+				usage_error("--%s: --sweep draws it itself every interval; give one "
+					    "or the other", o->name);
+}
+
 static int cmd_torture(int argc, char **argv)
 {
 	struct ptsync_config cfg;
 	struct role_opts roles = ROLE_OPTS_NONE;
-	bool json = false, cpus_given = false;
+	bool json = false, cpus_given = false, given[OPT_STRATEGIES - OPT_STRATEGY] = { 0 };
+	double sweep_interval = 1;
 	int opt;
 
 	ptsync_config_default(&cfg);
@@ -501,8 +522,15 @@ static int cmd_torture(int argc, char **argv)
 		if (opt == '?')
 			usage_bad_option(torture_options, argv[optind - 1], "torture");
 		cpus_given |= opt == OPT_CPUS;
+		given[opt - OPT_STRATEGY] = true;
+		if (opt == OPT_SWEEP_INTERVAL)
+			sweep_interval = parse_double("sweep-interval", optarg, 0.05, 3600, false);
 		parse_torture_opt(&cfg, &roles, opt, optarg, &json);
 	}
+	if (given[OPT_SWEEP - OPT_STRATEGY])
+		check_sweep(given);
+	else if (given[OPT_SWEEP_INTERVAL - OPT_STRATEGY])
+		usage_error("--sweep-interval: only with --sweep");
 	if (optind < argc)
 		usage_error("torture: unexpected argument '%s'", argv[optind]);
 	if (!cpus_given)
@@ -511,6 +539,11 @@ static int cmd_torture(int argc, char **argv)
 	resolve_roles(&cfg, &roles);
 	check_tlb_mode(cfg.ops, cfg.tlb_mode);
 	check_nohz_full(&cfg);
+	if (given[OPT_SWEEP - OPT_STRATEGY]) {
+		if (trace_path)
+			usage_error("--trace: not with --sweep (trace one interval: its repeat line)");
+		return ptsync_torture_sweep(&cfg, sweep_interval, json);
+	}
 	trace_start(cfg.nr_cpus, 1);
 	return trace_finish(ptsync_torture(&cfg, json));
 }
@@ -690,6 +723,10 @@ static int cmd_compare(int argc, char **argv)
 			usage_error("--strategy: compare runs several; use --strategies=LIST");
 		case OPT_DURATION:
 			usage_error("--duration: compare's phases have their own; use --phase-seconds");
+		case OPT_SWEEP:
+		case OPT_SWEEP_INTERVAL:
+			usage_error("--%s: torture only (compare's safety phase is one run)",
+				    opt == OPT_SWEEP ? "sweep" : "sweep-interval");
 		case OPT_KHUGEPAGED:
 			usage_error("--khugepaged: compare's collapse phase collapses on the freer; "
 				    "khugepaged CPUs are torture's");
