@@ -16,14 +16,18 @@
  * drawn per interval like the rest, and the interval that fails is exactly
  * repeatable on its own: its settings are printed as a `repeat:` line, a
  * plain torture command line.  The CPU count and roles other than
- * khugepaged are the sweep's own (--cpus): the host decides those.  The
- * sweep stops at the first interval that fails.
+ * khugepaged are the sweep's own (--cpus): the host decides those; the
+ * arenas are capped to what the largest draw needs, so that setting up an
+ * interval costs little.  The sweep stops at the first interval that
+ * fails.
  *
  * The draws lean where more executions are allowed, never toward a known
- * bug: --arch=weak three times in four (an x86 or arm64 flush only adds a
+ * bug: no knob is drawn at a value that turns its widening off (no walk
+ * delay at all, the store-buffer window shut, no walker from user mode,
+ * the fallback rare), since each of those only removes executions;
+ * --arch=weak three times in four (an x86 or arm64 flush only adds a
  * barrier, so it removes executions: those intervals are there to check
- * what `ptsync list` says they hide), the store-buffer window always open
- * (a store held longer is still a TSO execution), and invlpgb twice as
+ * what `ptsync list` says they hide), and invlpgb twice as
  * likely as each IPI mode, where the strategy has it (a flush that
  * interrupts nobody waits for nobody).  Everything else is uniform over the
  * values below, which cover each knob's range.
@@ -42,19 +46,23 @@ const char *const torture_sweep_knobs[] = {
 	"shared-regions", "nohz-full", "preempt-chance", "regions", NULL,
 };
 
-static const uint64_t sweep_windows[] = { 1000, 5000, 20000, 50000 };
-static const double sweep_user[] = { 0, 0.25, 0.5, 1 };
-static const double sweep_batch_fail[] = { 0.1, 0.5, 1 };
+static const uint64_t sweep_windows[] = { 5000, 20000, 50000 };
+static const double sweep_user[] = { 0.25, 0.5, 1 };
+static const double sweep_batch_fail[] = { 0.5, 1 };
 static const unsigned int sweep_collapse_rate[] = { 100, 1000, 10000 };
 static const unsigned int sweep_shared[] = { 1, 4, 16 };
 static const double sweep_preempt[] = { 0.001, 0.01, 0.05 };
 /* Fewer regions per mm: walkers and freers meet in the same tables. */
 static const unsigned int sweep_regions[] = { 1, 2, 4, 8 };
-/* IRQs-off delays inside a walk: 0, the default random mix, a denser
- * one, and fixed microseconds (a walker still inside when the free lands). */
+/* IRQs-off delays inside a walk: the default random mix (mostly none), a
+ * denser one, and fixed microseconds (a walker still inside when the free
+ * lands).  A delay only widens a race, so "none at all" is not drawn. */
 static const char *const sweep_delays[] = {
-	"0", "random", "random:0.2,0", "1us", "5us", "20us", "50us",
+	"random", "random:0.2,0", "1us", "5us", "20us", "50us",
 };
+
+#define SWEEP_PT_PAGES	16384
+#define SWEEP_FOLIOS	65536
 
 #define PICK(r, a)	((a)[prandom_below((r), ARRAY_SIZE(a))])
 
@@ -134,6 +142,13 @@ static void sweep_draw(struct ptsync_config *cfg, const struct ptsync_config *ba
 			     left >= 3 && prandom_below(r, 2) ? 1 : 0;
 	cfg->nr_walkers = left - cfg->nr_khugepaged;
 	cfg->progress = false;
+	/* The arenas sized to the largest draw (3 mms of 8 regions, 16 GiB
+	 * of hugetlb): setting up 256 MiB of page-table pages each interval
+	 * would take a fifth of a second from the torture. */
+	if (cfg->pt_pages > SWEEP_PT_PAGES)
+		cfg->pt_pages = SWEEP_PT_PAGES;
+	if (cfg->folios > SWEEP_FOLIOS)
+		cfg->folios = SWEEP_FOLIOS;
 }
 
 struct sweep_totals {
