@@ -49,7 +49,7 @@ printf '%-13s %5s %7s %10s %10s  %s\n' strategy cpus caught "p50 (s)" "p90 (s)" 
 			echo "$(echo "$rep" | grep -o -- '--tlb=[a-z]*' | cut -d= -f2)/$(echo "$rep" |
 				grep -o -- '--arch=[a-z0-9]*' | cut -d= -f2)" >>"$tmp/where"
 		done
-		where=$(sort "$tmp/where" | uniq -c | awk '{ printf "%s%s:%s", NR > 1 ? " " : "", $2, $1 }')
+		where=$(sort "$tmp/where" | uniq -c | awk '{ printf "%s%s:%s", (NR > 1 ? " " : ""), $2, $1 }')
 		printf '%-13s %5s %3d/%-3d %10s %10s  %s\n' "$name" "$cpus" "$caught" "$RUNS" \
 			"$(pct 50 "$tmp/firsts" "$SECS")" "$(pct 90 "$tmp/firsts" "$SECS")" "${where:--}"
 	done
