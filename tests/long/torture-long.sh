@@ -15,7 +15,7 @@ seed=${PTSYNC_SEED:-$(date +%s)}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 echo "# seed $seed, $dur s of sweep per safe strategy"
 archs="weak x86 arm64"
-tw=0; tf=0; tc=0; tu=0; ti=0
+tw=0; tf=0; tc=0; tu=0; ti=0; k=0
 
 "$PTSYNC" list --tsv >"$tmp/list"
 while IFS=$'\t' read -r name verdict modes _; do
@@ -28,8 +28,11 @@ while IFS=$'\t' read -r name verdict modes _; do
 			"$name --sweep (unsafe): caught, $v violations, first after ${t}s, exit $rc"
 		continue
 	fi
-	"$PTSYNC" torture --sweep --json --seed="$seed" --strategy="$name" --duration="$dur" \
-		>"$tmp/out.json" 2>"$tmp/err"
+	# A seed of its own per strategy: the same seed would draw the same
+	# TLB modes and archs for every strategy that has the same modes.
+	k=$((k + 1))
+	"$PTSYNC" torture --sweep --json --seed="$((seed + k))" --strategy="$name" \
+		--duration="$dur" >"$tmp/out.json" 2>"$tmp/err"
 	rc=$?
 	v=$(json_num "$tmp/out.json" violations); n=$(json_num "$tmp/out.json" intervals)
 	w=$(json_num "$tmp/out.json" walks); fb=$(json_num "$tmp/out.json" fallbacks)
