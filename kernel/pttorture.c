@@ -933,7 +933,6 @@ int torture_quiet(const struct ptsync_config *cfg, struct torture_outcome *out)
 	out->walks = t.walks;
 	out->ipis_sent = t.ipis_sent;
 	out->ipis_received = t.ipis_received;
-	out->tlb_mode = run->cfg.tlb_mode;
 	for (int k = 0; k < NR_CALLSITES; k++) {
 		out->site_events[k] = t.site[k].events;
 		out->site_violations[k] = READ_ONCE(run->violations.by_site[k]);

@@ -183,8 +183,11 @@ static void sweep_print_json(const struct ptsync_config *cfg, double interval_s,
 	       cfg->ops->name, interval_s, cfg->seed, cfg->nr_cpus, s->intervals, s->seconds,
 	       s->walks, s->fallbacks, s->collapses, s->unshares, s->violations, s->first_s,
 	       s->leaked, s->ipi_mismatch ? "false" : "true", ok ? "SUCCESS" : "FAILURE");
-	for (const char *p = repeat ? repeat : ""; *p && *p != '\n'; p++)
-		printf(*p == '"' || *p == '\\' ? "\\%c" : "%c", *p);
+	for (const char *p = repeat ? repeat : ""; *p && *p != '\n'; p++) {
+		if (*p == '"' || *p == '\\')
+			putchar('\\');
+		putchar(*p);
+	}
 	printf("\"}\n");
 }
 

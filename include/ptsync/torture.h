@@ -30,7 +30,6 @@ struct torture_outcome {
 	uint64_t violations, leaked, fallbacks, walks, ipis_sent, ipis_received;
 	double first_violation_s;	/* -1: none */
 	uint64_t site_events[NR_CALLSITES], site_violations[NR_CALLSITES];
-	int tlb_mode;			/* the mode the run used (AUTO resolved) */
 	bool describe;			/* in: fill params and repeat */
 	char *params, *repeat;		/* malloc'd lines (free them), or NULL */
 };
