@@ -33,7 +33,7 @@ struct litmus {
 	_Atomic uint64_t loaded[2];	/* raw: which try each has loaded in */
 	_Atomic unsigned int arrive;	/* raw RMW: a barrier of our own */
 	_Atomic int timeout;
-	bool fenced;
+	bool fenced, held;
 	unsigned int tries;
 	uint64_t both_old, mp_broken, mp_seen, unfenced;
 	void (*body)(struct litmus *t, int me, uint64_t i);
@@ -106,7 +106,10 @@ static void mp_body(struct litmus *t, int me, uint64_t i)
 	uint64_t until = ktime_get_ns() + NSEC_PER_MSEC;
 
 	if (me == 0) {
-		WRITE_ONCE(t->data, i);
+		if (t->held)	/* data held its window, as an unhook is */
+			sb_store_held(&t->data, sizeof(t->data), &i);
+		else
+			WRITE_ONCE(t->data, i);
 		WRITE_ONCE(t->flag, i);	/* FIFO: never visible before data */
 		return;		/* they leave at T0's next spin or fence */
 	}
@@ -135,6 +138,7 @@ static void *litmus_thread(void *arg)
 	unsigned int gen = 0;
 
 	memset(&lt->sb, 0, sizeof(lt->sb));
+	lt->sb.window_ns = 20 * NSEC_PER_USEC;	/* for held stores only */
 	store_buffer_attach(&lt->sb);
 	for (unsigned int i = 1; i <= t->tries && !atomic_load(&t->timeout); i++) {
 		meet(t, &gen);
@@ -149,7 +153,7 @@ static void *litmus_thread(void *arg)
 }
 
 static struct litmus *litmus_run(void (*body)(struct litmus *, int, uint64_t),
-				 bool fenced, unsigned int tries)
+				 bool fenced, bool held, unsigned int tries)
 {
 	static struct litmus t;
 	struct litmus_thread th[2];
@@ -158,6 +162,7 @@ static struct litmus *litmus_run(void (*body)(struct litmus *, int, uint64_t),
 	memset(&t, 0, sizeof(t));
 	t.body = body;
 	t.fenced = fenced;
+	t.held = held;
 	t.tries = tries;
 	for (int k = 0; k < 2; k++) {
 		th[k] = (struct litmus_thread){ .t = &t, .me = k };
@@ -215,12 +220,12 @@ int main(void)
 	(void)test_run_start;	/* tap.h's CPU harness: not needed here */
 	single_thread_checks();
 
-	t = litmus_run(sb_body, false, SB_TRIES_UNFENCED);
+	t = litmus_run(sb_body, false, false, SB_TRIES_UNFENCED);
 	ok(t && !t->timeout && t->both_old > 0,
 	   "SB without fences: both loads read the old value in %" PRIu64 " of %u tries",
 	   t ? t->both_old : 0, SB_TRIES_UNFENCED);
 
-	t = litmus_run(sb_body, true, SB_TRIES_FENCED);
+	t = litmus_run(sb_body, true, false, SB_TRIES_FENCED);
 	ok(t && !t->timeout && t->both_old == 0,
 	   "SB with smp_mb() on both sides: never both old (%" PRIu64 " of %u tries)",
 	   t ? t->both_old : 0, SB_TRIES_FENCED);
@@ -231,9 +236,15 @@ int main(void)
 	   "SB: every store smp_mb() drained has the fence after it (%" PRIu64 " without)",
 	   t ? t->unfenced : 0);
 
-	t = litmus_run(mp_body, false, MP_TRIES);
+	t = litmus_run(mp_body, false, false, MP_TRIES);
 	ok(t && !t->timeout && t->mp_seen > 0 && t->mp_broken == 0,
 	   "MP: the flag seen %" PRIu64 " times, never before the data (%" PRIu64 " broken)",
 	   t ? t->mp_seen : 0, t ? t->mp_broken : 0);
+	/* The issue's overtaking: a later plain store (the PT_DETACHED mark,
+	 * an owner handover) visible while the unhook is still held. */
+	t = litmus_run(mp_body, false, true, MP_TRIES);
+	ok(t && !t->timeout && t->mp_seen > 0 && t->mp_broken == 0,
+	   "MP, the data held its window: a later store never overtakes it (%" PRIu64
+	   " of %" PRIu64 " broken)", t ? t->mp_broken : 0, t ? t->mp_seen : 0);
 	return done_testing();
 }
