@@ -42,9 +42,9 @@
  * drains); the soft IRQ mask (READ_ONCE_RAW, a CPU's state shared only
  * with its own signal handler); stores to the thread's own stack (private
  * to it, and also written by plain C stores that a late drain must not
- * overwrite); stores made by a signal handler that
- * interrupted a buffer operation (it defers the IPI instead, as with IRQs
- * masked); every CPU but the freers (walkers, bystanders, khugepaged: the
+ * overwrite); the few stores of a signal handler that interrupted a buffer
+ * operation before it defers the IPI (as with IRQs masked: its counters);
+ * every CPU but the freers (walkers, bystanders, khugepaged: the
  * race being widened is the freer's store->load).
  */
 #ifndef PTSYNC_STORE_BUFFER_H
