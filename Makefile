@@ -4,7 +4,7 @@
 #   make            build build/ptsync
 #   make check      unit tests + short torture runs (TAP, prove), then the
 #                   same again built with -fsanitize=address,undefined
-#   make torture-long  60 s torture of every strategy and setting
+#   make torture-long  a long sweep of every strategy (TLB modes x archs)
 #   make static     build/ptsync linked statically (runs where liburcu and
 #                   jansson are not installed; needs their .a files, which
 #                   liburcu-dev and libjansson-dev ship)
@@ -95,7 +95,7 @@ check: deps-check
 	$(MAKE) test BUILD=$(BUILD)/san OPT=-O1 \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 
-# Long runs, not part of check: 60 s per strategy and setting.
+# Long runs, not part of check: a 300 s sweep per safe strategy.
 torture-long: $(PTSYNC)
 	PTSYNC=$(PTSYNC) prove -v tests/long/torture-long.sh
 

@@ -9,9 +9,10 @@
  *
  *  invlpgb  broadcast invalidation: AMD INVLPGB+TLBSYNC, arm64 TLBI ...IS.
  *           Completes without interrupting any CPU, so an IRQs-off walker
- *           is not held off by it.  The model takes no memory ordering from
- *           it either: a strategy that needs the unhook ordered before its
- *           own loads must say so itself.
+ *           is not held off by it.  Under --arch=weak the model takes no
+ *           memory ordering from it either: a strategy that needs the
+ *           unhook ordered before its own loads must say so itself; x86
+ *           and arm64 give it the full barrier their flush carries (tlb.h).
  *  native   x86 without INVLPGB: IPI every other CPU in mm_cpumask and wait
  *           until each ran the flush.  A lazy-TLB CPU (one that switched
  *           to idle or a kernel thread and kept the mm loaded) is skipped
@@ -60,6 +61,37 @@ const char *tlb_modes_str(unsigned int modes, char *buf, size_t len)
 	return buf;
 }
 
+static const char *const arch_names[NR_ARCHS] = {
+	[ARCH_WEAK] = "weak",
+	[ARCH_X86] = "x86",
+	[ARCH_ARM64] = "arm64",
+};
+
+/* Checked against upstream (Dec 2026): arch/x86/mm/tlb.c
+ * flush_tlb_mm_range(), arch/arm64/include/asm/tlbflush.h. */
+static const char *const arch_barriers[NR_ARCHS] = {
+	[ARCH_X86] = "inc_mm_tlb_gen()'s LOCK'd increment before every TLB flush",
+	[ARCH_ARM64] = "dsb(ish) after every broadcast TLBI",
+};
+
+const char *arch_name(int arch)
+{
+	return arch >= 0 && arch < NR_ARCHS ? arch_names[arch] : "?";
+}
+
+int arch_find(const char *name)
+{
+	for (int a = 0; a < NR_ARCHS; a++)
+		if (!strcmp(arch_names[a], name))
+			return a;
+	return -1;
+}
+
+const char *arch_flush_barrier(int arch)
+{
+	return arch >= 0 && arch < NR_ARCHS ? arch_barriers[arch] : NULL;
+}
+
 bool tlb_mode_flushes_by_ipi(int mode)
 {
 	return mode == TLB_NATIVE || mode == TLB_PV;
@@ -102,11 +134,20 @@ bool flush_tlb_mm_range(struct mm_struct *mm, uint64_t start, uint64_t end,
 	(void)start;
 	(void)end;
 	trace_event(this_cpu() ? this_cpu()->id : -1, TR_TLB_FLUSH, mode);
-	if (!tlb_mode_flushes_by_ipi(mode))
-		return false;	/* invlpgb: done, nobody interrupted */
+	if (run->cfg.arch == ARCH_X86)
+		smp_mb();	/* inc_mm_tlb_gen(): the cleared entries before
+				 * the flush and all after it; pairs with the
+				 * walker's fence, or its IRQs-off section */
+	if (!tlb_mode_flushes_by_ipi(mode)) {
+		/* invlpgb / TLBI: done, nobody interrupted. */
+		if (run->cfg.arch == ARCH_ARM64)
+			smp_mb();	/* dsb(ish): as x86's, after the TLBI */
+		return false;
+	}
 	/*
-	 * The cleared entries before mm_cpumask is read (inc_mm_tlb_gen()'s
-	 * full barrier in the kernel): a CPU that switches to this mm after
+	 * The cleared entries before mm_cpumask is read (x86's is
+	 * inc_mm_tlb_gen(); any IPI flush needs one, so every --arch has it
+	 * here): a CPU that switches to this mm after
 	 * we read the mask sets its bit, then (smp_mb() in switch_mm()) sees
 	 * the cleared entries.  Store buffering: both sides need the fence.
 	 */

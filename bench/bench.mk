@@ -23,7 +23,9 @@ bench: bench-build
 	$(BUILD)/bench/fanout
 	$(BUILD)/bench/trace_overhead
 
-# How often torture catches each unsafe strategy (minutes; see the script).
+# How often the blind sweep catches each unsafe strategy, and how fast, at
+# the host's CPU count and at 16 (tens of minutes; RUNS, SECONDS_EACH and
+# CPUS_LIST shorten it; see the script).
 bench-detect: $(PTSYNC)
 	bench/detect.sh $(PTSYNC)
 

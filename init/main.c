@@ -33,6 +33,7 @@ void ptsync_config_default(struct ptsync_config *cfg)
 	cfg->batch_pool = 64;
 	cfg->walk_delay = (struct walk_delay){ .mode = WALK_DELAY_FIXED };
 	cfg->tlb_mode = TLB_MODE_AUTO;
+	cfg->arch = ARCH_WEAK;
 	cfg->preempt_chance = 0.001;
 	cfg->preempt_ns = 200 * NSEC_PER_USEC;
 	cfg->user_chance = 0.25;
@@ -236,12 +237,12 @@ void report_violation(struct cpu *c, enum violation_kind kind, int level,
 		      uint64_t addr, struct mm_struct *mm, enum pt_callsite site)
 {
 	struct violation_log *v = &c->run->violations;
-	uint32_t slot = atomic_fetch_add_explicit(&v->nr_logged, 1, memory_order_relaxed);
+	uint32_t slot = fetch_add_explicit(&v->nr_logged, 1, memory_order_relaxed);
 	uint64_t since = ktime_get_ns() - c->run->start_ns;
 	uint64_t none = 0;
 
 	/* The first one wins; +1 keeps a violation at t = 0 apart from none. */
-	atomic_compare_exchange_strong_explicit(&v->first_ns, &none, since + 1,
+	cmpxchg_strong_explicit(&v->first_ns, &none, since + 1,
 						memory_order_relaxed, memory_order_relaxed);
 	atomic_inc_relaxed(v->total);
 	atomic_inc_relaxed(v->by_kind[kind]);

@@ -21,6 +21,7 @@
 #include "ptsync/mm.h"
 #include "ptsync/rcupdate.h"
 #include "ptsync/run.h"
+#include "ptsync/store_buffer.h"
 #include "ptsync/watchdog.h"
 
 _Thread_local struct cpu *__this_cpu;
@@ -256,7 +257,20 @@ static void *cpu_thread(void *arg)
 	pthread_barrier_wait(&run->start_barrier);
 	rcu_eqs_exit(c);
 
-	run->cpu_fn(c);
+	/* --sb-window-ns: a freer's stores go through a TSO store buffer
+	 * (store_buffer.h) for as long as it runs jobs. */
+	if (c->role == ROLE_FREER && store_buffer_window_ns()) {
+		struct store_buffer *sb = calloc(1, sizeof(*sb));
+
+		if (!sb)
+			ptsync_die("CPU %d: no memory for the store buffer", c->id);
+		store_buffer_attach(sb);
+		run->cpu_fn(c);
+		store_buffer_detach();
+		free(sb);
+	} else {
+		run->cpu_fn(c);
+	}
 
 	/* Shutdown: once no CPU runs a job, every process exits, on CPU 0,
 	 * while the others still take IPIs; then the CPUs go away. */

@@ -26,7 +26,7 @@ int mm_init(struct mm_struct *mm)
 	WRITE_ONCE(mm->pgd, pgd);
 	if (mm->hugetlb_mapping)
 		hugetlb_mmap(mm, mm->hugetlb_mapping);
-	atomic_fetch_add_explicit(&mm->incarnation, 1, memory_order_relaxed);
+	fetch_add_explicit(&mm->incarnation, 1, memory_order_relaxed);
 	atomic_inc_relaxed(mm->run->stats.mm_inits);
 	WRITE_ONCE(mm->owned, 1);
 	/* The PGD and incarnation are set before anyone can take a user
@@ -44,7 +44,7 @@ bool mmget_not_zero(struct mm_struct *mm)
 			return false;
 	/* Acquire: see the pgd mm_init() published (pairs with its
 	 * smp_store_release of mm_users). */
-	} while (!atomic_compare_exchange_weak_explicit(&mm->mm_users, &users,
+	} while (!cmpxchg_weak_explicit(&mm->mm_users, &users,
 			users + 1, memory_order_acquire, memory_order_relaxed));
 	return true;
 }
@@ -67,14 +67,14 @@ void mmput(struct mm_struct *mm)
 {
 	/* acq_rel: the last user sees everything the others did to the mm
 	 * before it tears the mm down. */
-	if (atomic_fetch_sub_explicit(&mm->mm_users, 1, memory_order_acq_rel) == 1)
+	if (fetch_sub_explicit(&mm->mm_users, 1, memory_order_acq_rel) == 1)
 		__mmput(mm);
 }
 
 /* The owning task exits: drop its reference (once). */
 void mm_exit_owner(struct mm_struct *mm)
 {
-	if (atomic_exchange_explicit(&mm->owned, 0, memory_order_relaxed))
+	if (xchg_explicit(&mm->owned, 0, memory_order_relaxed))
 		mmput(mm);
 }
 

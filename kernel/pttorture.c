@@ -490,12 +490,13 @@ void torture_print_params(FILE *f, const struct ptsync_run *run, const char *tag
 
 	char sites[64];
 
-	fprintf(f, "ptsync torture %s: strategy=%s tlb=%s cpus=%d (freers=%d walkers=%d "
+	fprintf(f, "ptsync torture %s: strategy=%s tlb=%s arch=%s cpus=%d (freers=%d walkers=%d "
 		"bystanders=%d khugepaged=%d) host_cpus=%d%s mms=%d hz=%d batch-fail=%g "
 		"batch-pool=%u walk-delay=%s walk-pages=%u regions=%u "
 		"sb-window-ns=%" PRIu64 " callsite=%s collapse-rate=%u unshare-sync=%s "
 		"shared-regions=%u duration=%g stall-timeout=%g seed=%" PRIu64 "%s\n",
-		tag, run->ops->name, tlb_mode_name(cfg->tlb_mode), cfg->nr_cpus,
+		tag, run->ops->name, tlb_mode_name(cfg->tlb_mode), arch_name(cfg->arch),
+		cfg->nr_cpus,
 		cfg->nr_freers, cfg->nr_walkers, cfg->nr_bystanders, cfg->nr_khugepaged, host,
 		cfg->nr_cpus > host ? " (oversubscribed: fine for torture, not for timing)" : "",
 		cfg->nr_mms, cfg->hz, cfg->batch_fail, cfg->batch_pool,
@@ -516,7 +517,7 @@ void torture_print_repeat(FILE *f, const struct ptsync_run *run)
 	/* --batch-fail only where it is accepted: the fallback is driven. */
 	if (cfg->callsites & CALLSITE_BIT(CALLSITE_FALLBACK))
 		snprintf(bf, sizeof(bf), " --batch-fail=%.17g", cfg->batch_fail);
-	fprintf(f, "ptsync torture repeat: ptsync torture --%s=%s --tlb=%s "
+	fprintf(f, "ptsync torture repeat: ptsync torture --%s=%s --tlb=%s --arch=%s "
 		"--cpus=%d --freers=%d --walkers=%d --bystanders=%d --khugepaged=%d "
 		"--mms=%d --hz=%d%s --batch-pool=%u --walk-delay=%s --walk-pages=%u "
 		"--regions=%u --huge-chance=%.17g --exit-chance=%.17g "
@@ -524,8 +525,8 @@ void torture_print_repeat(FILE *f, const struct ptsync_run *run)
 		"--sb-window-ns=%" PRIu64 " --callsite=%s --collapse-rate=%u "
 		"--unshare-sync=%s --shared-regions=%u --duration=%g --seed=%" PRIu64 "%s%s\n",
 		run->ops->preset ? "kernel" : "strategy", run->ops->name,
-		tlb_mode_name(cfg->tlb_mode), cfg->nr_cpus, cfg->nr_freers, cfg->nr_walkers,
-		cfg->nr_bystanders, cfg->nr_khugepaged,
+		tlb_mode_name(cfg->tlb_mode), arch_name(cfg->arch), cfg->nr_cpus, cfg->nr_freers,
+		cfg->nr_walkers, cfg->nr_bystanders, cfg->nr_khugepaged,
 		cfg->nr_mms, cfg->hz, bf, cfg->batch_pool,
 		walk_delay_str(&cfg->walk_delay, wd, sizeof(wd)), cfg->walk_pages,
 		cfg->regions, cfg->huge_chance, cfg->exit_chance, cfg->preempt_chance,
@@ -786,7 +787,8 @@ static void print_json(FILE *f, struct ptsync_run *run,
 	double mean;
 	int64_t peak;
 
-	fprintf(f, "{\"strategy\":\"%s\",\"safe\":%s,\"tlb\":\"%s\",\"seed\":%" PRIu64
+	fprintf(f, "{\"strategy\":\"%s\",\"safe\":%s,\"tlb\":\"%s\",\"arch\":\"%s\","
+		"\"expect_caught\":%s,\"seed\":%" PRIu64
 		",\"duration_s\":%.3f,"
 		"\"cpus\":%d,\"freers\":%d,\"walkers\":%d,\"bystanders\":%d,"
 		"\"host_cpus\":%d,\"mms\":%d,\"hz\":%d,\"batch_fail\":%g,"
@@ -794,7 +796,8 @@ static void print_json(FILE *f, struct ptsync_run *run,
 		"\"callsite\":\"%s\",\"khugepaged\":%d,\"collapse_rate\":%u,"
 		"\"unshare_sync\":\"%s\",\"shared_regions\":%u,",
 		run->ops->name, pt_sync_safe(run->ops) ? "true" : "false",
-		tlb_mode_name(cfg->tlb_mode), cfg->seed,
+		tlb_mode_name(cfg->tlb_mode), arch_name(cfg->arch),
+		pt_sync_unsafe_in(run->ops, cfg->tlb_mode, cfg->arch) ? "true" : "false", cfg->seed,
 		(double)(run->end_ns - run->start_ns) / NSEC_PER_SEC,
 		cfg->nr_cpus, cfg->nr_freers, cfg->nr_walkers, cfg->nr_bystanders,
 		host_nr_cpus(), cfg->nr_mms, cfg->hz, cfg->batch_fail,
@@ -910,6 +913,20 @@ int torture_quiet(const struct ptsync_config *cfg, struct torture_outcome *out)
 	sleep_until_ns(run->start_ns + (uint64_t)(cfg->duration_s * NSEC_PER_SEC), out->stop);
 	out->leaked = (uint64_t)ptsync_run_stop(run);
 	torture_sum(run, &t);
+	if (out->describe) {	/* the sweep's: this run's settings, as lines */
+		size_t len;
+		FILE *f = open_memstream(&out->params, &len);
+
+		if (f) {
+			torture_print_params(f, run, "interval");
+			fclose(f);
+		}
+		f = open_memstream(&out->repeat, &len);
+		if (f) {
+			torture_print_repeat(f, run);
+			fclose(f);
+		}
+	}
 	out->seconds = (double)(run->end_ns - run->start_ns) / NSEC_PER_SEC;
 	out->violations = READ_ONCE(run->violations.total);
 	out->first_violation_s = first_violation_s(run);
@@ -926,6 +943,23 @@ int torture_quiet(const struct ptsync_config *cfg, struct torture_outcome *out)
 	return out->violations || out->leaked ? TORTURE_FAILURE : TORTURE_SUCCESS;
 }
 
+/*
+ * A strategy unsafe at this TLB mode whose bug the arch's flush barrier
+ * hides: said first, so that a clean run is not read as a verdict.
+ */
+void torture_print_hidden(FILE *f, const struct ptsync_run *run)
+{
+	const struct ptsync_config *cfg = &run->cfg;
+	const struct pt_sync_ops *ops = run->ops;
+
+	if (!(ops->unsafe_tlb_modes & TLB_MODE_BIT(cfg->tlb_mode)) ||
+	    !(ops->hidden_archs & ARCH_BIT(cfg->arch)))
+		return;
+	fprintf(f, "ptsync torture: %s at --tlb=%s is hidden under --arch=%s by %s: "
+		"a clean run is expected (--arch=weak shows the bug)\n", ops->name,
+		tlb_mode_name(cfg->tlb_mode), arch_name(cfg->arch), arch_flush_barrier(cfg->arch));
+}
+
 int ptsync_torture(const struct ptsync_config *cfg, bool json)
 {
 	struct ptsync_run *run = ptsync_run_create(cfg);
@@ -933,6 +967,7 @@ int ptsync_torture(const struct ptsync_config *cfg, bool json)
 	int leaked;
 	bool ok;
 
+	torture_print_hidden(json ? stderr : stdout, run);
 	torture_print_params(json ? stderr : stdout, run, "start");
 	fflush(stdout);
 	cpus_start(run, torture_cpu);

@@ -47,7 +47,7 @@ static bool call_queue_add(struct cpu *dst, struct call_single_data *csd)
 	 * before calling (the cleared page-table entry), are visible to the
 	 * CPU that pops it; pairs with the acquire exchange in
 	 * flush_smp_call_function_queue(). */
-	} while (!atomic_compare_exchange_weak_explicit(&dst->call_queue, &first,
+	} while (!cmpxchg_weak_explicit(&dst->call_queue, &first,
 			csd, memory_order_release, memory_order_relaxed));
 	return first == NULL;
 }
@@ -63,7 +63,7 @@ static void flush_smp_call_function_queue(struct cpu *c)
 {
 	/* Acquire: pairs with the release push in call_queue_add(). */
 	struct call_single_data *csd =
-		atomic_exchange_explicit(&c->call_queue, NULL, memory_order_acquire);
+		xchg_explicit(&c->call_queue, NULL, memory_order_acquire);
 	struct call_single_data *prev = NULL;
 
 	/* The list is newest first; run calls in the order they were sent. */
@@ -101,18 +101,18 @@ static void flush_smp_call_function_queue(struct cpu *c)
 /* Run the queue "in hardirq context": IRQs masked while it runs. */
 static void handle_ipi(struct cpu *c)
 {
-	WRITE_ONCE(c->irqs_disabled, 1);
+	WRITE_ONCE_RAW(c->irqs_disabled, 1);
 	barrier();	/* against a nested handler on this thread */
 	flush_smp_call_function_queue(c);
 	barrier();
-	WRITE_ONCE(c->irqs_disabled, 0);
+	WRITE_ONCE_RAW(c->irqs_disabled, 0);
 }
 
 /* local_irq_enable() found an IPI that arrived while masked. */
 void do_pending_irqs(struct cpu *c)
 {
-	while (READ_ONCE(c->irq_pending)) {
-		WRITE_ONCE(c->irq_pending, 0);
+	while (READ_ONCE_RAW(c->irq_pending)) {
+		WRITE_ONCE_RAW(c->irq_pending, 0);
 		/* Clear before running: a signal from here on either finds
 		 * IRQs masked and sets irq_pending again (we loop), or runs
 		 * the queue itself.  Pairs with ipi_signal_handler(). */
@@ -126,18 +126,23 @@ static void ipi_signal_handler(int sig, siginfo_t *si, void *uctx)
 {
 	struct cpu *c = this_cpu();
 	int saved_errno = errno;
+	bool masked;
 
 	(void)sig;
 	(void)si;
 	(void)uctx;
 	if (!c)
 		return;
-	atomic_inc_relaxed(c->stats.ipis_received);
-	trace_event(c->id, READ_ONCE(c->irqs_disabled) ? TR_IPI_DEFER : TR_IPI_RECV, -1);
-	/* Pairs with the barrier()s in local_irq_disable/enable(). */
-	if (READ_ONCE(c->irqs_disabled)) {
-		atomic_inc_relaxed(c->stats.ipis_deferred);
-		WRITE_ONCE(c->irq_pending, 1);
+	/* Raw counts: we may have interrupted a store-buffer operation. */
+	atomic_inc_raw(c->stats.ipis_received);
+	/* Pairs with the barrier()s in local_irq_disable/enable(); an
+	 * interrupted store-buffer operation is a masked section too, and
+	 * runs the IPI when it ends (arch/store_buffer.c). */
+	masked = READ_ONCE_RAW(c->irqs_disabled) || store_buffer_busy();
+	trace_event(c->id, masked ? TR_IPI_DEFER : TR_IPI_RECV, -1);
+	if (masked) {
+		atomic_inc_raw(c->stats.ipis_deferred);
+		WRITE_ONCE_RAW(c->irq_pending, 1);
 	} else {
 		handle_ipi(c);
 	}

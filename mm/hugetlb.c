@@ -209,7 +209,7 @@ static pgent_t *huge_pmd_share(struct mm_struct *mm, struct hugetlb_file *f,
 		pd = virt_to_ptdesc(&mm->run->pt, table);
 		/* ptdesc_pmd_pts_inc().  Relaxed: every reader of the count
 		 * holds i_mmap_rwsem for write, which orders it. */
-		atomic_fetch_add_explicit(&pd->pt_share_count, 1, memory_order_relaxed);
+		fetch_add_explicit(&pd->pt_share_count, 1, memory_order_relaxed);
 		WRITE_ONCE(pd->pt_was_shared, true);
 		atomic_inc_relaxed(f->stats.shares);
 		return table;
@@ -320,7 +320,7 @@ static bool huge_pmd_unshare(struct mmu_gather *tlb, pud_t *pudp, pgent_t *table
 	 * buffer, so the pud_clear() is visible before it (the emulated
 	 * one too).  i_mmap_rwsem orders it against every other reader. */
 	store_buffer_fence();
-	if (atomic_fetch_sub_explicit(&pd->pt_share_count, 1, memory_order_seq_cst) == 1) {
+	if (fetch_sub_explicit(&pd->pt_share_count, 1, memory_order_seq_cst) == 1) {
 		atomic_inc_relaxed(mm->hugetlb->stats.full_unshares);
 		tlb->fully_unshared_tables |= per_gather;
 	}

@@ -147,7 +147,7 @@ static pte_t *pmdp_collapse_flush(struct mmu_gather *tlb, pmd_t *pmdp, uint64_t 
 {
 	/* Pairs with the walker's READ_ONCE of the PMD in gup_fast_level():
 	 * a walk that starts after this sees none. */
-	uint64_t pmd = atomic_exchange_explicit(pmdp, 0, memory_order_seq_cst);
+	uint64_t pmd = xchg_explicit(pmdp, 0, memory_order_seq_cst);
 	pte_t *pte = pmd_pgtable(tlb->mm, pmd);
 
 	WRITE_ONCE(virt_to_ptdesc(&tlb->run->pt, pte)->state, PT_DETACHED);
@@ -192,11 +192,11 @@ static void collapse_copy(struct mm_struct *mm, pte_t *pte, struct folio *huge,
 		 * those that had; one still inside under a strategy that does
 		 * not wait reads the old entry or none, and re-checks the PMD,
 		 * which the clear already changed. */
-		uint64_t e = atomic_exchange_explicit(&pte[i], 0, memory_order_relaxed);
+		uint64_t e = xchg_explicit(&pte[i], 0, memory_order_relaxed);
 
 		folio_put(&mm->run->folios, pfn_to_folio(&mm->run->folios, pt_pfn(e)));
 	}
-	atomic_fetch_sub_explicit(&mm->nr_pages, PTRS_PER_TABLE, memory_order_relaxed);
+	fetch_sub_explicit(&mm->nr_pages, PTRS_PER_TABLE, memory_order_relaxed);
 }
 
 /*
@@ -265,7 +265,7 @@ static void collapse_install(struct mm_struct *mm, pmd_t *pmdp, struct folio *hu
 	/* Owner and payload before the entry; pairs with the walker's
 	 * dependent reads of the folio, as in map_leaf(). */
 	smp_store_release(pmdp, mk_leaf_entry(folio_pfn(&mm->run->folios, huge), true));
-	atomic_fetch_add_explicit(&mm->nr_pages, PTRS_PER_TABLE, memory_order_relaxed);
+	fetch_add_explicit(&mm->nr_pages, PTRS_PER_TABLE, memory_order_relaxed);
 }
 
 /*
@@ -340,10 +340,9 @@ static bool retract_claim(struct mm_struct *mm)
 {
 	int idle = 0;
 
-	return atomic_compare_exchange_strong_explicit(&mm->freeing_pgtables, &idle,
-						       FREEING_PGTABLES_RETRACT,
-						       memory_order_acquire,
-						       memory_order_relaxed);
+	return cmpxchg_strong_explicit(&mm->freeing_pgtables, &idle,
+				       FREEING_PGTABLES_RETRACT,
+				       memory_order_acquire, memory_order_relaxed);
 }
 
 /* Our PMD clear and huge PMD before the flag: pairs with the acquire in

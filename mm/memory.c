@@ -68,7 +68,7 @@ static bool map_leaf(struct mm_struct *mm, pgent_t *ep, uint64_t addr, int order
 	/* Owner and payload before the entry; pairs with the walker's
 	 * dependent reads of the folio after READ_ONCE of the entry. */
 	smp_store_release(ep, mk_leaf_entry(folio_pfn(&mm->run->folios, f), order != 0));
-	atomic_fetch_add_explicit(&mm->nr_pages, 1ULL << order, memory_order_relaxed);
+	fetch_add_explicit(&mm->nr_pages, 1ULL << order, memory_order_relaxed);
 	return true;
 }
 
@@ -173,10 +173,10 @@ static void zap_leaf(struct mmu_gather *tlb, pgent_t *ep, uint64_t addr, int lev
 	struct mm_struct *mm = tlb->mm;
 	uint64_t size = 1ULL << pt_shift(level), base = addr & ~(size - 1);
 	/* Pairs with the full barrier in folio_ref_try_add(). */
-	uint64_t e = atomic_exchange_explicit(ep, 0, memory_order_seq_cst);
+	uint64_t e = xchg_explicit(ep, 0, memory_order_seq_cst);
 	struct folio *f = pfn_to_folio(&mm->run->folios, pt_pfn(e));
 
-	atomic_fetch_sub_explicit(&mm->nr_pages, 1ULL << f->order, memory_order_relaxed);
+	fetch_sub_explicit(&mm->nr_pages, 1ULL << f->order, memory_order_relaxed);
 	tlb_track_range(tlb, base, base + size);
 	tlb_remove_page(tlb, f);
 }
@@ -259,7 +259,7 @@ static void unmap_page_range(struct mmu_gather *tlb, uint64_t addr, uint64_t end
 
 static bool table_empty(const pgent_t *table)
 {
-	store_buffer_fence();	/* our own unhooks, read back */
+	/* Our own unhooks still buffered are forwarded to these loads. */
 	for (int i = 0; i < PTRS_PER_TABLE; i++) {
 		if (!pt_none(READ_ONCE(table[i])))
 			return false;
@@ -373,9 +373,8 @@ static void free_pgtables_claim(struct mm_struct *mm)
 	for (;;) {
 		int idle = 0;
 
-		if (atomic_compare_exchange_strong_explicit(&mm->freeing_pgtables, &idle, 1,
-							    memory_order_acquire,
-							    memory_order_relaxed))
+		if (cmpxchg_strong_explicit(&mm->freeing_pgtables, &idle, 1,
+					    memory_order_acquire, memory_order_relaxed))
 			break;
 		if (idle != FREEING_PGTABLES_RETRACT)
 			ptsync_die("BUG: mm %d: two free_pgtables() at once", mm->id);

@@ -139,7 +139,7 @@ static unsigned int tlb_batch_reserve(struct batch_pool *p, struct cpu *c, unsig
 		if (was_online)
 			rcu_eqs_exit(c);
 		atomic_inc_relaxed(p->reserve_waits);
-		atomic_fetch_add_explicit(&p->reserve_wait_ns, ktime_get_ns() - t0,
+		fetch_add_explicit(&p->reserve_wait_ns, ktime_get_ns() - t0,
 					  memory_order_relaxed);
 	}
 	return nr;
@@ -271,7 +271,7 @@ static void tlb_remove_table_rcu(struct rcu_head *head)
 	samples_add(&run->batch_gp, ktime_get_ns() - *batch_queued_ns(&run->batches, batch));
 	pt_free_bulk(&run->pt, batch->tables, batch->nr);
 	trace_event(-1, TR_FREE_BATCH, (int32_t)batch->nr);
-	atomic_fetch_add_explicit(&run->stats.tables_freed_batched, batch->nr,
+	fetch_add_explicit(&run->stats.tables_freed_batched, batch->nr,
 				  memory_order_relaxed);
 	atomic_inc_relaxed(run->stats.batches_freed);
 	tlb_batch_free(&run->batches, batch);

@@ -106,7 +106,7 @@ pgent_t *pt_alloc(struct pt_arena *a, int level, struct mm_struct *mm)
 	 * the table with smp_store_release() of the parent entry. */
 	WRITE_ONCE(pd->state, PT_LIVE);
 	atomic_inc_relaxed(a->allocs);
-	atomic_fetch_add_explicit(&a->live, 1, memory_order_relaxed);
+	fetch_add_explicit(&a->live, 1, memory_order_relaxed);
 	return table;
 }
 
@@ -119,7 +119,7 @@ static void pt_new_generation(struct pt_arena *a, struct ptdesc *pd, pgent_t *ta
 {
 	/* Release: the state change is visible to a walker that sees the
 	 * new generation; pairs with the smp_load_acquire() in gup_table(). */
-	atomic_fetch_add_explicit(&pd->gen, 1, memory_order_release);
+	fetch_add_explicit(&pd->gen, 1, memory_order_release);
 	/* State and generation change before the poison lands: a walker
 	 * that reads poison and then re-checks will see the change too.  A
 	 * release RMW orders only what precedes it, so the poison stores
@@ -167,7 +167,7 @@ void pt_free(struct pt_arena *a, pgent_t *table)
 	a->free_head = idx;
 	pthread_mutex_unlock(&a->lock);
 	atomic_inc_relaxed(a->frees);
-	atomic_fetch_sub_explicit(&a->live, 1, memory_order_relaxed);
+	fetch_sub_explicit(&a->live, 1, memory_order_relaxed);
 }
 
 /* A whole RCU batch under one lock acquisition. */
@@ -189,8 +189,8 @@ void pt_free_bulk(struct pt_arena *a, void *const *tables, unsigned int nr)
 	a->desc[tail].next_free = a->free_head;
 	a->free_head = head;
 	pthread_mutex_unlock(&a->lock);
-	atomic_fetch_add_explicit(&a->frees, nr, memory_order_relaxed);
-	atomic_fetch_sub_explicit(&a->live, nr, memory_order_relaxed);
+	fetch_add_explicit(&a->frees, nr, memory_order_relaxed);
+	fetch_sub_explicit(&a->live, nr, memory_order_relaxed);
 }
 
 int folio_arena_init(struct folio_arena *a, uint32_t nr)
@@ -236,7 +236,7 @@ struct folio *folio_alloc(struct folio_arena *a, int order)
 	/* Published by the pte store (release) in the mapper. */
 	WRITE_ONCE(f->refcount, 1);
 	atomic_inc_relaxed(a->allocs);
-	atomic_fetch_add_explicit(&a->live, 1, memory_order_relaxed);
+	fetch_add_explicit(&a->live, 1, memory_order_relaxed);
 	return f;
 }
 
@@ -253,14 +253,14 @@ static void folio_free(struct folio_arena *a, struct folio *f)
 	a->free_head = idx;
 	pthread_mutex_unlock(&a->lock);
 	atomic_inc_relaxed(a->frees);
-	atomic_fetch_sub_explicit(&a->live, 1, memory_order_relaxed);
+	fetch_sub_explicit(&a->live, 1, memory_order_relaxed);
 }
 
 void folio_put_refs(struct folio_arena *a, struct folio *f, int refs)
 {
 	/* acq_rel: the last putter sees every other holder's accesses
 	 * before it frees (pairs with the other holders' releases here). */
-	int old = atomic_fetch_sub_explicit(&f->refcount, refs,
+	int old = fetch_sub_explicit(&f->refcount, refs,
 					    memory_order_acq_rel);
 
 	if (old < refs)

@@ -52,9 +52,10 @@ const struct pt_sync_ops targeted_v4_unshare_sync_ops = {
 	.mech = MECH_TARGETED_MM,
 	.desc = "targeted-v4, syncing this mm only at the gather that leaves a table exclusive (v4 2/3; unsafe)",
 	.tlb_modes = TLB_MODES_ALL,
-	/* Native's flush IPIs the unsharing mm's CPUs and hides the bug; so
-	 * does pv's, but for a preempted vCPU, too rarely to be sure of. */
-	.unsafe_tlb_modes = TLB_MODE_BIT(TLB_INVLPGB),
+	/* Native's flush IPIs the unsharing mm's CPUs and hides the bug.
+	 * pv's skips a preempted vCPU, which may be mid-walk: torture's sweep
+	 * caught it there too (a walker preempted across the unshare). */
+	.unsafe_tlb_modes = TLB_MODE_BIT(TLB_INVLPGB) | TLB_MODE_BIT(TLB_PV),
 	.unsafe_min_mms = 3,
 	.twin_of = "targeted-v4",
 	.walk_begin = targeted_walk_begin,

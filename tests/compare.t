@@ -84,7 +84,7 @@ tlb_of() {	# tlb_of RESULTS-JSON: the run's --tlb
 site_check() {	# site_check RESULTS-DIR NOHZ
 	local name verdict bys col group kind sy nb ev ops got want
 	f="$1/results.json"
-	while IFS=$'\t' read -r name verdict _ _ _ _ _ _ bys_co bys_un; do
+	while IFS=$'\t' read -r name verdict _ _ _ _ _ _ bys_co bys_un _; do
 		[ "$verdict" = safe ] || continue
 		for group in collapse unshare-per-gather unshare-per-unshare; do
 			case "$group" in collapse) kind=$bys_co ;; *) kind=$bys_un ;; esac

@@ -3,7 +3,7 @@
 # ptsync fork-storm: counts, never timing.  Every strategy, in both sync
 # modes, must unshare forks x regions times, deliver every IPI it sends,
 # and leak nothing; a bystander must take exactly the sync IPIs the
-# strategy declares at unshare (`ptsync list --tsv`, tenth field) for the
+# strategy declares at unshare (`ptsync list --tsv`, tenth field of eleven) for the
 # syncs it made; under ipi that is one per unshare with per-unshare syncs,
 # and with per-gather syncs one per gather that leaves the tables
 # exclusive: once for the whole storm when every child is alive before
@@ -26,7 +26,7 @@ perl -MJSON::PP -e 'local $/; decode_json(<STDIN>)' <"$tmp/a.json"
 ok $? "its output is valid JSON"
 
 "$PTSYNC" list --tsv >"$tmp/list"
-while IFS=$'\t' read -r name verdict _ _ _ _ _ _ _ kind; do
+while IFS=$'\t' read -r name verdict _ _ _ _ _ _ _ kind _; do
 	[ "$verdict" = safe ] || [ "$name" = none ] || continue
 	for mode in per-gather per-unshare; do
 		f="$tmp/a.json"

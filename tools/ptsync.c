@@ -45,7 +45,7 @@ enum {
 	OPT_NO_PROGRESS, OPT_HELP, OPT_WALK_DELAY_SPEC, OPT_TLB, OPT_NOHZ_FULL,
 	OPT_PREEMPT, OPT_PREEMPT_US, OPT_USER_CHANCE, OPT_SB_WINDOW, OPT_TRACE,
 	OPT_CALLSITE, OPT_KHUGEPAGED, OPT_COLLAPSE_RATE, OPT_UNSHARE_SYNC,
-	OPT_SHARED_REGIONS, OPT_KERNEL,
+	OPT_SHARED_REGIONS, OPT_KERNEL, OPT_ARCH, OPT_SWEEP, OPT_SWEEP_INTERVAL,
 	/* compare only */
 	OPT_STRATEGIES, OPT_REPS, OPT_PHASE_S, OPT_WALK_S, OPT_SAFETY_S,
 	OPT_HOSTCHECK_S, OPT_NO_HOSTCHECK, OPT_NOISE, OPT_NOISE_THRESHOLD,
@@ -67,6 +67,9 @@ static const struct option torture_options[] = {
 	{ "walk-delay",    required_argument, NULL, OPT_WALK_DELAY_SPEC },
 	{ "tlb",           required_argument, NULL, OPT_TLB },
 	{ "nohz-full",     optional_argument, NULL, OPT_NOHZ_FULL },
+	{ "arch",          required_argument, NULL, OPT_ARCH },
+	{ "sweep",         no_argument,       NULL, OPT_SWEEP },
+	{ "sweep-interval", required_argument, NULL, OPT_SWEEP_INTERVAL },
 	{ "preempt-chance", required_argument, NULL, OPT_PREEMPT },
 	{ "preempt-us",    required_argument, NULL, OPT_PREEMPT_US },
 	{ "user-chance",   required_argument, NULL, OPT_USER_CHANCE },
@@ -180,6 +183,17 @@ static void print_usage(FILE *f)
 "  --tlb=MODE            TLB flush: invlpgb (no IPI), native (x86: IPI mm_cpumask,\n"
 "                        lazy CPUs when tables are freed), pv (KVM: skips\n"
 "                        preempted vCPUs) [the strategy's first; see list]\n"
+"  --arch=ARCH           the barrier the TLB flush carries: weak (none: what generic\n"
+"                        code may assume), x86 (inc_mm_tlb_gen() before it), arm64\n"
+"                        (dsb(ish) after it) [weak]\n"
+"  --sweep               blind detection: every interval, draw every race-widening\n"
+"                        knob anew (tlb, arch, walk delay, sb window, user chance,\n"
+"                        batch-fail, mms, call sites, collapse rate, khugepaged,\n"
+"                        unshare sync, shared regions, nohz-full, preempt chance,\n"
+"                        regions; giving one of them too is an error); --duration\n"
+"                        is the total; the failing interval is printed as a\n"
+"                        repeat: line\n"
+"  --sweep-interval=S    seconds per sweep interval, 0.05..3600 [1]\n"
 "  --nohz-full[=LIST]    these CPUs (e.g. 1,3-5; bare: the bystanders) are\n"
 "                        nohz_full: context tracked, user mode an RCU EQS\n"
 "  --preempt-chance=P    pv: chance a walk's vCPU is preempted mid-walk [0.001]\n"
@@ -425,6 +439,11 @@ static void parse_torture_opt(struct ptsync_config *cfg, struct role_opts *r,
 			usage_error("--tlb: expected invlpgb, native or pv, got '%s'", arg);
 		break;
 	case OPT_NOHZ_FULL: parse_nohz_full(cfg, arg); break;
+	case OPT_ARCH:
+		cfg->arch = arch_find(arg);
+		if (cfg->arch < 0)
+			usage_error("--arch: expected weak, x86 or arm64, got '%s'", arg);
+		break;
 	case OPT_PREEMPT: cfg->preempt_chance = parse_double(name, arg, 0, 1, false); break;
 	case OPT_PREEMPT_US:
 		cfg->preempt_ns = (uint64_t)parse_int(name, arg, 1, 1000000) * NSEC_PER_USEC;
@@ -577,11 +596,22 @@ static void resolve_mms(struct ptsync_config *cfg, const struct role_opts *r)
 		cfg->nr_mms = cfg->ops->unsafe_min_mms;
 }
 
+/* --sweep draws these knobs itself: one given too is a usage error. */
+static void check_sweep(const bool *given)
+{
+	for (int i = 0; torture_sweep_knobs[i]; i++)
+		for (const struct option *o = torture_options; o->name; o++)
+			if (!strcmp(o->name, torture_sweep_knobs[i]) && given[o->val - OPT_STRATEGY])
+				usage_error("--%s: --sweep draws it itself every interval; give one "
+					    "or the other", o->name);
+}
+
 static int cmd_torture(int argc, char **argv)
 {
 	struct ptsync_config cfg;
 	struct role_opts roles = ROLE_OPTS_NONE;
-	bool json = false, cpus_given = false;
+	bool json = false, cpus_given = false, given[OPT_STRATEGIES - OPT_STRATEGY] = { 0 };
+	double sweep_interval = 1;
 	int opt;
 
 	ptsync_config_default(&cfg);
@@ -597,8 +627,15 @@ static int cmd_torture(int argc, char **argv)
 		if (opt == '?')
 			usage_bad_option(torture_options, argv[optind - 1], "torture");
 		cpus_given |= opt == OPT_CPUS;
+		given[opt - OPT_STRATEGY] = true;
+		if (opt == OPT_SWEEP_INTERVAL)
+			sweep_interval = parse_double("sweep-interval", optarg, 0.05, 3600, false);
 		parse_torture_opt(&cfg, &roles, opt, optarg, &json);
 	}
+	if (given[OPT_SWEEP - OPT_STRATEGY])
+		check_sweep(given);
+	else if (given[OPT_SWEEP_INTERVAL - OPT_STRATEGY])
+		usage_error("--sweep-interval: only with --sweep");
 	if (optind < argc)
 		usage_error("torture: unexpected argument '%s'", argv[optind]);
 	if (!cpus_given)
@@ -610,6 +647,11 @@ static int cmd_torture(int argc, char **argv)
 	resolve_roles(&cfg, &roles);
 	check_tlb_mode(cfg.ops, cfg.tlb_mode);
 	check_nohz_full(&cfg);
+	if (given[OPT_SWEEP - OPT_STRATEGY]) {
+		if (trace_path)
+			usage_error("--trace: not with --sweep (trace one interval: its repeat line)");
+		return ptsync_torture_sweep(&cfg, sweep_interval, json);
+	}
 	trace_start(cfg.nr_cpus, 1);
 	return trace_finish(ptsync_torture(&cfg, json));
 }
@@ -820,6 +862,10 @@ static int cmd_compare(int argc, char **argv)
 			break;
 		case OPT_DURATION:
 			usage_error("--duration: compare's phases have their own; use --phase-seconds");
+		case OPT_SWEEP:
+		case OPT_SWEEP_INTERVAL:
+			usage_error("--%s: torture only (compare's safety phase is one run)",
+				    opt == OPT_SWEEP ? "sweep" : "sweep-interval");
 		case OPT_KHUGEPAGED:
 			usage_error("--khugepaged: compare's collapse phase collapses on the freer; "
 				    "khugepaged CPUs are torture's");
@@ -909,15 +955,63 @@ static void list_presets(void)
  * bystander pays at each call site in callsite.h's order (fallback,
  * collapse, unshare; upstream-ipi where the strategy has no answer).
  */
+/* "x86,arm64" for an ARCH_BIT() set. */
+static const char *tlb_archs_str(unsigned int archs, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = 0;
+	for (int a = 0; a < NR_ARCHS && off < len; a++)
+		if (archs & ARCH_BIT(a))
+			off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? "," : "",
+						arch_name(a));
+	return buf;
+}
+
+/* The archs where @o is safe only by an implicit barrier, and which:
+ * "x86=BARRIER;arm64=BARRIER" (tsv) or one line per arch; "-": none. */
+static const char *list_hidden(const struct pt_sync_ops *o, bool tsv, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = 0;
+	for (int a = 0; a < NR_ARCHS && off < len; a++)
+		if (o->hidden_archs & ARCH_BIT(a))
+			off += (size_t)snprintf(buf + off, len - off, tsv ? "%s%s=%s" : "%s%s: %s",
+						off ? (tsv ? ";" : "\n              ") : "",
+						arch_name(a), arch_flush_barrier(a));
+	if (!off)
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+static void list_hidden_barriers(void)
+{
+	char buf[512], bad[64];
+
+	printf("\nsafe only by an implicit barrier: where the arch's TLB flush hides the bug\n"
+	       "(torture: caught under --arch=weak, clean under these)\n");
+	for (int i = 0; pt_sync_ops_all[i]; i++) {
+		const struct pt_sync_ops *o = pt_sync_ops_all[i];
+
+		if (!o->hidden_archs)
+			continue;
+		printf("%-13s at %s, %s\n", o->name,
+		       tlb_modes_str(o->unsafe_tlb_modes, bad, sizeof(bad)),
+		       list_hidden(o, false, buf, sizeof(buf)));
+	}
+}
+
 static int cmd_list(int argc, char **argv)
 {
 	bool tsv = argc > 1 && !strcmp(argv[1], "--tsv");
-	char modes[64], bad[64];
+	char modes[64], bad[64], hidden[256], archs[64];
 
 	if (argc > 2 || (argc == 2 && !tsv))
 		usage_error("list: expected no argument or --tsv, got '%s'", argv[argc - 1]);
 	if (!tsv)
-		printf("%-19s %-22s %-19s %s\n", "strategy", "torture", "tlb modes", "what");
+		printf("%-19s %-22s %-19s %-12s %s\n", "strategy", "torture", "tlb modes",
+		       "hidden on", "what");
 	for (int i = 0; pt_sync_ops_all[i]; i++) {
 		const struct pt_sync_ops *o = pt_sync_ops_all[i];
 		char verdict[64];
@@ -931,14 +1025,17 @@ static int cmd_list(int argc, char **argv)
 			       pt_sync_bystander_name(o->bystander), o->desc);
 			for (int s = 0; s < NR_CALLSITES; s++)
 				printf("\t%s", site_bystander_tsv(o, s));
-			putchar('\n');
+			printf("\t%s\n", list_hidden(o, true, hidden, sizeof(hidden)));
 			continue;
 		}
 		snprintf(verdict, sizeof(verdict), pt_sync_safe(o) ? "safe" : "UNSAFE (%s)", bad);
-		printf("%-19s %-22s %-19s %s\n", o->name, verdict, modes, o->desc);
+		tlb_archs_str(o->hidden_archs, archs, sizeof(archs));
+		printf("%-19s %-22s %-19s %-12s %s\n", o->name, verdict, modes,
+		       archs[0] ? archs : "-", o->desc);
 	}
 	if (!tsv) {
 		list_callsites();
+		list_hidden_barriers();
 		list_presets();
 	}
 	return 0;
@@ -949,7 +1046,7 @@ static int cmd_list(int argc, char **argv)
 enum {
 	FS_FORKS = 512, FS_REGIONS, FS_ALIVE, FS_STRATEGIES, FS_UNSHARE_SYNC, FS_CPUS,
 	FS_BYSTANDERS, FS_TLB, FS_HZ, FS_SEED, FS_PT_PAGES, FS_FOLIOS, FS_NO_PIN, FS_JSON,
-	FS_NO_PROGRESS, FS_STALL, FS_HELP, FS_KERNEL,
+	FS_NO_PROGRESS, FS_STALL, FS_HELP, FS_KERNEL, FS_ARCH,
 };
 
 static const struct option fork_storm_options[] = {
@@ -962,6 +1059,7 @@ static const struct option fork_storm_options[] = {
 	{ "cpus",          required_argument, NULL, FS_CPUS },
 	{ "bystanders",    required_argument, NULL, FS_BYSTANDERS },
 	{ "tlb",           required_argument, NULL, FS_TLB },
+	{ "arch",          required_argument, NULL, FS_ARCH },
 	{ "hz",            required_argument, NULL, FS_HZ },
 	{ "seed",          required_argument, NULL, FS_SEED },
 	{ "pt-pages",      required_argument, NULL, FS_PT_PAGES },
@@ -989,8 +1087,8 @@ static void print_fork_storm_usage(FILE *f)
 "  --unshare-sync=MODE   per-gather or per-unshare [both]\n"
 "  --cpus=N              the parent's CPU and bystanders, 2..%d [host cores]\n"
 "  --bystanders=N        CPUs running another mm in user mode [cpus - 1]\n"
-"  --tlb=MODE, --hz=N, --seed=N, --pt-pages=N, --folios=N, --stall-timeout=S,\n"
-"  --no-pin, --no-progress: as for torture\n"
+"  --tlb=MODE, --arch=ARCH, --hz=N, --seed=N, --pt-pages=N, --folios=N,\n"
+"  --stall-timeout=S, --no-pin, --no-progress: as for torture\n"
 "  --json                the results as one JSON object\n"
 "N and R are checked against the arenas (--pt-pages, --folios) before anything runs.\n",
 		FORK_STORM_MAX_FORKS, HUGETLB_MAX_SLOTS, NR_CPUS);
@@ -1075,6 +1173,11 @@ static void fs_parse_opt(struct fork_storm_config *fc, int opt, const char *arg,
 		b->tlb_mode = tlb_mode_find(arg);
 		if (b->tlb_mode < 0)
 			usage_error("--tlb: expected invlpgb, native or pv, got '%s'", arg);
+		break;
+	case FS_ARCH:
+		b->arch = arch_find(arg);
+		if (b->arch < 0)
+			usage_error("--arch: expected weak, x86 or arm64, got '%s'", arg);
 		break;
 	case FS_HZ: b->hz = (int)parse_int("hz", arg, 1, 10000); break;
 	case FS_SEED: b->seed = parse_u64("seed", arg); break;

@@ -42,13 +42,13 @@ struct cpumask {
 
 static inline void cpumask_set_cpu(int cpu, struct cpumask *m)
 {
-	atomic_fetch_or_explicit(&m->bits[cpu / 64], 1ULL << (cpu % 64),
+	fetch_or_explicit(&m->bits[cpu / 64], 1ULL << (cpu % 64),
 				 memory_order_relaxed);
 }
 
 static inline void cpumask_clear_cpu(int cpu, struct cpumask *m)
 {
-	atomic_fetch_and_explicit(&m->bits[cpu / 64], ~(1ULL << (cpu % 64)),
+	fetch_and_explicit(&m->bits[cpu / 64], ~(1ULL << (cpu % 64)),
 				  memory_order_relaxed);
 }
 
@@ -149,9 +149,6 @@ struct cpu {
 	/* targeted: the mm this CPU is walking locklessly, or NULL. */
 	_Atomic(struct mm_struct *) active_lockless_pt_walk_mm;
 	bool nohz_full;			/* user mode is an EQS (no tick) */
-	/* --sb-window: this CPU's one buffered unhook (arch/store_buffer.c) */
-	_Atomic uint64_t *sb_ep;		/* a pgent_t, or NULL */
-	uint64_t sb_visible_ns;
 	_Atomic int context;		/* enum cpu_context */
 	_Atomic int activity;		/* enum cpu_activity */
 

@@ -12,7 +12,9 @@
  *
  * The flag and the pending bit are only ever touched by one thread and its
  * own signal handler, so the ordering needed is against the handler alone:
- * a compiler barrier (atomic_signal_fence), not a CPU fence.
+ * a compiler barrier (atomic_signal_fence), not a CPU fence; and the
+ * accesses bypass the emulated store buffer (READ_ONCE_RAW), whose own
+ * operations stand in for a masked section (store_buffer.h).
  */
 #ifndef PTSYNC_IRQFLAGS_H
 #define PTSYNC_IRQFLAGS_H
@@ -25,14 +27,14 @@ static inline bool irqs_disabled(void)
 {
 	struct cpu *c = this_cpu();
 
-	return c && READ_ONCE(c->irqs_disabled);
+	return c && READ_ONCE_RAW(c->irqs_disabled);
 }
 
 static inline void local_irq_disable(void)
 {
 	struct cpu *c = this_cpu();
 
-	WRITE_ONCE(c->irqs_disabled, 1);
+	WRITE_ONCE_RAW(c->irqs_disabled, 1);
 	/* Keep the section's accesses after the mask; pairs with the
 	 * handler's read of irqs_disabled in ipi_signal_handler(). */
 	barrier();
@@ -44,22 +46,22 @@ static inline void local_irq_enable(void)
 
 	/* Keep the section's accesses before the unmask. */
 	barrier();
-	WRITE_ONCE(c->irqs_disabled, 0);
+	WRITE_ONCE_RAW(c->irqs_disabled, 0);
 	/* Unmask before looking for work: pairs with the handler, which
 	 * reads irqs_disabled and then sets irq_pending.  Either it ran
 	 * before the unmask (we see irq_pending) or after (it ran the
 	 * queue itself). */
 	barrier();
-	if (unlikely(READ_ONCE(c->irq_pending)))
+	if (unlikely(READ_ONCE_RAW(c->irq_pending)))
 		do_pending_irqs(c);
 }
 
 static inline unsigned long local_irq_save(void)
 {
 	struct cpu *c = this_cpu();
-	unsigned long flags = (unsigned long)READ_ONCE(c->irqs_disabled);
+	unsigned long flags = (unsigned long)READ_ONCE_RAW(c->irqs_disabled);
 
-	WRITE_ONCE(c->irqs_disabled, 1);
+	WRITE_ONCE_RAW(c->irqs_disabled, 1);
 	barrier();	/* as in local_irq_disable() */
 	return flags;
 }

@@ -86,7 +86,7 @@ static inline bool folio_ref_try_add(struct folio *f, int refs)
 	/* Full barrier on success: the caller re-reads the pte after this,
 	 * and that read must not pass the increment (pairs with the
 	 * unmapper's pte clear before its folio_put()). */
-	} while (!atomic_compare_exchange_weak_explicit(&f->refcount, &old,
+	} while (!cmpxchg_weak_explicit(&f->refcount, &old,
 			old + refs, memory_order_seq_cst, memory_order_relaxed));
 	return true;
 }

@@ -50,6 +50,7 @@ struct ptsync_config {
 	unsigned int batch_pool;
 	struct walk_delay walk_delay;
 	int tlb_mode;			/* enum tlb_mode, or TLB_MODE_AUTO */
+	int arch;			/* enum pt_arch (tlb.h): the flush's barrier */
 	bool nohz_full;			/* some CPUs' user mode takes no tick */
 	/* --nohz-full=LIST: which CPUs; a bare --nohz-full: the bystanders */
 	bool nohz_full_list;

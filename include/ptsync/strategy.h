@@ -84,6 +84,15 @@ struct pt_sync_ops {
 	bool preset;		/* built from a --kernel preset (presets.h) */
 	/* torture's --mms when not given: the fewest mms its bug needs */
 	int unsafe_min_mms;
+	/*
+	 * ARCH_BIT()s (tlb.h) whose TLB flush carries a full barrier that
+	 * hides this strategy's bug at its unsafe_tlb_modes: every call site
+	 * flushes between the unhook and the sync, so there the strategy is
+	 * safe by accident of the architecture (arch_flush_barrier() names
+	 * the barrier).  Torture must find it clean there and caught under
+	 * --arch=weak.  0: nothing hides it (or it is safe).
+	 */
+	unsigned int hidden_archs;
 	enum pt_sync_bystander bystander;
 	enum pt_sync_mechanism mech;	/* what sync_one does, for ptsync scale */
 	/* Per call site, where it differs by site; NULL: bystander at all. */
@@ -109,6 +118,12 @@ struct pt_sync_ops {
 static inline bool pt_sync_safe(const struct pt_sync_ops *ops)
 {
 	return ops->unsafe_tlb_modes == 0;
+}
+
+/* Whether torture must catch @ops under TLB mode @mode and arch @arch. */
+static inline bool pt_sync_unsafe_in(const struct pt_sync_ops *ops, int mode, int arch)
+{
+	return (ops->unsafe_tlb_modes & (1u << mode)) && !(ops->hidden_archs & (1u << arch));
 }
 
 /* The strategy's own sync at @site; NULL: upstream's broadcast there. */

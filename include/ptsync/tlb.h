@@ -260,6 +260,35 @@ const char *tlb_modes_str(unsigned int modes, char *buf, size_t len);
 bool tlb_mode_flushes_by_ipi(int mode);
 
 /*
+ * The architecture (--arch): which full barrier, if any, its TLB flush
+ * carries (arch/tlbflush.c), whatever the TLB mode.
+ *  weak   none: what generic code may assume (LKMM); the default
+ *  x86    flush_tlb_mm_range() bumps the mm's TLB generation with a
+ *         LOCK'd increment (inc_mm_tlb_gen()) before it flushes, by IPI
+ *         or by INVLPGB alike: a full barrier before the flush
+ *  arm64  the broadcast TLBI is followed by dsb(ish), which waits for
+ *         it and for every earlier access: a full barrier after the flush
+ * The IPI modes (native, pv) order the cleared entries before reading
+ * mm_cpumask under every arch, and queueing an IPI is a fully ordered RMW
+ * under every arch (llist_add()'s cmpxchg); so the arch decides the
+ * ordering of a flush only where it sends no IPI (invlpgb).
+ */
+enum pt_arch {
+	ARCH_WEAK,
+	ARCH_X86,
+	ARCH_ARM64,
+	NR_ARCHS,
+};
+
+#define ARCH_BIT(a)		(1u << (a))
+#define ARCHS_ALL		(ARCH_BIT(NR_ARCHS) - 1)
+
+const char *arch_name(int arch);
+int arch_find(const char *name);		/* -1 if unknown */
+/* The full barrier @arch's flush carries, in words; NULL for weak. */
+const char *arch_flush_barrier(int arch);
+
+/*
  * The arch's TLB invalidation (arch/tlbflush.c).  Returns true when it
  * interrupted and waited for every CPU in mm_cpumask that could be walking
  * @mm (what tlb_table_flush_implies_ipi_broadcast() reports).

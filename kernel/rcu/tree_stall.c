@@ -75,7 +75,7 @@ static struct rcu_reader *rcu_reader_claim(enum rcu_reader_kind kind,
 		int expected = SLOT_FREE;
 		clockid_t clock = 0;
 
-		if (!atomic_compare_exchange_strong_explicit(&r->state, &expected,
+		if (!cmpxchg_strong_explicit(&r->state, &expected,
 				SLOT_CLAIMED, memory_order_relaxed, memory_order_relaxed))
 			continue;
 		WRITE_ONCE(r->kind, (int)kind);
