@@ -30,6 +30,13 @@
  * context as user; that CPU enters the kernel, fences, reads the old pmd
  * and walks into a table the freer frees without having IPI'd it: refuted.
  *
+ * The smp_mb() at user entry stands for what upstream has there:
+ * ct_kernel_exit_state() updates ct->state with a fully ordered
+ * atomic_add_return() (kernel/context_tracking.c).  ptsync's
+ * kernel/cpu.c ct_user_enter() has no ordering there; -DNOENTERMB is
+ * that code: proven under SC and TSO (a load is never passed by a later
+ * store), refuted under the weak model by models/litmus/eqs-noentermb.litmus.
+ *
  * CPU0 unmaps; CPUs 1..NWALKERS go between user mode and GUP-fast walks.
  */
 mtype = { pmd, pte, ctx1, ctx2, csd1, csd2 };	/* memory locations */
@@ -109,7 +116,11 @@ end:	do
 	   :: else
 	   fi;
 	   IRQ_RESTORE();
-	   SMP_MB();			/* ct_user_enter() */
+#ifdef NOENTERMB
+	   printf("CPU%d walker: (no ordering at user entry)\n", me);
+#else
+	   SMP_MB();			/* ct_user_enter(): upstream's fully ordered atomic_add_return() */
+#endif
 	   STORE(CTX(me), user);
 	   e = 0
 	od

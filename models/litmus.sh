@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # Check C litmus files under ptsync's weak memory model (models/litmus2pml.pl).
 #
-#   models/litmus.sh [--table] [--trail] FILE.litmus...
+#   models/litmus.sh [--table] [--trail] [--out DIR] FILE.litmus...
 #
 # For each file: translate it to Promela, search every execution with spin,
 # and compare the outcome (Sometimes: some execution satisfies the exists
@@ -12,20 +12,23 @@
 # line and reported as a limitation, never counted as agreeing with LKMM.
 # --table prints the classic-litmus table (test, ours, LKMM, source);
 # --trail prints, for each Sometimes, the numbered interleaving of C-level
-# steps that reaches the exists clause.
+# steps that reaches the exists clause.  --out DIR leaves, per file,
+# DIR/NAME.res (the outcome or FAIL: why) and DIR/NAME.cex (the trail).
 # Exit status: 0 all as stated, 1 a disagreement or a file that does not
 # translate, 2 bad usage.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 SPIN=${SPIN:-spin}
 PAN_CC=${PAN_CC:-${CC:-cc}}
-table=0 trail=0
+table=0 trail=0 out=""
 files=()
-for a in "$@"; do
+while [ $# -gt 0 ]; do
+	a=$1; shift
 	case $a in
+	--out) out=${1:-}; shift; [ -d "$out" ] || { echo "litmus: --out needs a directory" >&2; exit 2; } ;;
 	--table) table=1 ;;
 	--trail) trail=1 ;;
-	-h|--help) sed -n '3,17p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,19p' "$0"; exit 0 ;;
 	-*) echo "litmus: unknown option $a (models/litmus.sh --help)" >&2; exit 2 ;;
 	*) [ -r "$a" ] || { echo "litmus: cannot read $a" >&2; exit 2; }; files+=("$a") ;;
 	esac
@@ -100,6 +103,11 @@ for f in "${files[@]}"; do
 		printf '  %-52s %-9s %-9s %s  %s\n' "$name" "$got" "$want" "${src:-?}" "$verdict"
 	else
 		printf '  %-52s %-9s stated %-9s %s\n' "$name" "$got" "$want" "$verdict"
+	fi
+	if [ -n "$out" ]; then
+		b=$(basename "$f" .litmus)
+		case $verdict in FAIL*) echo "FAIL: $verdict" ;; *) echo "$got" ;; esac >"$out/$b.res"
+		cp "$tmp/$i/cex" "$out/$b.cex" 2>/dev/null || : >"$out/$b.cex"
 	fi
 	if [ $trail = 1 ] && [ -s "$tmp/$i/cex" ]; then
 		echo "    an execution that satisfies the exists clause ($(basename "$f")):"

@@ -239,8 +239,9 @@ sub stmt {
 		my $O = $f eq 'cmpxchg' ? val($t, $a[1], $n)->[0] : undef;
 		add($t, kind => 'rmw', def => $r, addr => $A->[0], adep => $A->[1], sloc => $A->[2],
 		    val => $V->[0], ddep => $V->[1], old => $O,
-		    acq => $f =~ /^(xchg|cmpxchg|xchg_acquire)$/, rel => $f =~ /^(xchg|cmpxchg|xchg_release)$/,
-		    full => $f =~ /^(xchg|cmpxchg)$/, text => $text, line => $n);
+		    acq => ($f =~ /^(xchg|cmpxchg|xchg_acquire)$/ ? 1 : 0),
+		    rel => ($f =~ /^(xchg|cmpxchg|xchg_release)$/ ? 1 : 0),
+		    full => ($f =~ /^(xchg|cmpxchg)$/ ? 1 : 0), text => $text, line => $n);
 		return;
 	}
 	bad($n, "statement '$s' (supported: WRITE_ONCE, READ_ONCE, smp_load_acquire, "

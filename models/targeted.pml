@@ -35,6 +35,11 @@
  * the walker publishes its slot and reads the old pmd, nobody is IPI'd,
  * and the walker reads the freed table: refuted.
  *
+ * Fence-removal variant, -DNOENDMB: no smp_mb() before the slot clears.
+ * SC and TSO keep the walk's loads before the later slot store: proven.
+ * Only a weak machine needs the fence; models/litmus/targeted-noendmb.litmus
+ * refutes it under the weak model (make verify, memory model WEAK).
+ *
  * CPU0 unmaps; CPUs 1..NWALKERS walk the same mm over and over.
  */
 mtype = { pmd, pte, slot1, slot2, csd1, csd2 };	/* memory locations */
@@ -113,7 +118,11 @@ end:	do
 	   :: e == table -> READ_TABLE(pte, e)
 	   :: else
 	   fi;
+#ifdef NOENDMB
+	   printf("CPU%d walker: (no smp_mb at walk end)\n", me);
+#else
 	   SMP_MB();			/* targeted_walk_end() */
+#endif
 	   STORE(SLOT(me), NULL);
 	   IRQ_RESTORE();
 	   e = 0

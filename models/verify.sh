@@ -20,25 +20,36 @@ SPIN=${SPIN:-spin}
 PAN_CC=${PAN_CC:-${CC:-cc}}
 PAN_DEPTH=${PAN_DEPTH:-100000}	# pan -m: a search that hits it is a failure
 
-# name, model file, spin -D flags, expected under SC, expected under TSO
+# name, model file, spin -D flags, expected under SC, expected under TSO,
+# and the litmus tests (models/litmus/NAME.litmus) that check the same
+# pattern under the weak memory model; their expected result is the one
+# each file states.  "-": not run under that memory model.
 RUNS="
-none                   ipi_sync.pml         -DNOSYNC          refuted refuted
-ipi                    ipi_sync.pml         -                 proven  proven
-rcu                    rcu_gp.pml           -                 proven  proven
-pt-reclaim             pt_reclaim.pml       -                 proven  proven
-pt-reclaim-early       pt_reclaim.pml       -DEARLY           refuted refuted
-targeted               targeted.pml         -                 proven  proven
-targeted-rmb           targeted.pml         -DRMB             proven  refuted
-eqs                    eqs.pml              -                 proven  proven
-eqs-racy               eqs.pml              -DRACY            proven  refuted
-flush-ipi              flush_ipi.pml        -                 proven  proven
-flush-ipi-on-pv        flush_ipi.pml        -DPV              proven  proven
-flush-ipi-pv           flush_ipi.pml        -DPV,-DSKIP_SYNC  refuted refuted
-khugepaged             khugepaged.pml       -                 proven  proven
-khugepaged-rcu         khugepaged.pml       -DSYNC_GP         proven  proven
-khugepaged-nosync      khugepaged.pml       -DNOSYNC          refuted refuted
-hugetlb-unshare        hugetlb_unshare.pml  -                 proven  proven
-hugetlb-unshare-nosync hugetlb_unshare.pml  -DNOSYNC          refuted refuted
+none                   ipi_sync.pml         -DNOSYNC          refuted refuted none
+ipi                    ipi_sync.pml         -                 proven  proven  ipi-handler-after-walk,ipi-handler-before-walk
+ipi-irqs-on            -                    -                 -       -       ipi-irqs-on
+ipi-nowait             -                    -                 -       -       ipi-nowait
+rcu                    rcu_gp.pml           -                 proven  proven  rcu
+rcu-outside-section    -                    -                 -       -       rcu-outside-section
+rcu-exp                rcu_gp.pml           -DEXPEDITED       proven  proven  rcu-exp
+pt-reclaim             pt_reclaim.pml       -                 proven  proven  pt-reclaim
+pt-reclaim-early       pt_reclaim.pml       -DEARLY           refuted refuted pt-reclaim-early
+targeted               targeted.pml         -                 proven  proven  targeted-handler-after-walk,targeted-handler-before-walk
+targeted-release       targeted.pml         -DNOENDMB         proven  proven  targeted-release
+targeted-noendmb       targeted.pml         -DNOENDMB         proven  proven  targeted-noendmb
+targeted-nobeginmb     -                    -                 -       -       targeted-nobeginmb
+targeted-rmb           targeted.pml         -DRMB             proven  refuted targeted-rmb
+eqs                    eqs.pml              -                 proven  proven  eqs-handler-after-walk,eqs-handler-before-walk
+eqs-noentermb          eqs.pml              -DNOENTERMB       proven  proven  eqs-noentermb
+eqs-racy               eqs.pml              -DRACY            proven  refuted eqs-racy
+flush-ipi              flush_ipi.pml        -                 proven  proven  ipi-handler-after-walk,ipi-handler-before-walk
+flush-ipi-on-pv        flush_ipi.pml        -DPV              proven  proven  -
+flush-ipi-pv           flush_ipi.pml        -DPV,-DSKIP_SYNC  refuted refuted none
+khugepaged             khugepaged.pml       -                 proven  proven  ipi-handler-after-walk,ipi-handler-before-walk
+khugepaged-rcu         khugepaged.pml       -DSYNC_GP         proven  proven  rcu
+khugepaged-nosync      khugepaged.pml       -DNOSYNC          refuted refuted none
+hugetlb-unshare        hugetlb_unshare.pml  -                 proven  proven  ipi-handler-after-walk,ipi-handler-before-walk
+hugetlb-unshare-nosync hugetlb_unshare.pml  -DNOSYNC          refuted refuted none
 "
 
 names() { echo "$RUNS" | awk 'NF { print $1 }'; }
@@ -164,10 +175,11 @@ run_one() {	# dir name file defs mm expect
 	fi
 }
 
-# Every selected run, as "index name file defs mm expect".
+# Every selected run, as "index name file defs mm expect"; for the weak
+# memory model, file is the comma list of litmus tests and expect "-".
 jobs_list() {
 	local i=0
-	echo "$RUNS" | while read -r name file defs sc tso; do
+	echo "$RUNS" | while read -r name file defs sc tso weak; do
 		[ -n "$name" ] || continue
 		if [ -n "$want" ]; then
 			case "$want " in
@@ -175,9 +187,32 @@ jobs_list() {
 			*) continue ;;
 			esac
 		fi
-		i=$((i + 1)); echo "$i $name $file $defs SC $sc"
-		i=$((i + 1)); echo "$i $name $file $defs TSO $tso"
+		[ "$sc" != - ] && { i=$((i + 1)); echo "$i $name $file $defs SC $sc"; }
+		[ "$tso" != - ] && { i=$((i + 1)); echo "$i $name $file $defs TSO $tso"; }
+		[ "$weak" != - ] && { i=$((i + 1)); echo "$i $name $weak - WEAK -"; }
 	done
+}
+
+# The weak memory model: the run's litmus tests, each checked once
+# against the result it states by models/litmus.sh --out before the runs
+# start.  Refuted when they state Sometimes.
+run_weak() {	# dir name tests
+	local dir=$1 name=$2 tests=$3 f want="" got cex=""
+	cd "$dir" || return
+	for f in ${tests//,/ }; do
+		[ -r "$tmp/weak/$f.res" ] ||
+			{ echo "fail FAIL: no litmus test models/litmus/$f.litmus" >verdict; return; }
+		got=$(cat "$tmp/weak/$f.res")
+		case $got in FAIL*) echo "fail FAIL: $f.litmus: ${got#FAIL: }" >verdict; return ;; esac
+		want="$want $got"
+		[ -s "$tmp/weak/$f.cex" ] && [ -z "$cex" ] && cex=$tmp/weak/$f.cex
+	done
+	[ -n "$cex" ] && cp "$cex" cex
+	case $(echo $want | tr ' ' '\n' | sort -u | tr '\n' ' ') in
+	"Never ") echo "pass proven (litmus: ${tests//,/ })" >verdict ;;
+	"Sometimes ") echo "pass refuted as expected ($(wc -l <cex) steps; litmus: ${tests//,/ })" >verdict ;;
+	*) echo "fail FAIL: the litmus tests ${tests//,/ } state different results" >verdict ;;
+	esac
 }
 
 ncpu=$(nproc 2>/dev/null || echo 2)
@@ -186,10 +221,20 @@ nruns=$(echo "$list" | wc -l)
 echo "ptsync verify: $("$SPIN" -V | head -n 1), $nruns runs on $ncpu CPUs"
 
 t_start=$(now_ms)
+# Every litmus test a selected run names, once, under the weak model.
+mkdir -p "$tmp/weak"
+weak_files=$(echo "$list" | awk '$5 == "WEAK" { print $3 }' | tr ',' '\n' | sort -u |
+	while read -r f; do [ -r "$here/litmus/$f.litmus" ] && echo "$here/litmus/$f.litmus"; done)
+# shellcheck disable=SC2086
+[ -n "$weak_files" ] && "$here/litmus.sh" --out "$tmp/weak" $weak_files >"$tmp/weak/log" 2>&1
 running=0
 while read -r idx name file defs mm expect; do
 	mkdir -p "$tmp/$idx"
-	( run_one "$tmp/$idx" "$name" "$file" "$defs" "$mm" "$expect" ) &
+	if [ "$mm" = WEAK ]; then
+		( run_weak "$tmp/$idx" "$name" "$file" ) &
+	else
+		( run_one "$tmp/$idx" "$name" "$file" "$defs" "$mm" "$expect" ) &
+	fi
 	running=$((running + 1))
 	if [ $running -ge "$ncpu" ]; then
 		wait -n
@@ -198,10 +243,11 @@ while read -r idx name file defs mm expect; do
 done <<<"$list"
 wait
 
-pass=0 fail=0
+pass=0 fail=0 failed=""
 while read -r idx name file defs mm expect; do
 	v=$(cat "$tmp/$idx/verdict" 2>/dev/null || echo "fail FAIL: no verdict")
 	printf '  %-24s %-4s %s\n' "$name" "$mm" "${v#* }"
+	case $v in fail*) failed="$failed\n  $name under $mm: ${v#* }" ;; esac
 	case $v in
 	pass*) pass=$((pass + 1)) ;;
 	*) fail=$((fail + 1)) ;;
@@ -212,10 +258,32 @@ while read -r idx name file defs mm expect; do
 	[ -s "$tmp/$idx/cex" ] || continue
 	flags=$([ "$defs" = - ] || echo " ${defs//,/ }")
 	echo
-	echo "counterexample: $name, $mm ($file$flags$([ "$mm" = TSO ] && echo " -DTSO"))"
+	if [ "$mm" = WEAK ]; then
+		echo "counterexample: $name, WEAK (models/litmus/${file//,/.litmus models/litmus/}.litmus)"
+	else
+		echo "counterexample: $name, $mm ($file$flags$([ "$mm" = TSO ] && echo " -DTSO"))"
+	fi
 	cat "$tmp/$idx/cex"
 done <<<"$list"
 
+# The weak memory model itself: the classic litmus tests against LKMM.
 echo
+echo "the weak memory model against LKMM (models/litmus/classic):"
+if [ -z "$want" ]; then
+	if "$here/litmus.sh" --table "$here"/litmus/classic/*.litmus; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1)); failed="$failed\n  classic litmus table under WEAK: a row disagrees with LKMM"
+	fi
+	# Every litmus test belongs to a run.
+	for f in "$here"/litmus/*.litmus; do
+		b=$(basename "$f" .litmus)
+		echo "$RUNS" | awk '{ print $6 }' | tr ',' '\n' | grep -qx -- "$b" ||
+			{ fail=$((fail + 1)); failed="$failed\n  models/litmus/$b.litmus: no run in models/verify.sh checks it"; }
+	done
+fi
+
+echo
+[ -n "$failed" ] && printf "failures (model, memory model, why):$failed\n\n"
 echo "$pass passed, $fail failed ($(awk -v ms=$(($(now_ms) - t_start)) 'BEGIN { printf "%.1f", ms / 1000 }') s)"
 [ "$fail" = 0 ]
