@@ -158,8 +158,16 @@ end:	do
 		printf("CPU%d %e: store %e=%e (locked)\n", me, who, l, v) \
 	}
 
-/* Free (or reuse) the table behind @l: ptsync poisons it. */
-#define PT_FREE(l)	STORE(l, poison)
+/*
+ * Free (or reuse) the table behind @l: ptsync poisons it.  `frees` counts
+ * them for the liveness check (models/live.pml: every freer's wait ends,
+ * so the model's NFREES frees all happen).
+ */
+byte frees;
+#ifndef NFREES
+#define NFREES	1
+#endif
+#define PT_FREE(l)	d_step { _STORE(me, l, poison); frees++ }
 
 /*
  * The walker reads an entry of the table it reached: the property.  The
@@ -170,8 +178,21 @@ end:	do
 	assert(dst != poison)
 
 /* local_irq_save() / local_irq_restore() around a GUP-fast walk. */
+/*
+ * -DLIVE (the liveness runs): an interrupt pending when IRQs come on is
+ * taken before they can go off again, as on the hardware; for the RCU
+ * quiescent state that is the assumption that a CPU with IRQs on is
+ * eventually ticked.  Without it weak fairness would not oblige the
+ * interrupt process to run, since it is enabled only between walks.
+ */
+#ifdef LIVE
+#define _IRQ_SAVE_OK	!ipi_pending[me] && !qs_pending[me] ->
+#else
+#define _IRQ_SAVE_OK
+#endif
 #define IRQ_SAVE() \
 	d_step { \
+		_IRQ_SAVE_OK \
 		irqs_off[me] = 1; \
 		printf("CPU%d %e: local_irq_save\n", me, who) \
 	}
@@ -274,7 +295,11 @@ end:	do
 		ipi_pending[me] && !irqs_off[me] ->
 		ipi_pending[me] = 0;
 		printf("CPU%d irq: IPI handler runs\n", me);
+#ifdef LOST_IPI	/* broken for the liveness check: the csd is never unlocked */
+		skip
+#else
 		_STORE(me, CSD(me), unlocked)
+#endif
 	   }
 	:: d_step {
 		qs_pending[me] && !irqs_off[me] ->

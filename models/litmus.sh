@@ -95,7 +95,7 @@ for f in "${files[@]}"; do
 		if [ "$got" = "$model" ]; then verdict="differs: documented limitation, not counted"; limit=$((limit + 1))
 		else verdict="FAIL (model line says $model)"; fail=$((fail + 1)); fi
 	elif [ "$got" != "$want" ]; then
-		verdict=FAIL; fail=$((fail + 1))
+		verdict="FAIL (ours $got, stated $want)"; fail=$((fail + 1))
 	else
 		agree=$((agree + 1))
 	fi
