@@ -157,7 +157,7 @@ end:	do
 	   fi;
 	   LOAD(PUD(i), e);
 	   if
-	   :: e == table -> READ_TABLE(TBL(i), e)
+	   :: e == table -> MIDWALK(); READ_TABLE(TBL(i), e)
 	   :: else
 	   fi;
 	   IRQ_RESTORE();

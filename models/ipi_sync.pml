@@ -54,7 +54,7 @@ end:	do
 	:: IRQ_SAVE();			/* gup_fast(): local_irq_save() */
 	   LOAD(pmd, e);		/* pmdp_get_lockless(), READ_ONCE */
 	   if
-	   :: e == table -> READ_TABLE(pte, e)	/* gup_fast_pte_range() */
+	   :: e == table -> MIDWALK(); READ_TABLE(pte, e)	/* gup_fast_pte_range() */
 	   :: else
 	   fi;
 	   IRQ_RESTORE();

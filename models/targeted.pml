@@ -115,7 +115,7 @@ end:	do
 	   SMP_MB();
 	   LOAD(pmd, e);
 	   if
-	   :: e == table -> READ_TABLE(pte, e)
+	   :: e == table -> MIDWALK(); READ_TABLE(pte, e)
 	   :: else
 	   fi;
 #ifdef NOENDMB

@@ -27,28 +27,37 @@ PAN_DEPTH=${PAN_DEPTH:-100000}	# pan -m: a search that hits it is a failure
 RUNS="
 none                   ipi_sync.pml         -DNOSYNC          refuted refuted none
 ipi                    ipi_sync.pml         -                 proven  proven  ipi-handler-after-walk,ipi-handler-before-walk
-ipi-irqs-on            -                    -                 -       -       ipi-irqs-on
+ipi-irqs-on            ipi_sync.pml         -DIRQS_ON         refuted refuted ipi-irqs-on
 ipi-nowait             -                    -                 -       -       ipi-nowait
 rcu                    rcu_gp.pml           -                 proven  proven  rcu
-rcu-outside-section    -                    -                 -       -       rcu-outside-section
+rcu-outside-section    rcu_gp.pml           -DIRQS_ON         refuted refuted rcu-outside-section
+rcu-exp-irqs-on        rcu_gp.pml           -DIRQS_ON,-DEXPEDITED refuted refuted -
+pt-reclaim-irqs-on     pt_reclaim.pml       -DIRQS_ON         refuted refuted -
 rcu-exp                rcu_gp.pml           -DEXPEDITED       proven  proven  rcu-exp
 pt-reclaim             pt_reclaim.pml       -                 proven  proven  pt-reclaim
 pt-reclaim-early       pt_reclaim.pml       -DEARLY           refuted refuted pt-reclaim-early
 targeted               targeted.pml         -                 proven  proven  targeted-handler-after-walk,targeted-handler-before-walk
 targeted-release       targeted.pml         -DNOENDMB         proven  proven  targeted-release
+targeted-irqs-on       targeted.pml         -DIRQS_ON         refuted refuted -
 targeted-noendmb       targeted.pml         -DNOENDMB         proven  proven  targeted-noendmb
 targeted-nobeginmb     -                    -                 -       -       targeted-nobeginmb
 targeted-rmb           targeted.pml         -DRMB             proven  refuted targeted-rmb
 eqs                    eqs.pml              -                 proven  proven  eqs-handler-after-walk,eqs-handler-before-walk
+eqs-irqs-on            eqs.pml              -DIRQS_ON         refuted refuted -
 eqs-noentermb          eqs.pml              -DNOENTERMB       proven  proven  eqs-noentermb
 eqs-racy               eqs.pml              -DRACY            proven  refuted eqs-racy
 flush-ipi              flush_ipi.pml        -                 proven  proven  ipi-handler-after-walk,ipi-handler-before-walk
+flush-ipi-irqs-on      flush_ipi.pml        -DIRQS_ON         refuted refuted -
 flush-ipi-on-pv        flush_ipi.pml        -DPV              proven  proven  -
+flush-ipi-on-pv-irqs-on flush_ipi.pml       -DPV,-DIRQS_ON    refuted refuted -
 flush-ipi-pv           flush_ipi.pml        -DPV,-DSKIP_SYNC  refuted refuted none
 khugepaged             khugepaged.pml       -                 proven  proven  ipi-handler-after-walk,ipi-handler-before-walk
 khugepaged-rcu         khugepaged.pml       -DSYNC_GP         proven  proven  rcu
+khugepaged-irqs-on     khugepaged.pml       -DIRQS_ON         refuted refuted -
+khugepaged-rcu-irqs-on khugepaged.pml       -DSYNC_GP,-DIRQS_ON refuted refuted -
 khugepaged-nosync      khugepaged.pml       -DNOSYNC          refuted refuted none
 hugetlb-unshare        hugetlb_unshare.pml  -                 proven  proven  ipi-handler-after-walk,ipi-handler-before-walk
+hugetlb-unshare-irqs-on hugetlb_unshare.pml -DIRQS_ON        refuted refuted -
 hugetlb-unshare-nosync hugetlb_unshare.pml  -DNOSYNC          refuted refuted none
 "
 
@@ -258,8 +267,8 @@ run_live() {	# dir name file defs expect
 	else
 		if grep -q 'acceptance cycle' pan.log && [ "$err" != 0 ]; then
 			"$SPIN" -DLIVE "${d[@]}" -t live_run.pml 2>&1 |
-				grep -E '^ *(CPU[0-9]|rcu:|host:)' | sed 's/^ *//' | awk '{ printf "  %3d  %s\n", NR, $0 }' >cex.all
-			{ head -n 40 cex.all
+				XX
+			{ grep -E 'CPU0|irq' cex.all | head -n 40
 			  echo "  ... ($(wc -l <cex.all) steps in all; the walkers go on walking and"
 			  echo "      the freer waits forever: an acceptance cycle under weak fairness)"; } >cex
 			echo "pass violated as expected: the freer waits forever ($states states, ${secs} s)" >verdict
