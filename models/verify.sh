@@ -58,6 +58,7 @@ khugepaged-rcu-irqs-on khugepaged.pml       -DSYNC_GP,-DIRQS_ON refuted refuted 
 khugepaged-nosync      khugepaged.pml       -DNOSYNC          refuted refuted none
 hugetlb-unshare        hugetlb_unshare.pml  -                 proven  proven  ipi-handler-after-walk,ipi-handler-before-walk
 hugetlb-unshare-irqs-on hugetlb_unshare.pml -DIRQS_ON        refuted refuted -
+hugetlb-flush-is-sync  hugetlb_unshare.pml  -DFLUSH_IS_SYNC   refuted refuted -
 hugetlb-unshare-nosync hugetlb_unshare.pml  -DNOSYNC          refuted refuted none
 "
 
