@@ -31,6 +31,19 @@
  * that unshared the table earlier without a sync) and not for this.  So
  * it says sync_mm_only and is called for every gather that unshared a
  * table (mm/hugetlb.c); still no bystander is interrupted.
+ *
+ * The walk end as posted upstream is smp_store_release() of the slot;
+ * here it is smp_mb() + WRITE_ONCE().  Release suffices: what the end
+ * must order is the walk's table reads before the slot clears, which is
+ * exactly what a release orders, and the freer's smp_load_acquire() of
+ * the slot (and pt_free()'s release RMW + smp_wmb() before the poison)
+ * orders its free after the read.  make verify checks it: under SC, TSO
+ * and the weak model (LKMM/ARMv8-like) models/litmus/targeted-release.litmus
+ * is Never.  Under SC and TSO even a plain store would do (a load is never
+ * passed by a later store); under the weak model the plain store is
+ * refuted (models/litmus/targeted-noendmb.litmus), so the end's ordering
+ * is a fence only weak machines need, and smp_mb() is stronger than it
+ * has to be.
  */
 #include "ptsync/run.h"
 #include "ptsync/smp.h"
