@@ -46,6 +46,11 @@ eqs                    eqs.pml              -                 proven  proven  eq
 eqs-irqs-on            eqs.pml              -DIRQS_ON         refuted refuted -
 eqs-noentermb          eqs.pml              -DNOENTERMB       proven  proven  eqs-noentermb
 eqs-racy               eqs.pml              -DRACY            proven  refuted eqs-racy
+targeted-unshare       targeted_unshare.pml -                 proven  proven  -
+targeted-unshare-irqs-on targeted_unshare.pml -DIRQS_ON       refuted refuted -
+targeted-v4-unshare    targeted_unshare.pml -DV4              refuted refuted -
+targeted-v4-on-native  targeted_unshare.pml -DV4,-DNATIVE_FLUSH proven proven -
+targeted-v4-on-native-irqs-on targeted_unshare.pml -DV4,-DNATIVE_FLUSH,-DIRQS_ON refuted refuted -
 flush-ipi              flush_ipi.pml        -                 proven  proven  ipi-handler-after-walk,ipi-handler-before-walk
 flush-ipi-irqs-on      flush_ipi.pml        -DIRQS_ON         refuted refuted -
 flush-ipi-on-pv        flush_ipi.pml        -DPV              proven  proven  -
