@@ -167,6 +167,8 @@ byte frees;
 #ifndef NFREES
 #define NFREES	1
 #endif
+/* [T:free:1:gen-release] [T:free:2:poison-wmb]: one store here; SC and TSO
+ * keep pt_free()'s order anyway, the litmus tests spell it out. */
 #define PT_FREE(l)	d_step { _STORE(me, l, poison); frees++ }
 
 /*
@@ -228,6 +230,7 @@ byte frees;
  * it.  The sender never stores to CSD(c) between the two halves, so its
  * own buffer cannot hold that location and memory is what it reads.
  */
+/* [T:ipi-sender:1:queue-fence] [T:ipi-sender:2:queue-release] */
 #define IPI_SEND(cpu) \
 	d_step { \
 		_DRAIN(me); \
@@ -235,6 +238,7 @@ byte frees;
 		ipi_pending[cpu] = 1; \
 		printf("CPU%d %e: IPI to CPU%d\n", me, who, cpu) \
 	}
+/* [T:ipi-sender:3:csd-wait-acquire] */
 #define IPI_WAIT(cpu) \
 	atomic { \
 		mem[CSD(cpu)] == unlocked -> \
@@ -281,6 +285,7 @@ byte gp_waiting;		/* how many CPUs it still waits for */
 	gp_waiting = NWALKERS
 
 /* synchronize_rcu() by the freer: start a GP, wait for it, full barriers. */
+/* [T:rcu-freer:1:gp-start-mb] */
 #define SYNCHRONIZE_RCU() \
 	d_step { \
 		printf("CPU%d %e: synchronize_rcu: grace period starts\n", me, who); \
@@ -308,12 +313,12 @@ proctype interrupts(byte me) INTERRUPTS_PROVIDED
 end:	do
 	:: d_step {
 		ipi_pending[me] && !irqs_off[me] ->
-		ipi_pending[me] = 0;
+		ipi_pending[me] = 0;	/* [T:ipi-handler:1:queue-acquire] */
 		printf("CPU%d irq: IPI handler runs\n", me);
 #ifdef LOST_IPI	/* broken for the liveness check: the csd is never unlocked */
 		skip
 #else
-		_STORE(me, CSD(me), unlocked)
+		_STORE(me, CSD(me), unlocked)	/* [T:ipi-handler:2:csd-unlock-release] */
 #endif
 	   }
 	:: d_step {

@@ -62,7 +62,7 @@ proctype cpu_freer()
 #ifdef RACY
 	printf("CPU0 freer: (no barrier)\n");
 #else
-	SMP_MB();
+	SMP_MB();			/* [T:eqs-freer:1:unhook-mb] */
 #endif
 	c = 1;
 	do
@@ -108,7 +108,7 @@ proctype cpu_walker(byte me)
 
 end:	do
 	:: STORE(CTX(me), kernel);	/* ct_user_exit() */
-	   SMP_MB();
+	   SMP_MB();			/* [T:eqs-walker:1:user-exit-mb] */
 	   IRQ_SAVE();			/* gup_fast(): local_irq_save() */
 	   LOAD(pmd, e);
 	   if
@@ -119,7 +119,7 @@ end:	do
 #ifdef NOENTERMB
 	   printf("CPU%d walker: (no ordering at user entry)\n", me);
 #else
-	   SMP_MB();			/* ct_user_enter(): upstream's fully ordered atomic_add_return() */
+	   SMP_MB();			/* ct_user_enter() [T:eqs-walker:2:user-enter-mb]: upstream's fully ordered atomic_add_return() */
 #endif
 	   STORE(CTX(me), user);
 	   e = 0

@@ -65,12 +65,12 @@ proctype cpu_freer()
 #ifdef RMB
 	printf("CPU0 freer: smp_rmb (orders no store->load)\n");
 #else
-	SMP_MB();
+	SMP_MB();			/* [T:targeted-freer:1:unhook-mb] */
 #endif
 	c = 1;
 	do
 	:: c <= NWALKERS ->
-		LOAD(SLOT(c), e);
+		LOAD(SLOT(c), e);	/* [T:targeted-freer:2:slot-acquire] */
 		if
 		:: e == this_mm -> mask = mask | (1 << c)
 		:: else
@@ -112,7 +112,7 @@ proctype cpu_walker(byte me)
 end:	do
 	:: IRQ_SAVE();			/* gup_fast(): local_irq_save() */
 	   STORE(SLOT(me), this_mm);	/* targeted_walk_begin() */
-	   SMP_MB();
+	   SMP_MB();			/* [T:targeted-walker:1:walk-begin-mb] */
 	   LOAD(pmd, e);
 	   if
 	   :: e == table -> MIDWALK(); READ_TABLE(pte, e)
@@ -121,7 +121,7 @@ end:	do
 #ifdef NOENDMB
 	   printf("CPU%d walker: (no smp_mb at walk end)\n", me);
 #else
-	   SMP_MB();			/* targeted_walk_end() */
+	   SMP_MB();			/* targeted_walk_end() [T:targeted-walker:2:walk-end-mb] */
 #endif
 	   STORE(SLOT(me), NULL);
 	   IRQ_RESTORE();

@@ -368,6 +368,13 @@ if [ -z "$want" ]; then
 	else
 		fail=$((fail + 1)); failed="$failed\n  classic litmus table under WEAK: a row disagrees with LKMM"
 	fi
+	# The models tied to the code: step tags on both sides, same order.
+	echo
+	if "$here/tags.sh" "$here/.."; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1)); failed="$failed\n  models/tags.sh: a model and the C disagree on an ordering point (above)"
+	fi
 	# Every litmus test belongs to a run.
 	for f in "$here"/litmus/*.litmus; do
 		b=$(basename "$f" .litmus)
