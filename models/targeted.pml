@@ -42,14 +42,18 @@
  *
  * CPU0 unmaps; CPUs 1..NWALKERS walk the same mm over and over.
  */
-mtype = { pmd, pte, slot1, slot2, csd1, csd2 };	/* memory locations */
-#define NLOC		7
+mtype = { pmd, pte, slot1, slot2, csd1, csd2, slot3, csd3 };	/* memory locations */
+#define NLOC		9
+#ifdef W3	/* three walkers: the scope check (docs/incoming/wmm.md) */
+#define NWALKERS	3
+#else
 #define NWALKERS	2
-#define NCPU		3
+#endif
+#define NCPU		(NWALKERS + 1)
 /* Walker CPU between two fences: slot=NULL, csd unlock, slot=mm. */
 #define SB_SIZE		3
-#define CSD(c)		(c == 1 -> csd1 : csd2)
-#define SLOT(c)		(c == 1 -> slot1 : slot2)
+#define CSD(c)		(c == 1 -> csd1 : (c == 2 -> csd2 : csd3))
+#define SLOT(c)		(c == 1 -> slot1 : (c == 2 -> slot2 : slot3))
 
 #include "common.pml"
 
@@ -139,6 +143,10 @@ init {
 		START_STORE_BUFFERS();
 		run cpu_freer();
 		run cpu_walker(1); run interrupts(1);
-		run cpu_walker(2); run interrupts(2)
+		run cpu_walker(2); run interrupts(2);
+#ifdef W3
+		mem[slot3] = NULL; mem[csd3] = unlocked;
+		run cpu_walker(3); run interrupts(3)
+#endif
 	}
 }
