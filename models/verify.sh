@@ -74,6 +74,8 @@ hugetlb-unshare-nosync hugetlb_unshare.pml  -DNOSYNC          refuted refuted no
 # hugetlb_unshare.pml is left out: its i_mmap lock is a spin in the model,
 # and weak fairness does not make a lock that is free only between the
 # other CPU's holds fair; its sync is the SYNC_ONE() that ipi-live checks.
+# flush_ipi.pml -DPV likewise: its host may preempt a vCPU each time it
+# could report its quiescent state, which weak fairness allows.
 LIVE="
 ipi-live               ipi_sync.pml         -                 holds
 ipi-lost-ipi           ipi_sync.pml         -DLOST_IPI        violated
