@@ -282,8 +282,9 @@ run_live() {	# dir name file defs expect
 	else
 		if grep -q 'acceptance cycle' pan.log && [ "$err" != 0 ]; then
 			"$SPIN" -DLIVE "${d[@]}" -t live_run.pml 2>&1 |
-				XX
-			{ grep -E 'CPU0|irq' cex.all | head -n 40
+				grep -E '^ *(CPU[0-9]|rcu:|host:)' | sed 's/^ *//' |
+				awk '{ printf "  %3d  %s\n", NR, $0 }' >cex.all
+			{ grep -E 'CPU0|irq:' cex.all | head -n 40
 			  echo "  ... ($(wc -l <cex.all) steps in all; the walkers go on walking and"
 			  echo "      the freer waits forever: an acceptance cycle under weak fairness)"; } >cex
 			echo "pass violated as expected: the freer waits forever ($states states, ${secs} s)" >verdict
