@@ -59,8 +59,11 @@ check_one() {	# dir file
 	if [ "$e" != 0 ]; then
 		grep -q 'assertion violated' pan.log || { echo "error not the exists clause: $(grep -m1 '^pan:' pan.log)" >err; echo error >res; return; }
 		echo Sometimes >res
-		"$SPIN" -t t.pml 2>&1 | grep -E '^ *P[0-9]+: ' |
-			awk '{ sub(/^ +/, ""); printf "  %3d  %s\n", NR, $0 }' >cex
+		# Pointer values are 100 + the location's number: name them.
+		local names
+		names=$(sed -n 's/^#define LOC_\([A-Za-z0-9_]*\) \([0-9]*\)$/s|=\2]|=\1]|/p' t.pml)
+		"$SPIN" -t t.pml 2>&1 | grep -E '^ *P[0-9]+: ' | sed "$names" |
+			awk '{ sub(/^ +/, ""); sub(/ +$/, ""); printf "  %3d  %s\n", NR, $0 }' >cex
 	else
 		# Never must not be vacuous: the exists check was reached.
 		if grep -A3 'unreached in init' pan.log | grep -q 'ALL_DONE\|assert'; then
