@@ -29,6 +29,7 @@ none                   ipi_sync.pml         -DNOSYNC          refuted refuted no
 ipi                    ipi_sync.pml         -                 proven  proven  ipi-handler-after-walk,ipi-handler-before-walk
 ipi-irqs-on            ipi_sync.pml         -DIRQS_ON         refuted refuted ipi-irqs-on
 ipi-nowait             -                    -                 -       -       ipi-nowait
+ipi-unlock-plain       -                    -                 -       -       ipi-unlock-plain
 ipi-3-walkers          ipi_sync.pml         -DW3              proven  proven  -
 rcu                    rcu_gp.pml           -                 proven  proven  rcu
 rcu-outside-section    rcu_gp.pml           -DIRQS_ON         refuted refuted rcu-outside-section
@@ -46,6 +47,7 @@ targeted-rmb           targeted.pml         -DRMB             proven  refuted ta
 eqs                    eqs.pml              -                 proven  proven  eqs-handler-after-walk,eqs-handler-before-walk
 eqs-irqs-on            eqs.pml              -DIRQS_ON         refuted refuted -
 eqs-noentermb          eqs.pml              -DNOENTERMB       proven  proven  eqs-noentermb
+eqs-nofreewmb          -                    -                 -       -       eqs-nofreewmb
 eqs-racy               eqs.pml              -DRACY            proven  refuted eqs-racy
 targeted-unshare       targeted_unshare.pml -                 proven  proven  -
 targeted-unshare-irqs-on targeted_unshare.pml -DIRQS_ON       refuted refuted -
@@ -54,7 +56,7 @@ targeted-v4-on-native  targeted_unshare.pml -DV4,-DNATIVE_FLUSH proven proven -
 targeted-v4-on-native-irqs-on targeted_unshare.pml -DV4,-DNATIVE_FLUSH,-DIRQS_ON refuted refuted -
 flush-ipi              flush_ipi.pml        -                 proven  proven  ipi-handler-after-walk,ipi-handler-before-walk
 flush-ipi-irqs-on      flush_ipi.pml        -DIRQS_ON         refuted refuted -
-flush-ipi-on-pv        flush_ipi.pml        -DPV              proven  proven  -
+flush-ipi-on-pv        flush_ipi.pml        -DPV              proven  proven  rcu
 flush-ipi-on-pv-irqs-on flush_ipi.pml       -DPV,-DIRQS_ON    refuted refuted -
 flush-ipi-pv           flush_ipi.pml        -DPV,-DSKIP_SYNC  refuted refuted none
 khugepaged             khugepaged.pml       -                 proven  proven  ipi-handler-after-walk,ipi-handler-before-walk
