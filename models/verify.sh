@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# make verify: check every spin model under SC and under x86-TSO.
+# make verify: check every spin model under SC and under x86-TSO, its
+# litmus tests under the weak memory model (models/litmus.sh), liveness
+# (models/live.pml), the weak model against LKMM (models/litmus/classic),
+# and the step tags tying models to the C (models/tags.sh).
 #
 #   models/verify.sh            every model
 #   models/verify.sh NAME...    only these (models/verify.sh --list)
