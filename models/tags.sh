@@ -25,7 +25,11 @@ extract() {	# files... -> "path step name bang file:line" per tag
 	grep -noE '\[T!?:[a-z0-9-]+:[0-9]+:[a-z0-9-]+\]' "$@" 2>/dev/null |
 		sed -E 's/^([^:]+:[0-9]+):\[T(!?):([a-z0-9-]+):([0-9]+):([a-z0-9-]+)\]$/\3 \4 \5 \2x \1/'
 }
-c=$(cd "$root" && extract $(ls strategy/*.c kernel/*.c kernel/*/*.c mm/*.c arch/*.c 2>/dev/null | grep -v _test.c))
+csrc=()
+for f in "$root"/strategy/*.c "$root"/kernel/*.c "$root"/kernel/*/*.c "$root"/mm/*.c "$root"/arch/*.c; do
+	case $f in *_test.c) ;; *) [ -f "$f" ] && csrc+=("${f#"$root"/}") ;; esac
+done
+c=$(cd "$root" && extract "${csrc[@]}")
 m=$(cd "$root" && extract models/*.pml)
 
 fail=0
