@@ -22,7 +22,7 @@ root=${1:-$here/..}
 [ -d "$root" ] || { echo "tags: no directory $root" >&2; exit 2; }
 
 extract() {	# files... -> "path step name bang file:line" per tag
-	grep -noE '\[T!?:[a-z0-9-]+:[0-9]+:[a-z0-9-]+\]' "$@" 2>/dev/null |
+	grep -HnoE '\[T!?:[a-z0-9-]+:[0-9]+:[a-z0-9-]+\]' "$@" 2>/dev/null |
 		sed -E 's/^([^:]+:[0-9]+):\[T(!?):([a-z0-9-]+):([0-9]+):([a-z0-9-]+)\]$/\3 \4 \5 \2x \1/'
 }
 csrc=()

@@ -30,6 +30,22 @@ sb 'if (r0 > 1) smp_mb();' Never;		untranslatable 10 "condition"
 sb 'smp_mb();' Never; sed -i '/Result/d' "$tmp/t.litmus"
 						untranslatable 1 "Result"
 
+# models/tags.sh: a fake tree, tied, then drifted three ways.
+mkdir -p "$tmp/r/models" "$tmp/r/strategy"
+printf '/* [T:p:1:a] */\n/* [T:p:2:b] */\n' >"$tmp/r/strategy/x.c"
+printf '/* [T:p:1:a] */\n/* [T:p:2:b] */\n' >"$tmp/r/models/x.pml"
+"$m/tags.sh" "$tmp/r" >"$tmp/out" 2>&1
+ok $? "tags: tied: $(cat "$tmp/out")"
+printf '/* [T:p:2:b] */\n/* [T:p:1:a] */\n' >"$tmp/r/models/x.pml"
+"$m/tags.sh" "$tmp/r" >"$tmp/out" 2>&1
+ok $(( $? == 1 ? 0 : 1 )) "tags: the model's order differs: $(grep -m1 order "$tmp/out")"
+printf '/* [T:p:1:a] */\n' >"$tmp/r/models/x.pml"
+"$m/tags.sh" "$tmp/r" >"$tmp/out" 2>&1
+ok $(( $? == 1 ? 0 : 1 )) "tags: a tag in the C only: $(head -n 1 "$tmp/out")"
+printf '/* [T:p:1:a] */\n/* [T:p:2:b] */\n/* [T:p:3:c] */\n' >"$tmp/r/models/x.pml"
+"$m/tags.sh" "$tmp/r" >"$tmp/out" 2>&1
+ok $(( $? == 1 ? 0 : 1 )) "tags: a tag in the model only: $(head -n 1 "$tmp/out")"
+
 if command -v spin >/dev/null 2>&1; then
 	sb 'smp_mb();' Never
 	"$m/litmus.sh" "$tmp/t.litmus" >"$tmp/out" 2>&1
