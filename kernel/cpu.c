@@ -140,6 +140,7 @@ static void cpu_pin(struct cpu *c)
 
 void ct_user_enter(struct cpu *c)
 {
+	/* [T!:eqs-walker:2:user-enter-mb] missing: upstream orders the walk before this store */
 	WRITE_ONCE(c->context, CONTEXT_USER);
 	this_cpu_inc(c->stats.user_entries);
 	rcu_eqs_enter(c);
@@ -156,6 +157,7 @@ void ct_user_exit(struct cpu *c)
 {
 	rcu_eqs_exit(c);
 	WRITE_ONCE(c->context, CONTEXT_KERNEL);
+	/* [T:eqs-walker:1:user-exit-mb] */
 	smp_mb();
 }
 

@@ -55,6 +55,7 @@ static void targeted_walk_begin(struct cpu *c, struct mm_struct *mm)
 	WRITE_ONCE(c->active_lockless_pt_walk_mm, mm);
 	/* The slot before any table read of the walk: pairs with the
 	 * smp_mb() in targeted_sync() (store buffering, see above). */
+	/* [T:targeted-walker:1:walk-begin-mb] */
 	smp_mb();
 }
 
@@ -63,6 +64,7 @@ static void targeted_walk_end(struct cpu *c, struct mm_struct *mm)
 	(void)mm;
 	/* Every table read of the walk before the slot clears: pairs with
 	 * the smp_load_acquire() of the slot in targeted_walking(). */
+	/* [T:targeted-walker:2:walk-end-mb] */
 	smp_mb();
 	WRITE_ONCE(c->active_lockless_pt_walk_mm, NULL);
 }
@@ -74,6 +76,7 @@ static bool targeted_walking(int cpu, void *info)
 
 	/* Acquire: a slot seen clear means that walk's reads are done
 	 * before we free (pairs with the smp_mb() in targeted_walk_end()). */
+	/* [T:targeted-freer:2:slot-acquire] */
 	return smp_load_acquire(&mm->run->cpus[cpu].active_lockless_pt_walk_mm) == mm;
 }
 
@@ -88,6 +91,7 @@ static void targeted_sync(struct mmu_gather *tlb)
 
 	/* The unhook before reading any slot: pairs with the smp_mb() in
 	 * targeted_walk_begin().  Store buffering: nothing weaker will do. */
+	/* [T:targeted-freer:1:unhook-mb] */
 	smp_mb();
 	smp_call_function_many_cond(&run->online, targeted_ipi, tlb->mm, SCF_WAIT,
 				    targeted_walking);
