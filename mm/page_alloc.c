@@ -119,11 +119,13 @@ static void pt_new_generation(struct pt_arena *a, struct ptdesc *pd, pgent_t *ta
 {
 	/* Release: the state change is visible to a walker that sees the
 	 * new generation; pairs with the smp_load_acquire() in gup_table(). */
+	/* [T:free:1:gen-release] */
 	fetch_add_explicit(&pd->gen, 1, memory_order_release);
 	/* State and generation change before the poison lands: a walker
 	 * that reads poison and then re-checks will see the change too.  A
 	 * release RMW orders only what precedes it, so the poison stores
 	 * need this fence.  Pairs with the smp_rmb() in gup_check_tables(). */
+	/* [T:free:2:poison-wmb] */
 	smp_wmb();
 	if (a->poison)
 		pt_fill(table, PT_POISON, next);

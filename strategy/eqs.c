@@ -55,6 +55,7 @@ static void eqs_sync_one(struct mmu_gather *tlb)
 {
 	/* The unhook before reading any CPU's context: pairs with the
 	 * smp_mb() in ct_user_exit()/ct_idle_exit(). */
+	/* [T:eqs-freer:1:unhook-mb] */
 	smp_mb();
 	smp_call_function_many_cond(&tlb->run->online, eqs_ipi, tlb->run, SCF_WAIT,
 				    eqs_cpu_in_kernel);
