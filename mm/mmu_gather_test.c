@@ -17,6 +17,7 @@
 
 struct gather_test {
 	int flushed_at_509, new_batch_holds_one, flushed_total;
+	int past_page_in_pool, past_page_intact;
 	uint64_t fallbacks, syncs, gp_before, gp_after, exhausted, injected;
 	int freed_at_once;
 	long mapped, mapped_huge;
@@ -49,14 +50,25 @@ static void batch_cpu(struct cpu *c)
 	uint64_t b0 = READ_ONCE(run->stats.batches_flushed);
 	struct mmu_gather tlb;
 
+	void **past;
+
 	if (c->id)
 		return;
 	tlb_gather_mmu(&tlb, mm);
-	for (unsigned int i = 0; i < MAX_TABLE_BATCH; i++)
+	tlb_remove_table(&tlb, detached_table(run, mm));
+	/* The word just past the first batch page (in the pool's block,
+	 * unused by this test's batches): a marker that no table may hit. */
+	past = (void **)((char *)tlb.batch + PAGE_SIZE);
+	t->past_page_in_pool = (char *)(past + 1) <=
+		(char *)run->batches.mem + ((size_t)1 << run->batches.shift);
+	if (t->past_page_in_pool)
+		*past = t;
+	for (unsigned int i = 1; i < MAX_TABLE_BATCH; i++)
 		tlb_remove_table(&tlb, detached_table(run, mm));
 	t->flushed_at_509 = READ_ONCE(run->stats.batches_flushed) - b0 == 1 && !tlb.batch;
 	tlb_remove_table(&tlb, detached_table(run, mm));
 	t->new_batch_holds_one = tlb.batch && tlb.batch->nr == 1;
+	t->past_page_intact = t->past_page_in_pool && *past == t;
 	tlb_finish_mmu(&tlb);
 	t->flushed_total = (int)(READ_ONCE(run->stats.batches_flushed) - b0);
 	t->fallbacks = READ_ONCE(c->stats.fallbacks);
@@ -309,6 +321,9 @@ int main(void)
 	t = run_test(batch_cpu, &rcu_sync_ops, 4, 0, &leaked, &batched, &one);
 	ok(t.flushed_at_509, "the 509th table fills the batch and flushes it to call_rcu");
 	ok(t.new_batch_holds_one, "the 510th starts a new batch");
+	ok(t.past_page_intact,
+	   "the 510th table is not stored past the end of the batch page (%s)",
+	   t.past_page_in_pool ? "the word after it is intact" : "cannot look: no pool page after it");
 	ok(t.flushed_total == 2, "tlb_finish_mmu() flushes the partial batch (%d flushes)",
 	   t.flushed_total);
 	ok(t.fallbacks == 0, "no fallback while batches can be had");
