@@ -245,7 +245,8 @@ extract() {	# extract DIR: a fresh copy of the tree
 run_file() {
 	local tree=$1 t=$2 log=$3 t0 rc plan count sig
 	t0=$(date +%s.%N)
-	(cd "$tree" && PTSYNC=build/ptsync timeout -k 10 "$timeout_s" "./$t") >"$log" 2>&1
+	# (The braces keep bash's own "Aborted" or "Killed" line out of stderr.)
+	{ (cd "$tree" && PTSYNC=build/ptsync exec timeout -k 10 "$timeout_s" "./$t") >"$log" 2>&1; } 2>/dev/null
 	rc=$?
 	f_s=$(elapsed "$t0")
 	f_notok=$(grep -E '^not ok [0-9]+' "$log" | grep -v -E '#[[:space:]]*TODO' | head -n 1)
