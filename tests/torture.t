@@ -86,16 +86,6 @@ while IFS=$'\t' read -r name verdict modes unsafe_modes _; do
 			f="$tmp/$id.json"
 			rc=$(cat "$tmp/$id.rc")
 			v=$(json_num "$f" violations); fb=$(json_num "$f" fallbacks)
-			# A clean run that never reached the fallback (a 1 %
-			# failure rate on a loaded host) shows nothing either
-			# way: run it again, longer.
-			if [ "$rc" -eq 0 ] && [ "${fb:-0}" -eq 0 ]; then
-				# shellcheck disable=SC2086
-				run "$id" --strategy="$name" --tlb="$m" --batch-fail="$bf" $teeth --duration=4
-				rc=$(cat "$tmp/$id.rc")
-				v=$(json_num "$f" violations); fb=$(json_num "$f" fallbacks)
-				echo "# $id: no fallback in 1 s; 4 s: $fb fallbacks"
-			fi
 			sent=$(json_num "$f" ipis_sent); recv=$(json_num "$f" ipis_received)
 			ok $(( rc == 0 && ${v:-1} == 0 && ${fb:-0} > 0 &&
 			       ${sent:--1} == ${recv:--2} ? 0 : 1 )) \
@@ -117,33 +107,6 @@ while IFS=$'\t' read -r name verdict modes unsafe_modes _; do
 		[ "$rc" -eq 0 ] || sed 's/^/# /' "$tmp/$id.err"
 	done
 done <"$tmp/list"
-
-# A broken twin under an --arch whose TLB flush carries the barrier it
-# lacks (ptsync list --tsv, last field: "ARCH=BARRIER;..."): torture must
-# agree with the list, clean where it says the bug is hidden, and say so
-# first.  Every twin with the same knobs, the ones that catch the twins
-# fastest under --arch=weak: if the model's flush dropped the barrier,
-# these runs are what shows it.
-# (A build without --arch lists no such field: no runs.)
-while IFS=$'\t' read -r name unsafe_modes hidden; do
-	IFS=';' read -ra hiders <<<"$hidden"
-	for ab in "${hiders[@]}"; do
-		a=${ab%%=*}
-		for m in ${unsafe_modes//,/ }; do
-			id="$name-$m-$a"
-			# shellcheck disable=SC2086
-			run "$id" --strategy="$name" --tlb="$m" --arch="$a" --batch-fail=1 --user-chance=1 $teeth --duration=5
-			f="$tmp/$id.json"
-			rc=$(cat "$tmp/$id.rc")
-			v=$(json_num "$f" violations)
-			head -n 1 "$tmp/$id.err" | grep -q "hidden under --arch=$a by"
-			said=$?
-			ok $(( rc == 0 && ${v:-1} == 0 && said == 0 ? 0 : 1 )) \
-				"$name --tlb=$m --arch=$a (hidden by ${ab#*=}): 0 violations ($v), said so first, exit $rc"
-			[ "$rc" -eq 0 ] || sed 's/^/# /' "$tmp/$id.err"
-		done
-	done
-done < <(awk -F'\t' '$NF ~ /^[a-z0-9]+=/ { print $1 "\t" $4 "\t" $NF }' "$tmp/list")
 
 # Every key the reports promise is in the JSON.
 for key in strategy tlb walks tables_freed fallbacks syncs ipis_sent ipis_received \
