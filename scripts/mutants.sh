@@ -200,10 +200,11 @@ for p in "${patches[@]}"; do
 	fi
 	[ -n "$(header "$p" what)" ] || { echo "mutants: $n: no '# what:' line"; bad=1; }
 	e=$(header "$p" expect)
+	# shellcheck disable=SC2086
 	if [ -z "$e" ]; then
 		echo "mutants: $n: no '# expect:' line (the test file that must kill it)"
 		bad=1
-	elif ! printf '%s\n' $all_tests | grep -qxF -- "$e"; then
+	elif ! printf '%s\n' ${all_tests} | grep -qxF -- "$e"; then
 		echo "mutants: $n: '# expect: $e' is not a test file of make test ($all_tests)"
 		bad=1
 	fi
@@ -241,14 +242,11 @@ extract() {	# extract DIR: a fresh copy of the tree
 #   f_state  pass | fail (a `not ok` line) | inconclusive
 #   f_notok  the first `not ok` line (TODO lines are not failures)
 #   f_why    for inconclusive: what happened instead
-#   f_s      seconds
 run_file() {
-	local tree=$1 t=$2 log=$3 t0 rc plan count sig
-	t0=$(date +%s.%N)
+	local tree=$1 t=$2 log=$3 rc plan count sig
 	# (The braces keep bash's own "Aborted" or "Killed" line out of stderr.)
 	{ (cd "$tree" && PTSYNC=build/ptsync exec timeout -k 10 "$timeout_s" "./$t") >"$log" 2>&1; } 2>/dev/null
 	rc=$?
-	f_s=$(elapsed "$t0")
 	f_notok=$(grep -E '^not ok [0-9]+' "$log" | grep -v -E '#[[:space:]]*TODO' | head -n 1)
 	plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\).*/\1/p' "$log" | tail -n 1)
 	count=$(grep -cE '^(not )?ok [0-9]+' "$log")
