@@ -9,10 +9,14 @@
 #   # what: the bug, in kernel terms
 #   # expect: the test file that catches it (build/mm/gup_test, tests/torture.t)
 #   # property: text of the `not ok N - <text>` line that must fail there
-#   # violation: text of a torture violation line that must appear there
-#                ("ptsync torture violation: ... strategy eqs: ...")
+#   # violation: text of torture's violation report that must follow that
+#                `not ok` line ("ptsync torture violation: ... strategy
+#                eqs: ..." from a plain run, "ptsync torture sweep: first
+#                violation after ..." from --sweep)
 #
-# (at least one of property and violation; with both, both must match).
+# (at least one of property and violation; with both, both must match:
+# the violation in the diagnostics of the failing assertion, not anywhere
+# in the file).
 #
 # First the unmutated tree: built, and every test file run; each must pass,
 # or the run stops (exit 2): a kill would mean nothing.  Then for each
@@ -273,10 +277,17 @@ run_file() {
 	f_why=$(cell "$f_why")
 }
 
-# The first torture violation line in a log (torture.t prints them as
-# diagnostics when a safe strategy is flagged).
-first_violation() {
-	grep -m 1 -o 'ptsync torture violation: .*' "$1" | cut -c 1-200
+# Torture's own evidence of a violation: a line of its report (plain runs:
+# "ptsync torture violation: cpu ... strategy S: <kind>"; --sweep: "ptsync
+# torture sweep: first violation after T s, in interval N").  torture.t
+# prints a flagged run's report as the diagnostics right after its `not
+# ok` line.
+VIOLATION_RE='ptsync torture (violation: |sweep: first violation after )'
+# evidence LOG NOTOK: the evidence lines in the diagnostics after NOTOK.
+evidence() {
+	awk -v want="$2" 'found && !/^#/ { exit }
+		found { sub(/^# ?/, ""); print }
+		$0 == want { found = 1 }' "$1" | grep -E "$VIOLATION_RE"
 }
 
 # ---- the baseline: every test file passes unmutated, always first ----
@@ -314,10 +325,10 @@ judge_mutant() {
 			m_line=$f_notok
 		fi
 		if [ -n "$viol" ]; then
-			m_viol=$(grep -o 'ptsync torture violation: .*' "$log" | grep -F -m 1 -- "$viol")
+			m_viol=$(evidence "$log" "$m_line" | grep -F -m 1 -- "$viol")
 			[ -n "$m_viol" ] || ok_viol=0
 		else
-			m_viol=$(first_violation "$log")
+			m_viol=$(evidence "$log" "$m_line" | head -n 1)
 		fi
 		if [ $ok_prop = 1 ] && [ $ok_viol = 1 ]; then
 			m_result=killed
