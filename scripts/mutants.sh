@@ -49,7 +49,11 @@
 # seed, printed; the same seed reproduces the workloads), MUTANTS_OUT
 # (build/mutants), MUTANTS_TIMEOUT (seconds per test file, 300),
 # MUTANTS_JOBS (make -j, nproc), MUTANTS_SUITES (only the test files whose
-# path contains one of these words, for the baseline and the mutants).
+# path contains one of these words, e.g. "_test": the baseline runs those
+# and the expected file of every mutant to run; a mutant its expected
+# file does not kill runs those).  An optional "# applies-to:" header
+# says which tree a patch was written against; a patch that does not
+# apply quotes it.
 #
 # Exit status: 0 every mutant killed by its named check; 1 a mutant
 # survived or was inconclusive; 2 a patch does not apply or lacks its
