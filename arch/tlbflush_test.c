@@ -29,9 +29,16 @@ struct flush_test {
 	bool ret_invlpgb;
 };
 
+/*
+ * The flush IPIs @cpu took.  Counted on arrival, in the handler, before
+ * the flush runs and its csd is released, so a flush that waited for @cpu
+ * sees the count: tlb_calls_run is bumped only after csd_unlock(), and a
+ * sender that returns from its wait may read it a moment too early.  In
+ * these tests a CPU takes no IPI but the flush's.
+ */
 static uint64_t tlb_calls(struct ptsync_run *run, int cpu)
 {
-	return READ_ONCE(run->cpus[cpu].stats.tlb_calls_run);
+	return READ_ONCE(run->cpus[cpu].stats.ipis_received);
 }
 
 /* CPU 1 does what it is told at each step; CPU 0 flushes and looks. */
