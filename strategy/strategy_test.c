@@ -11,6 +11,11 @@
  * nohz_full, whose user mode nothing tracks); if the expedited grace period did
  * not skip a nohz_full CPU in user mode, --nohz-full would show IPIs it
  * promises away; if pt-reclaim freed the table at once, it would be `none`.
+ * And if targeted's or eqs's sync read the slot or the context without a
+ * full fence after the unhook, a store buffer would let a walker starting
+ * just after that read walk into the table: sb_race_cpu() drives exactly
+ * that interleaving every run (mutants 18 and 19), where torture --sweep
+ * only finds it by chance.
  */
 #include <string.h>
 
@@ -331,6 +336,15 @@ static void sb_race_check(const struct strat_test *t, const char *name, const ch
 	   (unsigned long long)t->sb_walker_ipis);
 }
 
+/* A broken twin under the same drive: the walker must read the old entry. */
+static void sb_race_check_twin(const struct strat_test *t, const char *name)
+{
+	ok(t->sb_held && !t->sb_timeout && t->sb_walker_saw == SB_RACE_PMD &&
+	   t->sb_walker_ipis == 0,
+	   "%s: the driven race shows its bug: the walker read the old pmd (%#llx), no IPI (%llu)",
+	   name, (unsigned long long)t->sb_walker_saw, (unsigned long long)t->sb_walker_ipis);
+}
+
 /* @nohz_list: 0 for none; else the CPUs --nohz-full=LIST would name. */
 static void run_list(const struct pt_sync_ops *ops, cpu_fn_t fn, struct strat_test *t,
 		     bool nohz_full, uint64_t nohz_list)
@@ -392,6 +406,11 @@ int main(void)
 	sb_race_check(&t, "targeted", "the walker");
 	sb_race_run(&eqs_sync_ops, sb_race_eqs_cpu, &t);
 	sb_race_check(&t, "eqs", "the CPU back from user mode");
+	/* The drive can fail: the broken twins keep exactly these bugs. */
+	sb_race_run(&targeted_rmb_sync_ops, sb_race_targeted_cpu, &t);
+	sb_race_check_twin(&t, "targeted-rmb (smp_rmb() on the sync side)");
+	sb_race_run(&eqs_racy_sync_ops, sb_race_eqs_cpu, &t);
+	sb_race_check_twin(&t, "eqs-racy (no fence before reading the context)");
 
 	run_one(&rcu_exp_sync_ops, exp_cpu, &t, true);
 	ok(t.exp_idle == 0, "rcu-exp: an idle CPU is in an EQS, not IPI'd (%llu)",
