@@ -51,6 +51,26 @@ static uint64_t sync_calls(struct ptsync_run *run, int cpu)
 	return READ_ONCE(s->calls_run) - READ_ONCE(s->tlb_calls_run);
 }
 
+/*
+ * A target counts a sync call (calls_run) just after it unlocks the csd,
+ * so the sender's wait can end before the count moves: wait (bounded)
+ * until every call this CPU sent is counted, so the IPI counts read next
+ * are final.  Only the test's freer sends calls here.
+ */
+static void calls_settle(struct ptsync_run *run)
+{
+	const struct cpu *me = this_cpu();
+	uint64_t sent = READ_ONCE(me->stats.calls_sent);
+
+	WAIT_FOR(({
+		uint64_t done = 0;
+
+		for (int cpu = 0; cpu < run->nr_cpus; cpu++)
+			done += READ_ONCE(run->cpus[cpu].stats.calls_run);
+		done >= sent;
+	}));
+}
+
 static void sync_for(struct ptsync_run *run, struct mm_struct *mm)
 {
 	struct mmu_gather tlb;
@@ -58,6 +78,7 @@ static void sync_for(struct ptsync_run *run, struct mm_struct *mm)
 	tlb_gather_mmu(&tlb, mm);
 	run->ops->sync_one(&tlb);
 	tlb_finish_mmu(&tlb);
+	calls_settle(run);
 }
 
 /* CPU 1 walks mm 0 with IRQs masked while CPU 0 syncs for mm 0. */
@@ -284,9 +305,10 @@ static void sb_race_freer(struct cpu *c, struct strat_test *t)
 	atomic_store_explicit(&t->sb_read, 1, memory_order_release);
 	if (!sb_race_wait(&t->sb_walked))
 		t->sb_timeout = 1;
-	t->sb_walker_ipis = sync_calls(run, 1);
 	store_buffer_detach();
 	tlb_finish_mmu(&tlb);
+	calls_settle(run);
+	t->sb_walker_ipis = sync_calls(run, 1);
 }
 
 static void sb_race_cpu(struct cpu *c, bool eqs)
