@@ -21,6 +21,6 @@ const struct pt_sync_ops ipi_sync_ops = {
 	.desc = "tlb_remove_table_sync_one(): IPI every CPU, wait for each",
 	.mech = MECH_BROADCAST,
 	.tlb_modes = TLB_MODES_ALL,
-	.bystander = BYSTANDER_IPI_PER_SYNC,
-	PT_SYNC_EVERY_SITE(ipi_sync_one, "IPI every CPU"),
+	PT_SYNC_EVERY_SITE(ipi_sync_one, "IPI every CPU",
+			   BYSTANDER_IPI_PER_SYNC),
 };

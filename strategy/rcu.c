@@ -21,5 +21,6 @@ const struct pt_sync_ops rcu_sync_ops = {
 	.desc = "tlb_remove_table_sync_rcu(): synchronize_rcu(), the seed",
 	.mech = MECH_GRACE_PERIOD,
 	.tlb_modes = TLB_MODES_ALL,
-	PT_SYNC_EVERY_SITE(rcu_sync_one, "synchronize_rcu()"),
+	PT_SYNC_EVERY_SITE(rcu_sync_one, "synchronize_rcu()",
+			   BYSTANDER_SPARED),
 };

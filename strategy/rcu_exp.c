@@ -21,6 +21,6 @@ const struct pt_sync_ops rcu_exp_sync_ops = {
 	.desc = "synchronize_rcu_expedited(): IPI CPUs not in an EQS, handler reports the QS",
 	.mech = MECH_EXPEDITED,
 	.tlb_modes = TLB_MODES_ALL,
-	.bystander = BYSTANDER_IPI_UNLESS_NOHZ_FULL,
-	PT_SYNC_EVERY_SITE(rcu_exp_sync_one, "synchronize_rcu_expedited()"),
+	PT_SYNC_EVERY_SITE(rcu_exp_sync_one, "synchronize_rcu_expedited()",
+			   BYSTANDER_IPI_UNLESS_NOHZ_FULL),
 };

@@ -113,9 +113,7 @@ static void targeted_rmb_sync(struct mmu_gather *tlb)
 const struct pt_sync_ops targeted_sync_ops = {
 	.name = "targeted",
 	.desc = "per-CPU active_lockless_pt_walk_mm; IPI only CPUs walking this mm",
-	PT_SYNC_TARGETED(targeted_walk_end, targeted_sync),
-	.sync_mm_only = true,
-	.at = TARGETED_AT(", every unsharing gather"),
+	PT_SYNC_TARGETED_MM_ONLY(targeted_walk_end),
 };
 
 const struct pt_sync_ops targeted_rmb_sync_ops = {

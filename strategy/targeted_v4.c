@@ -72,7 +72,5 @@ void targeted_v4_walk_end(struct cpu *c, struct mm_struct *mm)
 const struct pt_sync_ops targeted_v4_sync_ops = {
 	.name = "targeted-v4",
 	.desc = "targeted, walk end smp_store_release() as posted in v4 (one fence per walk)",
-	PT_SYNC_TARGETED(targeted_v4_walk_end, targeted_sync),
-	.sync_mm_only = true,
-	.at = TARGETED_AT(", every unsharing gather"),
+	PT_SYNC_TARGETED_MM_ONLY(targeted_v4_walk_end),
 };

@@ -117,12 +117,14 @@ struct pt_sync_ops {
 
 /*
  * For a strategy that does the same at every call site: one hook for all
- * three, and the same words for ptsync list at each.
+ * three, the same words for ptsync list at each, and so the same cost to
+ * a bystander at each (@bystander, where bystander_at would repeat it).
  */
-#define PT_SYNC_EVERY_SITE(fn, what)					\
+#define PT_SYNC_EVERY_SITE(fn, what, by)				\
 	.sync_one = (fn), .collapse_sync = (fn), .unshare_sync = (fn),	\
 	.at = { [CALLSITE_FALLBACK] = (what), [CALLSITE_COLLAPSE] = (what), \
-		[CALLSITE_UNSHARE] = (what) }
+		[CALLSITE_UNSHARE] = (what) },				\
+	.bystander = (by)
 
 /*
  * A sync hook that needs nothing from the gather: it makes one of the
