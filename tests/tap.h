@@ -92,9 +92,9 @@ test_config(struct ptsync_config *cfg, int nr_cpus, const struct pt_sync_ops *op
 	cfg->batch_fail = 0;
 }
 
-/* Start CPUs running @fn on a fresh run; @priv reaches them as run->priv. */
+/* A fresh run, CPUs not started yet; @priv will reach them as run->priv. */
 static struct ptsync_run *__attribute__((unused))
-test_run_start(const struct ptsync_config *cfg, cpu_fn_t fn, void *priv)
+test_run_new(const struct ptsync_config *cfg, void *priv)
 {
 	struct ptsync_run *run = calloc(1, sizeof(*run));
 
@@ -103,6 +103,15 @@ test_run_start(const struct ptsync_config *cfg, cpu_fn_t fn, void *priv)
 		exit(1);
 	}
 	run->priv = priv;
+	return run;
+}
+
+/* Start CPUs running @fn on a fresh run; @priv reaches them as run->priv. */
+static struct ptsync_run *__attribute__((unused))
+test_run_start(const struct ptsync_config *cfg, cpu_fn_t fn, void *priv)
+{
+	struct ptsync_run *run = test_run_new(cfg, priv);
+
 	cpus_start(run, fn);
 	return run;
 }
