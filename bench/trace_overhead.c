@@ -74,17 +74,10 @@ static void walk_cpu(struct cpu *c)
 	}
 }
 
-static int cmp_u64(const void *x, const void *y)
-{
-	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
-
-	return (a > b) - (a < b);
-}
-
+/* ns per walk, the median of the blocks. */
 static double median(uint64_t *ns, const struct trace_bench *b)
 {
-	qsort(ns, b->blocks, sizeof(*ns), cmp_u64);
-	return (double)ns[b->blocks / 2] / b->walks;
+	return (double)bench_median(ns, b->blocks) / b->walks;
 }
 
 int main(int argc, char **argv)
@@ -99,17 +92,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "usage: trace_overhead [--walks=K] [--blocks=N]\n");
 			return 2;
 		}
-	ptsync_config_default(&cfg);
-	cfg.nr_cpus = 2;
-	cfg.nr_freers = 1;
-	cfg.nr_walkers = 1;
-	cfg.nr_bystanders = 0;
-	cfg.nr_mms = 1;
-	cfg.ops = pt_sync_ops_find("ipi");
-	cfg.batch_fail = 0;
-	cfg.pt_pages = 64;
-	cfg.folios = 1024;
-	cfg.preempt_chance = 0;
+	bench_walk_config(&cfg, pt_sync_ops_find("ipi"));
 	if (!run || trace_open("/dev/null", 2, 1u << 20, 1) || ptsync_run_init(run, &cfg)) {
 		fprintf(stderr, "trace_overhead: cannot set up a run\n");
 		return 1;

@@ -147,17 +147,9 @@ static void walk_cpu(struct cpu *c)
 	}
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
 static double median_ns_per_walk(uint64_t *ns, const struct walk_bench *b)
 {
-	qsort(ns, b->blocks, sizeof(*ns), cmp_u64);
-	return (double)ns[b->blocks / 2] / b->walks;
+	return (double)bench_median(ns, b->blocks) / b->walks;
 }
 
 /* One run of the model under @ops; 0 when every walk pinned every page. */
@@ -166,17 +158,7 @@ static int bench_strategy(const struct pt_sync_ops *ops, struct walk_bench *b)
 	struct ptsync_config cfg;
 	struct ptsync_run *run = calloc(1, sizeof(*run));
 
-	ptsync_config_default(&cfg);
-	cfg.nr_cpus = 2;
-	cfg.nr_freers = 1;
-	cfg.nr_walkers = 1;
-	cfg.nr_bystanders = 0;
-	cfg.nr_mms = 1;
-	cfg.ops = ops;
-	cfg.batch_fail = 0;
-	cfg.pt_pages = 64;
-	cfg.folios = 1024;
-	cfg.preempt_chance = 0;	/* pv: no vCPU preempted mid-walk here */
+	bench_walk_config(&cfg, ops);
 	if (!run || ptsync_run_init(run, &cfg)) {
 		fprintf(stderr, "walk_insns: cannot set up a run\n");
 		return 1;
