@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What the bench programs share: their "--name=N" argument parser, and
- * the sorted medians they report, and the two-CPU model the walk benches
- * time a walk in.
+ * the sorted medians they report, and the runs of the model they time
+ * (set up, started, and checked clean at the end).
  * Define PROG (the program's name, for messages) before including.
  */
 #ifndef PTSYNC_BENCH_H
@@ -59,6 +59,38 @@ static inline void bench_walk_config(struct ptsync_config *cfg, const struct pt_
 	cfg->pt_pages = 64;
 	cfg->folios = 1024;
 	cfg->preempt_chance = 0;
+}
+
+/*
+ * Start CPUs running @fn on a fresh run from @cfg, @priv as run->priv;
+ * NULL, and a line on stderr, when it cannot be set up.
+ */
+static inline struct ptsync_run *bench_run_start(const struct ptsync_config *cfg, cpu_fn_t fn,
+						 void *priv)
+{
+	struct ptsync_run *run = calloc(1, sizeof(*run));
+
+	if (!run || ptsync_run_init(run, cfg)) {
+		fprintf(stderr, "%s: cannot set up a run\n", PROG);
+		free(run);
+		return NULL;
+	}
+	run->priv = priv;
+	cpus_start(run, fn);
+	return run;
+}
+
+/* Wait for @run's CPUs, drain and free it: whether it ended clean (no
+ * live object left after rcu_barrier(), no violation). */
+static inline bool bench_run_finish(struct ptsync_run *run)
+{
+	bool clean;
+
+	cpus_stop(run);
+	clean = !ptsync_run_drain(run) && !READ_ONCE(run->violations.total);
+	ptsync_run_destroy(run);
+	free(run);
+	return clean;
 }
 
 /* qsort()'s order for uint64_t. */

@@ -159,20 +159,15 @@ static void free_bench_config(struct ptsync_config *cfg, const struct free_bench
 static int run_bench(struct free_bench *b)
 {
 	struct ptsync_config cfg;
-	struct ptsync_run *run = calloc(1, sizeof(*run));
+	struct ptsync_run *run;
 
 	free_bench_config(&cfg, b);
-	if (!run || ptsync_run_init(run, &cfg)) {
-		fprintf(stderr, "table_free: cannot set up a run\n");
+	run = bench_run_start(&cfg, free_cpu, b);
+	if (!run)
 		return 1;
-	}
-	run->priv = b;
-	cpus_start(run, free_cpu);
-	cpus_stop(run);
-	if (ptsync_run_drain(run) && !b->failed)
+	/* No walker runs here, so not clean means live objects left. */
+	if (!bench_run_finish(run) && !b->failed)
 		b->failed = "live objects after rcu_barrier()";
-	ptsync_run_destroy(run);
-	free(run);
 	return b->failed != NULL;
 }
 

@@ -84,7 +84,7 @@ int main(int argc, char **argv)
 {
 	struct trace_bench b = { .walks = 2000, .blocks = 51 };
 	struct ptsync_config cfg;
-	struct ptsync_run *run = calloc(1, sizeof(*run));
+	struct ptsync_run *run;
 
 	for (int i = 1; i < argc; i++)
 		if (!parse_uint(argv[i], "--walks=", 1, 1000000, &b.walks) &&
@@ -93,18 +93,16 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	bench_walk_config(&cfg, pt_sync_ops_find("ipi"));
-	if (!run || trace_open("/dev/null", 2, 1u << 20, 1) || ptsync_run_init(run, &cfg)) {
-		fprintf(stderr, "trace_overhead: cannot set up a run\n");
+	if (trace_open("/dev/null", 2, 1u << 20, 1)) {
+		fprintf(stderr, "trace_overhead: cannot open the trace\n");
 		return 1;
 	}
 	b.trace = ptsync_trace;
-	run->priv = &b;
-	cpus_start(run, walk_cpu);
-	cpus_stop(run);
-	if (ptsync_run_drain(run) || READ_ONCE(run->violations.total))
+	run = bench_run_start(&cfg, walk_cpu, &b);
+	if (!run)
+		return 1;
+	if (!bench_run_finish(run))
 		b.failed = true;
-	ptsync_run_destroy(run);
-	free(run);
 	trace_close();
 	if (b.failed) {
 		fprintf(stderr, "trace_overhead: a walk came back short, a violation, or a leak\n");

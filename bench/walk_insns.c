@@ -156,21 +156,15 @@ static double median_ns_per_walk(uint64_t *ns, const struct walk_bench *b)
 static int bench_strategy(const struct pt_sync_ops *ops, struct walk_bench *b)
 {
 	struct ptsync_config cfg;
-	struct ptsync_run *run = calloc(1, sizeof(*run));
+	struct ptsync_run *run;
 
 	bench_walk_config(&cfg, ops);
-	if (!run || ptsync_run_init(run, &cfg)) {
-		fprintf(stderr, "walk_insns: cannot set up a run\n");
-		return 1;
-	}
 	b->failed = false;
-	run->priv = b;
-	cpus_start(run, walk_cpu);
-	cpus_stop(run);
-	if (ptsync_run_drain(run) || READ_ONCE(run->violations.total))
+	run = bench_run_start(&cfg, walk_cpu, b);
+	if (!run)
+		return 1;
+	if (!bench_run_finish(run))
 		b->failed = true;
-	ptsync_run_destroy(run);
-	free(run);
 	if (b->failed)
 		fprintf(stderr, "walk_insns: %s: a walk came back short, "
 			"a violation, or a leak\n", ops->name);
