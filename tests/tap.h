@@ -77,6 +77,16 @@ static inline void test_schedule(void)
 	__held;								\
 })
 
+/*
+ * One turn of a handshake between test CPUs: set *@step to @n, then wait
+ * (WAIT_FOR's 10 s at most) for the other CPU to set @n + 1.
+ */
+static inline bool test_step(_Atomic int *step, int n)
+{
+	WRITE_ONCE(*step, n);
+	return WAIT_FOR(READ_ONCE(*step) == n + 1);
+}
+
 static void __attribute__((unused))
 test_config(struct ptsync_config *cfg, int nr_cpus, const struct pt_sync_ops *ops)
 {
