@@ -216,11 +216,7 @@ static void file_lock_cpu(struct cpu *c)
 
 static int run_single(const struct pt_sync_ops *ops, struct collapse_test *t)
 {
-	struct ptsync_config cfg;
-
-	memset(t, 0, sizeof(*t));
-	test_config(&cfg, 2, ops);
-	return test_run_finish(test_run_start(&cfg, single_cpu, t));
+	return test_run(2, ops, single_cpu, t, sizeof(*t));
 }
 
 /* The walker held inside the old PTE table while CPU 0 collapses it. */
@@ -306,13 +302,7 @@ int main(void)
 	   (unsigned long long)t.upstream_deposit);
 	ok(leaked == 0, "pt-reclaim: no live objects after the run (%d)", leaked);
 
-	memset(&t, 0, sizeof(t));
-	{
-		struct ptsync_config cfg;
-
-		test_config(&cfg, 2, &ipi_sync_ops);
-		leaked = test_run_finish(test_run_start(&cfg, file_lock_cpu, &t));
-	}
+	leaked = test_run(2, &ipi_sync_ops, file_lock_cpu, &t, sizeof(t));
 	ok(t.file_locked_result == SCAN_SUCCEED && t.done_under_reader,
 	   "file-backed: the collapse completes while another CPU holds mmap_lock for read "
 	   "(%s)", scan_result_name(t.file_locked_result));

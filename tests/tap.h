@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -136,6 +137,20 @@ static int __attribute__((unused)) test_run_finish(struct ptsync_run *run)
 	ptsync_run_destroy(run);
 	free(run);
 	return leaked;
+}
+
+/*
+ * The plain case of the three above: zero *@priv (@size bytes), run @fn
+ * on @nr_cpus CPUs under @ops until each returns; live objects left.
+ */
+static int __attribute__((unused))
+test_run(int nr_cpus, const struct pt_sync_ops *ops, cpu_fn_t fn, void *priv, size_t size)
+{
+	struct ptsync_config cfg;
+
+	memset(priv, 0, size);
+	test_config(&cfg, nr_cpus, ops);
+	return test_run_finish(test_run_start(&cfg, fn, priv));
 }
 
 /*
