@@ -88,6 +88,22 @@ static inline bool test_step(_Atomic int *step, int n)
 	return WAIT_FOR(READ_ONCE(*step) == n + 1);
 }
 
+/*
+ * A test CPU's IRQs-off stint, as a walker's section looks to the others:
+ * mask, set *@entered, spin @ns, run @last(@arg) still masked (what the
+ * other CPU checks was done under the mask; NULL: nothing), unmask.
+ */
+static inline void test_masked_spin(_Atomic int *entered, uint64_t ns,
+				    void (*last)(void *arg), void *arg)
+{
+	local_irq_disable();
+	WRITE_ONCE(*entered, 1);
+	ndelay_spin(ns);
+	if (last)
+		last(arg);
+	local_irq_enable();
+}
+
 static void __attribute__((unused))
 test_config(struct ptsync_config *cfg, int nr_cpus, const struct pt_sync_ops *ops)
 {
