@@ -113,23 +113,12 @@ static void targeted_rmb_sync(struct mmu_gather *tlb)
 const struct pt_sync_ops targeted_sync_ops = {
 	.name = "targeted",
 	.desc = "per-CPU active_lockless_pt_walk_mm; IPI only CPUs walking this mm",
-	.mech = MECH_TARGETED_MM,
-	.tlb_modes = TLB_MODES_ALL,
-	.walk_begin = targeted_walk_begin,
-	.walk_end = targeted_walk_end,
-	.sync_one = targeted_sync,
-	.collapse_sync = targeted_sync,
-	.unshare_sync = targeted_sync,
-	.sync_mm_only = true,
-	.at = { "IPI CPUs walking this mm", "IPI CPUs walking this mm",
-		"IPI CPUs walking this mm, every unsharing gather" },
+	PT_SYNC_TARGETED_MM_ONLY(targeted_walk_end),
 };
 
 const struct pt_sync_ops targeted_rmb_sync_ops = {
 	.name = "targeted-rmb",
 	.desc = "targeted with smp_rmb() on the sync side (the review's bug; unsafe)",
-	.mech = MECH_TARGETED_MM,
-	.tlb_modes = TLB_MODES_ALL,
 	/* Where the flush sends IPIs, their locked queueing is a full fence
 	 * on x86 and hides the bug; torture must catch it where none is. */
 	.unsafe_tlb_modes = TLB_MODE_BIT(TLB_INVLPGB),
@@ -138,11 +127,7 @@ const struct pt_sync_ops targeted_rmb_sync_ops = {
 	 * and the sync: x86's and arm64's flush carry the full barrier the
 	 * sync lacks, so there only --arch=weak shows the bug. */
 	.hidden_archs = ARCH_BIT(ARCH_X86) | ARCH_BIT(ARCH_ARM64),
-	.walk_begin = targeted_walk_begin,
-	.walk_end = targeted_walk_end,
-	.sync_one = targeted_rmb_sync,
-	.collapse_sync = targeted_rmb_sync,
-	.unshare_sync = targeted_rmb_sync,
+	PT_SYNC_TARGETED(targeted_walk_end, targeted_rmb_sync),
 	.sync_mm_only = true,
 	.at = { "targeted, smp_rmb()", "targeted, smp_rmb()", "targeted, smp_rmb()" },
 };

@@ -115,6 +115,29 @@ struct pt_sync_ops {
 	const char *at[NR_CALLSITES];
 };
 
+/*
+ * For a strategy that does the same at every call site: one hook for all
+ * three, the same words for ptsync list at each, and so the same cost to
+ * a bystander at each (@bystander, where bystander_at would repeat it).
+ */
+#define PT_SYNC_EVERY_SITE(fn, what, by)				\
+	.sync_one = (fn), .collapse_sync = (fn), .unshare_sync = (fn),	\
+	.at = { [CALLSITE_FALLBACK] = (what), [CALLSITE_COLLAPSE] = (what), \
+		[CALLSITE_UNSHARE] = (what) },				\
+	.bystander = (by)
+
+/*
+ * A sync hook that needs nothing from the gather: it makes one of the
+ * kernel's own calls, which take no argument (tlb_remove_table_sync_one(),
+ * synchronize_rcu_expedited(), ...).
+ */
+#define PT_SYNC_HOOK_CALLING(hook, kernel_sync)				\
+	static void hook(struct mmu_gather *tlb)			\
+	{								\
+		(void)tlb;						\
+		kernel_sync();						\
+	}
+
 static inline bool pt_sync_safe(const struct pt_sync_ops *ops)
 {
 	return ops->unsafe_tlb_modes == 0;
