@@ -69,8 +69,11 @@ enum pt_sync_mechanism {
 	MECH_PER_TABLE_RCU,	/* call_rcu() per table: no wait, memory held */
 	MECH_EXPEDITED,		/* synchronize_rcu_expedited(): IPI CPUs not in an EQS */
 	MECH_TARGETED_MM,	/* IPI only CPUs walking this mm right now */
-	MECH_FLUSH_SKIP,	/* none if the flush IPI'd mm_cpumask, else a GP */
-	MECH_KERNEL_MODE_ONLY,	/* IPI only CPUs in kernel mode */
+	MECH_FLUSH_SKIP,	/* none if the flush IPI'd mm_cpumask, else the site's own
+				 * sync: a GP at the fallback, a broadcast at
+				 * collapse and unshare */
+	MECH_KERNEL_MODE_ONLY,	/* IPI only CPUs in kernel mode, as context
+				 * tracking knows it: nohz_full CPUs only */
 	NR_MECHANISMS
 };
 
