@@ -98,15 +98,23 @@ while IFS=$'\t' read -r name verdict modes unsafe_modes _ _ _ _ _ _ hidden; do
 			"$name: caught at --tlb=$m --arch=$a, where list says unsafe and not hidden; repeat: line without --sweep"
 		continue
 	fi
-	sweep "$id" 6 --strategy="$name"
-	f="$tmp/$id.json"
-	rc=$(cat "$tmp/$id.rc")
-	v=$(json_num "$f" violations); fb=$(json_num "$f" fallbacks)
-	co=$(json_num "$f" collapses); un=$(json_num "$f" unshares)
-	n=$(json_num "$f" intervals)
-	ok $(( rc == 0 && ${v:-1} == 0 && ${fb:-0} > 0 && ${co:-0} > 0 && ${un:-0} > 0 ? 0 : 1 )) \
+	# A loaded host can keep a 6 s sweep from one call site (a collapse
+	# needs khugepaged's scan to find a full region): then a second sweep
+	# of 6 s with the next seed, and the counts of both.
+	v=0 fb=0 co=0 un=0 n=0 rc=0
+	for s in "$seed" "$((seed + 1))"; do
+		seed=$s sweep "$id" 6 --strategy="$name"
+		f="$tmp/$id.json"
+		r=$(cat "$tmp/$id.rc"); [ "$r" -eq 0 ] || { rc=$r; sed 's/^/# /' "$tmp/$id.err"; }
+		x=$(json_num "$f" violations); v=$(( v + ${x:-1} ))
+		x=$(json_num "$f" fallbacks); fb=$(( fb + ${x:-0} ))
+		x=$(json_num "$f" collapses); co=$(( co + ${x:-0} ))
+		x=$(json_num "$f" unshares); un=$(( un + ${x:-0} ))
+		x=$(json_num "$f" intervals); n=$(( n + ${x:-0} ))
+		(( rc || v || (fb > 0 && co > 0 && un > 0) )) && break
+	done
+	ok $(( rc == 0 && v == 0 && fb > 0 && co > 0 && un > 0 ? 0 : 1 )) \
 		"$name --sweep: $n intervals, 0 violations ($v), $fb fallbacks, $co collapses, $un unshares, exit $rc"
-	[ "$rc" -eq 0 ] || sed 's/^/# /' "$tmp/$id.err"
 done <"$tmp/list"
 
 # Where `ptsync list` says an arch's flush barrier hides a strategy's bug,
