@@ -28,8 +28,6 @@
 #include "ptsync/rcupdate.h"
 #include "ptsync/torture.h"
 
-#define METER_SLICE_NS	(10 * NSEC_PER_MSEC)	/* bystander: between syscalls */
-#define COST_MAP_PAGES	16
 #define WALK_BLOCK	2000			/* walks per timed block */
 #define WALK_PAGES	16
 
@@ -65,27 +63,6 @@ void compare_config_default(struct compare_config *cfg)
 	cfg->progress = true;
 	cfg->base.callsites = CALLSITES_ALL;
 	cfg->groups = (1u << NR_COMPARE_GROUPS) - 1;
-}
-
-static const struct {
-	const char *name;
-	enum pt_callsite site;
-	int unshare_sync;
-} compare_groups[NR_COMPARE_GROUPS] = {
-	[CG_FALLBACK] = { "fallback", CALLSITE_FALLBACK, UNSHARE_SYNC_PER_GATHER },
-	[CG_COLLAPSE] = { "collapse", CALLSITE_COLLAPSE, UNSHARE_SYNC_PER_GATHER },
-	[CG_UNSHARE_GATHER] = { "unshare-per-gather", CALLSITE_UNSHARE, UNSHARE_SYNC_PER_GATHER },
-	[CG_UNSHARE_UNSHARE] = { "unshare-per-unshare", CALLSITE_UNSHARE, UNSHARE_SYNC_PER_UNSHARE },
-};
-
-enum pt_callsite compare_group_site(int group)
-{
-	return compare_groups[group].site;
-}
-
-const char *compare_group_name(int group)
-{
-	return group >= 0 && group < NR_COMPARE_GROUPS ? compare_groups[group].name : "?";
 }
 
 /* The fallback's cost phase lasts --phase-seconds; each other group less. */
@@ -187,72 +164,6 @@ static void cost_unshare_job(struct cpu *c)
 	mmap_write_unlock(mm);
 	switch_mm(c, NULL);
 	mmput(mm);
-}
-
-/* Map a few pages into one region and unmap them: tables freed each time.
- * The cost phase and the rate-matched phase both drive the fallback so. */
-void compare_freer_job(struct cpu *c, unsigned int *region)
-{
-	struct ptsync_run *run = c->run;
-	struct mm_struct *mm = &run->mms[0];
-	uint64_t addr = torture_region_addr(*region);
-
-	*region = (*region + 1) % run->cfg.regions;
-	if (!mmget_not_zero(mm))
-		return;
-	switch_mm(c, mm);
-	cpu_set_activity(c, ACT_MAP);
-	map_range(mm, addr, COST_MAP_PAGES * PAGE_SIZE, false);
-	cpu_set_activity(c, ACT_UNMAP);
-	munmap_range(mm, addr, COST_MAP_PAGES * PAGE_SIZE);
-	this_cpu_inc(c->stats.unmaps);
-	switch_mm(c, NULL);
-	mmput(mm);
-}
-
-/*
- * A bystander: its own mm, in user mode (osnoise) or idle (timerlat), for
- * the whole phase, as a real-time task on an isolated CPU would be: it
- * never enters the kernel while a freer works, so a strategy that spares
- * user-mode or idle CPUs must deliver it exactly zero IPIs.
- */
-void compare_bystander(struct cpu *c, const struct compare_config *cfg,
-		       enum noise_mode meter, _Atomic int *settled,
-		       const _Atomic int *working)
-{
-	struct ptsync_run *run = c->run;
-	bool idle = meter == NOISE_TIMERLAT;
-
-	switch_mm(c, &run->mms[run->nr_mms - 1]);
-	cpu_set_activity(c, ACT_USER);
-	if (idle)
-		ct_idle_enter(c);
-	else
-		ct_user_enter(c);
-	atomic_inc_relaxed(*settled);
-	while (!READ_ONCE(run->stop) || READ_ONCE(*working)) {
-		if (idle)
-			timerlat_measure(&c->noise, cfg->timerlat_period_ns,
-					 METER_SLICE_NS, &run->stop);
-		else
-			osnoise_measure(&c->noise, cfg->noise_threshold_ns,
-					METER_SLICE_NS, &run->stop);
-	}
-	if (idle)
-		ct_idle_exit(c);
-	else
-		ct_user_exit(c);
-}
-
-/* Freers and walkers start once every bystander is settled. */
-void compare_wait_settled(struct cpu *c, const _Atomic int *settled)
-{
-	int want = c->run->cfg.nr_bystanders;
-
-	while (READ_ONCE(*settled) < want && !READ_ONCE(c->run->stop)) {
-		rcu_note_context_switch(c);
-		sched_yield();
-	}
 }
 
 static void cost_snapshot(struct cpu *c, struct cost_phase *ph)
@@ -398,13 +309,13 @@ static void cost_reclaim(struct compare_result *res, struct ptsync_run *run)
 static void cost_group_config(struct ptsync_config *pc, int group)
 {
 	pc->nr_mms = 1;		/* the freer's; walkers walk it too */
-	pc->callsites = CALLSITE_BIT(compare_groups[group].site);
+	pc->callsites = CALLSITE_BIT(compare_group_site(group));
 	if (group == CG_FALLBACK)
 		return;
 	pc->batch_fail = 0;
-	if (compare_groups[group].site == CALLSITE_UNSHARE) {
+	if (compare_group_site(group) == CALLSITE_UNSHARE) {
 		pc->nr_mms = 2;	/* the freer's, and one that keeps the tables */
-		pc->unshare_sync = compare_groups[group].unshare_sync;
+		pc->unshare_sync = compare_group_unshare_sync(group);
 	}
 }
 
@@ -413,7 +324,7 @@ static void cost_phase(const struct compare_config *cfg, struct compare_result *
 {
 	struct ptsync_config pc = cfg->base;
 	struct cost_phase ph = {
-		.cfg = cfg, .group = group, .site = compare_groups[group].site,
+		.cfg = cfg, .group = group, .site = compare_group_site(group),
 		.sync_lat = &res->sync_lat, .site_lat = &res->group[group].sync_lat,
 	};
 	double seconds = group_seconds(cfg, group);

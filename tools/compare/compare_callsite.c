@@ -13,7 +13,7 @@
  */
 #include <inttypes.h>
 
-#include "compare.h"
+#include "compare_callsite.h"
 
 static double ratio(uint64_t a, uint64_t b)
 {

@@ -23,7 +23,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "compare.h"
+#include "compare_fanout.h"
 
 /* The model's broadcast reaches every other CPU of the run. */
 int compare_model_k(const struct compare_report *r)

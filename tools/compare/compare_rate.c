@@ -35,7 +35,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "compare.h"
+#include "compare_phase.h"
+#include "compare_rate.h"
 #include "ptsync/irqflags.h"
 #include "ptsync/rcupdate.h"
 #include "ptsync/torture.h"

@@ -15,26 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "compare.h"
-
-uint64_t compare_sync_pct(const struct compare_result *res, double p)
-{
-	/* Sorting in place does not change what the samples are. */
-	return samples_percentile((struct samples *)&res->sync_lat, p);
-}
-
-const char *fmt_ns(char *buf, size_t len, double ns)
-{
-	if (ns < 1e3)
-		snprintf(buf, len, "%.0fns", ns);
-	else if (ns < 1e6)
-		snprintf(buf, len, "%.1fus", ns / 1e3);
-	else if (ns < 1e9)
-		snprintf(buf, len, "%.2fms", ns / 1e6);
-	else
-		snprintf(buf, len, "%.2fs", ns / 1e9);
-	return buf;
-}
+#include "compare_callsite.h"
+#include "compare_fanout.h"
+#include "compare_rate.h"
+#include "compare_report.h"
 
 static double per_s(uint64_t v, double s)
 {
