@@ -44,7 +44,7 @@
  * This file is the driver: it decides which modes the kernel offers, picks
  * the two CPUs, forks the bystander and runs the phases in order.  What
  * the bystander does, how one phase is timed, and the report each have a
- * file of their own (hostcheck_internal.h lists them), because each runs
+ * file of their own (hostcheck_sys.h lists them), because each runs
  * under different rules: the bystander is another process after fork(),
  * the timing must not disturb what it measures, the report only reads.
  */
@@ -56,34 +56,16 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "hostcheck_internal.h"
-
-static const char *const hc_names[HC_NR_MODES] = {
-	[HC_BASELINE]		= "baseline",
-	[HC_GLOBAL_EXPEDITED]	= "global_expedited",
-	[HC_PRIVATE_EXPEDITED]	= "private_expedited",
-	[HC_GLOBAL]		= "global",
-};
-
-const int hc_cmd[HC_NR_MODES] = {
-	[HC_BASELINE]		= 0,
-	[HC_GLOBAL_EXPEDITED]	= MEMBARRIER_CMD_GLOBAL_EXPEDITED,
-	[HC_PRIVATE_EXPEDITED]	= MEMBARRIER_CMD_PRIVATE_EXPEDITED,
-	[HC_GLOBAL]		= MEMBARRIER_CMD_GLOBAL,
-};
+#include "hostcheck.h"
+#include "hostcheck_bystander.h"
+#include "hostcheck_fanout.h"
+#include "hostcheck_membarrier.h"
 
 /* Ctrl-C or SIGTERM in the caller: a signal handler can only set a flag. */
-volatile sig_atomic_t hc_interrupted;
-
 static void hc_sigint(int sig)
 {
 	(void)sig;
 	hc_interrupted = 1;
-}
-
-const char *hc_mode_name(enum hc_mode m)
-{
-	return (unsigned int)m < HC_NR_MODES ? hc_names[m] : "?";
 }
 
 void hostcheck_config_default(struct hostcheck_config *cfg)
@@ -93,34 +75,6 @@ void hostcheck_config_default(struct hostcheck_config *cfg)
 	cfg->max_calls = 100000;
 	cfg->fanout = true;
 	cfg->fanout_max_k = 0;
-}
-
-long sys_membarrier(int cmd, unsigned int flags, int cpu_id)
-{
-	return syscall(__NR_membarrier, cmd, flags, cpu_id);
-}
-
-void hc_nap(void)
-{
-	struct timespec ts = { 0, (long)HC_NAP_NS };
-
-	nanosleep(&ts, NULL);
-}
-
-int pin_self(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set) ? errno : 0;
-}
-
-void mark_unsupported(struct hostcheck_mode_result *r, const char *why, int err)
-{
-	r->supported = false;
-	r->why_unsupported = why;
-	r->error = err;
 }
 
 /* The first two CPUs this thread may run on; one if that is all there is. */
@@ -216,7 +170,7 @@ int hostcheck_run(const struct hostcheck_config *cfg, struct hostcheck_result *r
 	memset(res, 0, sizeof(*res));
 	res->cfg = *cfg;
 	for (int m = 0; m < HC_NR_MODES; m++) {
-		res->mode[m].name = hc_names[m];
+		res->mode[m].name = hc_mode_name(m);
 		res->mode[m].bystander.threshold_ns = cfg->threshold_ns;
 		res->mode[m].bystander_ipis = -1;
 	}

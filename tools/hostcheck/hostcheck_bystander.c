@@ -22,7 +22,7 @@
 
 #include <linux/membarrier.h>
 
-#include "hostcheck_internal.h"
+#include "hostcheck_bystander.h"
 #include "ptsync/watchdog.h"
 
 /* After fork() only write(2): stdio's locks may be held by a caller thread. */

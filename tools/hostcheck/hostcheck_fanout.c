@@ -43,7 +43,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "hostcheck_internal.h"
+#include "hostcheck_fanout.h"
+#include "hostcheck_membarrier.h"
 #include "ptsync/smp.h"
 #include "ptsync/torture.h"
 #include "ptsync/watchdog.h"
@@ -415,12 +416,4 @@ int hc_fanout(struct hc_ctx *hc, const cpu_set_t *allowed)
 	fo->model.measured = true;
 	fit_curve(&fo->model);
 	return 0;
-}
-
-const struct hc_fanout_point *hc_fanout_at(const struct hc_fanout_curve *c, int k)
-{
-	for (int i = 0; c->measured && i < c->nr; i++)
-		if (c->pt[i].k == k)
-			return &c->pt[i];
-	return NULL;
 }

@@ -17,7 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hostcheck_internal.h"
+#include "hostcheck_bystander.h"
+#include "hostcheck_membarrier.h"
 #include "ptsync/stats.h"
 #include "ptsync/watchdog.h"
 

@@ -7,7 +7,8 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "hostcheck_internal.h"
+#include "hostcheck_report.h"
+#include "ptsync/util.h"
 
 static void print_us(FILE *f, uint64_t ns, bool have)
 {
@@ -170,13 +171,6 @@ void hostcheck_print_fanout(FILE *f, const struct hostcheck_fanout *fo)
 			(double)fo->kernel.pt[i].p50_used_ns / 1e3,
 			100 * hc_fanout_reached(&fo->kernel.pt[i]));
 	}
-}
-
-double hc_fanout_reached(const struct hc_fanout_point *p)
-{
-	if (p->target_ipis < 0 || !p->calls || !p->k)
-		return -1;
-	return (double)p->target_ipis / ((double)p->calls * p->k);
 }
 
 static void curve_json(FILE *f, const struct hc_fanout_curve *c)

@@ -1,20 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * hostcheck's insides, shared by its four files; tools/hostcheck.h is the
- * interface the rest of ptsync uses.
+ * hostcheck's insides, shared by its files: the two processes' shared
+ * page, the caller's context, and the system calls every phase makes
+ * (hostcheck_sys.c).  tools/hostcheck/hostcheck.h is the interface the
+ * rest of ptsync uses.  Each phase file has its own header; none calls
+ * back into the driver, and the report reads only the results:
  *
- *   tools/hostcheck.c             the driver: which modes this kernel
- *                                 offers, CPUs, fork, the phases in order
- *   tools/hostcheck_bystander.c   the bystander process, and the caller's
- *                                 handle on it (wait, quit, kill)
- *   tools/hostcheck_membarrier.c  one timed phase per mode, and the
- *                                 caller's watchdog
- *   tools/hostcheck_report.c      text and JSON
- *   tools/hostcheck_fanout.c      the fan-out curves: kernel and model
- *                                 broadcast cost against K targets
+ *   hostcheck.c             the driver: which modes this kernel offers,
+ *                           CPUs, fork, the phases in order
+ *   hostcheck_bystander.c   the bystander process, and the caller's
+ *                           handle on it (wait, quit, kill)
+ *   hostcheck_membarrier.c  one timed phase per mode, and the caller's
+ *                           watchdog
+ *   hostcheck_fanout.c      the fan-out curves: kernel and model broadcast
+ *                           cost against K targets
+ *   hostcheck_results.c     what phases and report both read
+ *   hostcheck_report.c      text and JSON
  */
-#ifndef PTSYNC_TOOLS_HOSTCHECK_INTERNAL_H
-#define PTSYNC_TOOLS_HOSTCHECK_INTERNAL_H
+#ifndef PTSYNC_TOOLS_HOSTCHECK_SYS_H
+#define PTSYNC_TOOLS_HOSTCHECK_SYS_H
 
 #include <pthread.h>
 #include <sched.h>
@@ -22,7 +26,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "hostcheck.h"
+#include "hostcheck_results.h"
 #include "ptsync/compiler.h"
 #include "ptsync/util.h"
 
@@ -66,28 +70,11 @@ struct hc_ctx {
 	_Atomic int wd_stop;
 };
 
-/* tools/hostcheck.c */
+/* tools/hostcheck/hostcheck_sys.c */
 extern const int hc_cmd[HC_NR_MODES];		/* membarrier command per mode */
 extern volatile sig_atomic_t hc_interrupted;	/* Ctrl-C or SIGTERM seen */
 long sys_membarrier(int cmd, unsigned int flags, int cpu_id);
 void hc_nap(void);
 int pin_self(int cpu);
-void mark_unsupported(struct hostcheck_mode_result *r, const char *why, int err);
 
-/* tools/hostcheck_bystander.c */
-_Noreturn void bystander_main(struct hc_shared *sh, const struct hostcheck_config *cfg,
-			      pid_t parent, int cpu, bool register_global);
-int hc_wait_child(struct hc_ctx *hc, _Atomic int *flag, int want, const char *what);
-void child_kill(struct hc_ctx *hc);
-int hc_quit(struct hc_ctx *hc);
-
-/* tools/hostcheck_membarrier.c */
-void *hc_watchdog(void *arg);
-int hc_phase(struct hc_ctx *hc, enum hc_mode m);
-void wd_begin(struct hc_ctx *hc, enum hc_mode m);
-void wd_end(struct hc_ctx *hc);
-
-/* tools/hostcheck_fanout.c: both curves; 0, or -EINTR / -ETIMEDOUT. */
-int hc_fanout(struct hc_ctx *hc, const cpu_set_t *allowed);
-
-#endif /* PTSYNC_TOOLS_HOSTCHECK_INTERNAL_H */
+#endif /* PTSYNC_TOOLS_HOSTCHECK_SYS_H */
