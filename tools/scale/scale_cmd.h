@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "scale.h"
+#include "scale_model.h"
 
 struct scale_opts {
 	const char *from;		/* results.json; NULL: the newest */
@@ -42,9 +42,6 @@ void scale_machine_for(const struct scale_opts *o, int cpus, bool host,
 /* Predicted against measured at compare's own core count: nonzero when
  * the latency misses 25% or an IPI count is not exact. */
 int scale_validate(FILE *f, const struct scale_params *p, uint64_t seed, FILE *json);
-
-/* tools/scale_report.c */
-int scale_project(const struct scale_opts *o, const struct scale_params *p);
 
 int cmd_scale(int argc, char **argv);
 int cmd_recommend(int argc, char **argv);

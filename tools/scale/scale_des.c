@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scale.h"
+#include "scale_model.h"
 
 /* How a strategy syncs, read off its source. */
 enum mech {

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <stdlib.h>
 
-#include "scale.h"
+#include "scale_model.h"
 
 static void set(struct scale_param *p, double v, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

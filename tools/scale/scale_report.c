@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scale_cmd.h"
+#include "scale_report.h"
 
 struct point {
 	enum scale_callsite site;

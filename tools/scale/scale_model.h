@@ -18,8 +18,8 @@
  * simulated walk by walk), so 1024 CPUs cost events only where something
  * happens: an IPI sent, taken, deferred, acknowledged; a grace period.
  */
-#ifndef PTSYNC_TOOLS_SCALE_H
-#define PTSYNC_TOOLS_SCALE_H
+#ifndef PTSYNC_TOOLS_SCALE_MODEL_H
+#define PTSYNC_TOOLS_SCALE_MODEL_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -127,4 +127,4 @@ void scale_run(const struct scale_params *p, const struct scale_machine *m,
 /* Newest ptsync-results/(star)/results.json into buf: 0, or -1 if none. */
 int scale_find_results(char *buf, size_t len);
 
-#endif /* PTSYNC_TOOLS_SCALE_H */
+#endif /* PTSYNC_TOOLS_SCALE_MODEL_H */
