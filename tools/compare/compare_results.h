@@ -60,7 +60,7 @@ struct compare_site {
 	struct noise noise;
 };
 
-/* The rate-matched phase (tools/compare_rate.c), summed over repetitions. */
+/* The rate-matched phase (compare_rate.c), summed over repetitions. */
 struct compare_rate {
 	unsigned int phases;
 	uint64_t os_fallbacks, tl_fallbacks, unmaps;

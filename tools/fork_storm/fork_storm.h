@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ptsync fork-storm (tools/fork_storm.c): a parent sharing hugetlb PMD
+ * ptsync fork-storm (tools/fork_storm/fork_storm.c): a parent sharing hugetlb PMD
  * tables forks children that exit, per strategy and per unshare sync mode:
  * what the unshares cost the parent and the bystanders, counted.
  */

@@ -10,7 +10,7 @@
  * dies with its parent.  The second half is the caller's side of the
  * conversation: waiting for a flag with a timeout that names who is stuck,
  * asking the bystander to quit, and killing it, every wait bounded.
- * The protocol is in tools/hostcheck.c's opening comment.
+ * The protocol is in tools/hostcheck/hostcheck.c's opening comment.
  */
 #include <errno.h>
 #include <stdarg.h>

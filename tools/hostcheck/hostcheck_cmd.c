@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * ptsync hostcheck: time membarrier(2) on the host kernel while a
- * bystander process measures its own osnoise (tools/hostcheck.c).
+ * bystander process measures its own osnoise (tools/hostcheck/hostcheck.c).
  */
 #include <errno.h>
 #include <getopt.h>

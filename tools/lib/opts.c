@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The option-value parsers of tools/ptsync.c, shared with the other
- * subcommands (tools/opts.h).
+ * subcommands (tools/lib/opts.h).
  */
 #include <errno.h>
 #include <math.h>

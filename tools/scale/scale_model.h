@@ -111,14 +111,14 @@ struct scale_out {
 	uint64_t *ipis_each;
 };
 
-/* tools/scale_params.c: read compare's results.json: 0, or -1 with msg. */
+/* tools/scale/scale_params.c: read compare's results.json: 0, or -1 with msg. */
 int scale_params_load(struct scale_params *p, const char *path, char *err, size_t len);
 void scale_params_print(FILE *f, const struct scale_params *p);
 void scale_params_json(FILE *f, const struct scale_params *p);
 const struct scale_measured *scale_measured_find(const struct scale_params *p,
 						 const struct pt_sync_ops *ops);
 
-/* tools/scale_des.c */
+/* tools/scale/scale_des.c */
 bool scale_models(const struct pt_sync_ops *ops);
 void scale_run(const struct scale_params *p, const struct scale_machine *m,
 	       const struct pt_sync_ops *ops, enum scale_callsite site,
