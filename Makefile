@@ -89,6 +89,8 @@ $(BUILD)/version.stamp: FORCE
 $(BUILD)/%_test: $(BUILD)/%_test.o $(BUILD)/libptsync.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/tools/lib/opts_test: $(BUILD)/tools/lib/opts.o
+
 # One pass of the suite against one build: prove -v, then tests and time
 # per file and the five slowest (scripts/prove-summary).
 test: $(PTSYNC) $(TESTS)

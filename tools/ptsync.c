@@ -536,22 +536,6 @@ static void parse_strategies(struct compare_config *cc, const char *arg)
  */
 #define RATE_MAX	1e6
 
-static double parse_rate(const char *arg)
-{
-	char buf[64];
-	size_t n = strlen(arg);
-
-	if (n >= 2 && n < sizeof(buf) && !strcmp(arg + n - 2, "/s")) {
-		memcpy(buf, arg, n - 2);
-		buf[n - 2] = 0;
-		arg = buf;
-	}
-	if (!*arg)
-		usage_error("--rate: expected fallbacks per second, >0 and at most %.0f "
-			    "(e.g. 100 or 100/s), got ''", RATE_MAX);
-	return parse_double("rate", arg, 0, RATE_MAX, true);
-}
-
 static void parse_compare_opt(struct compare_config *cc, int opt, const char *arg)
 {
 	switch (opt) {
@@ -585,7 +569,7 @@ static void parse_compare_opt(struct compare_config *cc, int opt, const char *ar
 		cc->out_dir = arg;
 		break;
 	case OPT_NO_PLOTS: cc->plots = false; break;
-	case OPT_RATE: cc->rate = parse_rate(arg); break;
+	case OPT_RATE: cc->rate = parse_rate("rate", arg, "fallbacks", RATE_MAX); break;
 	case OPT_RATE_S: cc->rate_s = parse_double("rate-seconds", arg, 0, 3600, false); break;
 	case OPT_SITE_S: cc->site_s = parse_double("site-seconds", arg, 0, 3600, false); break;
 	}
