@@ -4,7 +4,6 @@
  * bystander process measures its own osnoise (tools/hostcheck/hostcheck.c).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 
 #include "opts.h"
@@ -16,84 +15,49 @@
 
 int cmd_hostcheck(int argc, char **argv);
 
-enum {
-	OPT_SECONDS = 256, OPT_THRESHOLD, OPT_MAX_CALLS, OPT_JSON, OPT_HELP,
-	OPT_NO_FANOUT, OPT_FANOUT_MAX_K,
-};
-
-static const struct option hostcheck_options[] = {
-	{ "seconds",      required_argument, NULL, OPT_SECONDS },
-	{ "threshold-ns", required_argument, NULL, OPT_THRESHOLD },
-	{ "max-calls",    required_argument, NULL, OPT_MAX_CALLS },
-	{ "json",         no_argument,       NULL, OPT_JSON },
-	{ "no-fanout",    no_argument,       NULL, OPT_NO_FANOUT },
-	{ "fanout-max-k", required_argument, NULL, OPT_FANOUT_MAX_K },
-	{ "help",         no_argument,       NULL, OPT_HELP },
-	{ NULL, 0, NULL, 0 },
-};
-
-static void hostcheck_usage(FILE *f)
-{
-	fputs(
+static const char hostcheck_usage[] =
 "usage: ptsync hostcheck [options]   time membarrier(2) on this kernel while a\n"
 "                                    bystander process measures its osnoise\n"
 "\n"
 "phases: baseline (no call), global_expedited (IPI broadcast),\n"
 "        private_expedited (IPIs to our mm only), global (synchronize_rcu)\n"
 "\n"
-"options (defaults in brackets):\n"
-"  --seconds=S           time per phase, >0 and at most 60 [1]\n"
-"  --threshold-ns=N      bystander osnoise threshold, 1..1000000000 [1000]\n"
-"  --max-calls=N         a phase also ends after N calls, 1..10000000 [100000]\n"
-"  --json                print the result as one JSON object\n"
-"  --fanout-max-k=N      fan-out curves up to N targets, 1..4095 [usable CPUs - 1]\n"
-"  --no-fanout           skip the fan-out curves (kernel and model broadcast\n"
-"                        cost against K spinning targets, K = 1, 2, 4, ...)\n"
+"options (defaults in brackets):\n";
+
+static const char hostcheck_footer[] =
 "\n"
 "exit status: 0 measured (unsupported commands included), 2 bad usage,\n"
-"             3 a side stopped answering, 4 internal error, 130 Ctrl-C\n",
-		f);
-}
+"             3 a side stopped answering, 4 internal error, 130 Ctrl-C\n";
 
 int cmd_hostcheck(int argc, char **argv)
 {
 	struct hostcheck_config cfg;
 	struct hostcheck_result res;
 	bool json = false;
-	int opt, err;
+	int err;
 
 	hostcheck_config_default(&cfg);
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "", hostcheck_options, NULL)) != -1) {
-		switch (opt) {
-		case OPT_SECONDS:
-			cfg.seconds_per_mode = parse_double("seconds", optarg, 0, 60, true);
-			break;
-		case OPT_THRESHOLD:
-			cfg.threshold_ns = (uint64_t)parse_int("threshold-ns", optarg, 1, 1000000000);
-			break;
-		case OPT_MAX_CALLS:
-			cfg.max_calls = (uint64_t)parse_int("max-calls", optarg, 1, 10000000);
-			break;
-		case OPT_JSON:
-			json = true;
-			break;
-		case OPT_NO_FANOUT:
-			cfg.fanout = false;
-			break;
-		case OPT_FANOUT_MAX_K:
-			cfg.fanout_max_k = (int)parse_int("fanout-max-k", optarg, 1, 4095);
-			break;
-		case OPT_HELP:
-			hostcheck_usage(stdout);
-			return 0;
-		default:
-			usage_bad_option(hostcheck_options, argv[optind - 1], "hostcheck");
-		}
-	}
-	if (optind < argc)
-		usage_error("hostcheck: unexpected argument '%s'", argv[optind]);
+	struct opt opts[] = {
+		OPT_NUMBER("seconds", &cfg.seconds_per_mode, 0, 60, true, "S",
+			   "time per phase, >0 and at most 60 [1]"),
+		OPT_U64_RANGE("threshold-ns", &cfg.threshold_ns, 1, 1000000000, 1, "N",
+			      "bystander osnoise threshold, %R [1000]"),
+		OPT_U64_RANGE("max-calls", &cfg.max_calls, 1, 10000000, 1, "N",
+			      "a phase also ends after N calls, %R [100000]"),
+		OPT_BOOLEAN("json", &json, "print the result as one JSON object"),
+		OPT_INTEGER("fanout-max-k", &cfg.fanout_max_k, 1, 4095, "N",
+			    "fan-out curves up to N targets, %R [usable CPUs - 1]"),
+		OPT_CLEAR("no-fanout", &cfg.fanout,
+			  "skip the fan-out curves (kernel and model broadcast\n"
+			  "cost against K spinning targets, K = 1, 2, 4, ...)"),
+		OPT_HELP(),
+		OPT_END(),
+	};
+	const struct opt_cmd cmd = { .name = "hostcheck", .usage = hostcheck_usage,
+		.footer = hostcheck_footer, .opts = opts };
+
+	if (opts_parse(&cmd, argc, argv) < 0)
+		return 0;
 
 	err = hostcheck_run(&cfg, &res);
 	if (err == -ETIMEDOUT)
