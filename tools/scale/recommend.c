@@ -182,26 +182,14 @@ static void matrix(FILE *f, FILE *j, const struct scale_opts *o, const struct sc
 		fprintf(j, "]}\n");
 }
 
-enum { OPT_FROM = 256, OPT_CPUS, OPT_EVENTS, OPT_JSON, OPT_HELP };
-
-static const struct option rec_options[] = {
-	{ "from", required_argument, NULL, OPT_FROM },
-	{ "cpus", required_argument, NULL, OPT_CPUS },
-	{ "events", required_argument, NULL, OPT_EVENTS },
-	{ "json", required_argument, NULL, OPT_JSON },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ NULL, 0, NULL, 0 },
-};
-
-static void rec_usage(FILE *f)
-{
-	fprintf(f,
+static const char rec_usage[] =
 "usage: ptsync recommend [options]  the strategy that wins per call site and machine\n"
-"                                   profile, from measured and projected costs\n"
-"  --from=FILE     a compare results.json [newest ptsync-results/*/results.json]\n"
-"  --cpus=N        the machine's CPUs, 2..%d [64]\n"
-"  --events=N      call-site events the model runs per cell, 1..100000 [100]\n"
-"  --json=FILE     also write the matrix as JSON\n", SCALE_MAX_CPUS);
+"                                   profile, from measured and projected costs\n";
+
+static void rec_call(void *ctx, const struct opt *opt, const char *arg)
+{
+	(void)opt;
+	scale_opt_from(ctx, arg);
 }
 
 int cmd_recommend(int argc, char **argv)
@@ -210,30 +198,29 @@ int cmd_recommend(int argc, char **argv)
 	struct scale_params p;
 	const char *json = NULL;
 	FILE *j = NULL;
-	int opt, rc;
+	int rc;
 
 	scale_opts_default(&o);
 	o.nr_cpus = 1;
 	o.cpus[0] = 64;
 	o.events = 100;
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "", rec_options, NULL)) != -1) {
-		switch (opt) {
-		case OPT_HELP: rec_usage(stdout); return 0;
-		case '?': usage_bad_option(rec_options, argv[optind - 1], "recommend");
-		case OPT_FROM:
-			if (access(optarg, R_OK))
-				usage_error("--from: cannot read '%s': %s", optarg, strerror(errno));
-			o.from = optarg;
-			break;
-		case OPT_CPUS: o.cpus[0] = (int)parse_int("cpus", optarg, 3, SCALE_MAX_CPUS); break;
-		case OPT_EVENTS: o.events = (unsigned int)parse_int("events", optarg, 1, 100000); break;
-		case OPT_JSON: json = optarg; break;
-		}
-	}
-	if (optind < argc)
-		usage_error("recommend: unexpected argument '%s'", argv[optind]);
+	struct opt opts[] = {
+		OPT_CALLBACK("from", 0, "FILE",
+			     "a compare results.json [newest ptsync-results/*/results.json]",
+			     "/nonexistent/results.json"),
+		OPT_INTEGER("cpus", &o.cpus[0], 3, SCALE_MAX_CPUS, "N",
+			    "the machine's CPUs, %R [64]"),
+		OPT_UINTEGER("events", &o.events, 1, 100000, "N",
+			     "call-site events the model runs per cell, %R [100]"),
+		OPT_STRING("json", &json, "FILE", "also write the matrix as JSON"),
+		OPT_HELP(),
+		OPT_END(),
+	};
+	const struct opt_cmd cmd = { .name = "recommend", .usage = rec_usage, .opts = opts,
+		.call = rec_call, .ctx = &o };
+
+	if (opts_parse(&cmd, argc, argv) < 0)
+		return 0;
 	if (json && !(j = fopen(json, "w")))
 		usage_error("--json: cannot write '%s': %s", json, strerror(errno));
 	rc = scale_load(&o, &p);

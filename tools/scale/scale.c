@@ -47,6 +47,13 @@ void scale_opts_default(struct scale_opts *o)
 		o->sites[s] = true;
 }
 
+void scale_opt_from(struct scale_opts *o, const char *arg)
+{
+	if (access(arg, R_OK))
+		usage_error("--from: cannot read '%s': %s", arg, strerror(errno));
+	o->from = arg;
+}
+
 /* Every safe strategy the model knows, in list order. */
 static void default_strategies(struct scale_opts *o)
 {

@@ -34,6 +34,8 @@ struct scale_opts {
 };
 
 void scale_opts_default(struct scale_opts *o);
+/* --from=FILE, for scale and recommend: readable, or a usage error. */
+void scale_opt_from(struct scale_opts *o, const char *arg);
 void scale_prepare_out(struct scale_opts *o);
 /* Read the costs (or run a short compare): 0, else an exit status. */
 int scale_load(struct scale_opts *o, struct scale_params *p);
