@@ -11,7 +11,6 @@
  * trace's origin and hz.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,39 +159,45 @@ static void write_gp(FILE *f, const struct panel *p, int n, double ms, double hz
 
 int cmd_trace_plot(int argc, char **argv);
 
+/* --strategies: kept as given, split once the options are read. */
+static void trace_plot_call(void *ctx, const struct opt *o, const char *arg)
+{
+	char *buf = ctx;
+
+	if (!*arg || strspn(arg, ",") == strlen(arg) || strlen(arg) >= 256)
+		usage_error("--%s: expected a comma-separated list", o->name);
+	snprintf(buf, 256, "%s", arg);
+}
+
 int cmd_trace_plot(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "strategies", required_argument, NULL, 's' },
-		{ "window-ms", required_argument, NULL, 'w' },
-		{ "out", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct panel p[MAX_PANELS] = { { 0 } };
 	char buf[256] = "ipi,rcu", *save = NULL, dir[512], gp[600], cmd[1300];
 	const char *out = "timeline.png", *slash;
 	double ms = 24;
-	int n = 0, opt;
+	int n = 0;
 	json_error_t je;
 	json_t *root, *ev, *other;
 	FILE *f;
 
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (opt) {
-		case 's': snprintf(buf, sizeof(buf), "%s", optarg); break;
-		case 'w': ms = parse_double("window-ms", optarg, 0, 10000, true); break;
-		case 'o': out = optarg; break;
-		case 'h':
-			printf("usage: ptsync trace-plot [--strategies=ipi,rcu] [--window-ms=24] "
-			       "[--out=timeline.png] TRACE.json\n  a per-CPU timeline of the first "
-			       "run of each strategy in a --trace file, with gnuplot\n");
-			return 0;
-		default: usage_bad_option(opts, argv[optind - 1], "trace-plot");
-		}
-	}
+	struct opt opts[] = {
+		OPT_CALLBACK("strategies", 0, "LIST", "the runs to draw, a panel each [ipi,rcu]",
+			     ","),
+		OPT_NUMBER("window-ms", &ms, 0, 10000, true, "MS",
+			   "the time each panel shows, >0 and at most 10000 [24]"),
+		OPT_STRING("out", &out, "FILE", "the plot [timeline.png]"),
+		OPT_HELP(),
+		OPT_END(),
+	};
+	const struct opt_cmd c = { .name = "trace-plot", .opts = opts, .positional = true,
+		.usage = "usage: ptsync trace-plot [options] TRACE.json\n"
+			 "  a per-CPU timeline of the first run of each strategy in a --trace\n"
+			 "  file, with gnuplot\n",
+		.call = trace_plot_call, .ctx = buf };
+
+	optind = opts_parse(&c, argc, argv);
+	if (optind < 0)
+		return 0;
 	if (optind != argc - 1)
 		usage_error("trace-plot: expected one trace file (from --trace=FILE)");
 	for (char *t = strtok_r(buf, ",", &save); t && n < MAX_PANELS; t = strtok_r(NULL, ",", &save))
