@@ -434,26 +434,49 @@ static int cmd_torture(int argc, char **argv)
 	return trace_finish(ptsync_torture(&cfg, x.json));
 }
 
-/* "ipi,rcu" -> ops[1..]; ops[0] is always the no-sync baseline. */
-static void parse_strategies(struct compare_config *cc, const char *arg)
+/*
+ * compare's and fork-storm's strategies: ops[0] is always the no-sync
+ * baseline, then by default every safe strategy, or --strategies=LIST.
+ */
+struct strategy_set {
+	const struct pt_sync_ops **ops;
+	int *nr, max;
+	const char *verb;		/* "'x' is not a strategy to <verb>" */
+};
+
+static void default_strategies(const struct pt_sync_ops **ops, int *nr, int max)
 {
-	char buf[256], names[256], *save = NULL;
+	*nr = 1;
+	for (int i = 0; pt_sync_ops_all[i]; i++) {
+		const struct pt_sync_ops *o = pt_sync_ops_all[i];
 
-	snprintf(buf, sizeof(buf), "%s", arg);
-	cc->nr_ops = 1;
-	for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		const struct pt_sync_ops *ops = pt_sync_ops_find(tok);
-
-		if (!ops || ops->baseline)
-			usage_error("--strategies: '%s' is not a strategy to compare; valid: %s "
-				    "(%s is always run, as the baseline)", tok,
-				    pt_sync_ops_names(names, sizeof(names)), cc->ops[0]->name);
-		if (cc->nr_ops == COMPARE_MAX_STRATEGIES)
-			usage_error("--strategies: at most %d", COMPARE_MAX_STRATEGIES - 1);
-		cc->ops[cc->nr_ops++] = ops;
+		if (o->baseline)
+			ops[0] = o;
+		else if (pt_sync_safe(o) && *nr < max)
+			ops[(*nr)++] = o;
 	}
-	if (cc->nr_ops == 1)
-		usage_error("--strategies: expected a comma-separated list, got '%s'", arg);
+}
+
+static void strategy_item(void *ctx, const char *item, int i)
+{
+	const struct strategy_set *set = ctx;
+	const struct pt_sync_ops *ops = pt_sync_ops_find(item);
+	char names[256];
+
+	if (i == 0)
+		*set->nr = 1;
+	if (!ops || ops->baseline)
+		usage_error("--strategies: '%s' is not a strategy to %s; valid: %s "
+			    "(%s is always run, as the baseline)", item, set->verb,
+			    pt_sync_ops_names(names, sizeof(names)), set->ops[0]->name);
+	if (*set->nr == set->max)
+		usage_error("--strategies: at most %d", set->max - 1);
+	set->ops[(*set->nr)++] = ops;
+}
+
+static void parse_strategies(const struct strategy_set *set, const char *arg)
+{
+	parse_list("strategies", arg, (void *)set, strategy_item);
 }
 
 /*
@@ -475,7 +498,10 @@ static void compare_call(void *ctx, const struct opt *o, const char *arg)
 	struct compare_config *cc = x->cc;
 
 	switch (o->id) {
-	case OPT_STRATEGIES: parse_strategies(cc, arg); break;
+	case OPT_STRATEGIES:
+		parse_strategies(&(struct strategy_set){ cc->ops, &cc->nr_ops,
+			COMPARE_MAX_STRATEGIES, "compare" }, arg);
+		break;
 	case OPT_NOISE:
 		if (!strcmp(arg, "osnoise"))
 			cc->noise_mode = NOISE_OSNOISE;
@@ -626,15 +652,7 @@ static int cmd_compare(int argc, char **argv)
 	compare_config_default(&cc);
 	cc.base.seed = ktime_get_ns() ^ ((uint64_t)getpid() << 32);
 	cc.base.progress = true;
-	cc.nr_ops = 1;
-	for (int i = 0; pt_sync_ops_all[i]; i++) {
-		const struct pt_sync_ops *o = pt_sync_ops_all[i];
-
-		if (o->baseline)
-			cc.ops[0] = o;
-		else if (pt_sync_safe(o) && cc.nr_ops < COMPARE_MAX_STRATEGIES)
-			cc.ops[cc.nr_ops++] = o;
-	}
+	default_strategies(cc.ops, &cc.nr_ops, COMPARE_MAX_STRATEGIES);
 	n = compare_table(t, &cc);
 	n += torture_table(t + n, &x.t);
 	compare_adjust(t, n);
@@ -735,35 +753,16 @@ static const char fork_storm_usage[] =
 static const char fork_storm_footer[] =
 "N and R are checked against the arenas (--pt-pages, --folios) before anything runs.\n";
 
-/* --strategies for fork-storm: ops[0] is the baseline, as in compare. */
-static void fs_parse_strategies(struct fork_storm_config *fc, const char *arg)
-{
-	char buf[256], names[256], *save = NULL;
-
-	snprintf(buf, sizeof(buf), "%s", arg);
-	fc->nr_ops = 1;
-	for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		const struct pt_sync_ops *ops = pt_sync_ops_find(tok);
-
-		if (!ops || ops->baseline)
-			usage_error("--strategies: '%s' is not a strategy to run; valid: %s "
-				    "(%s is always run, as the baseline)", tok,
-				    pt_sync_ops_names(names, sizeof(names)), fc->ops[0]->name);
-		if (fc->nr_ops == FORK_STORM_MAX_STRATEGIES)
-			usage_error("--strategies: at most %d", FORK_STORM_MAX_STRATEGIES - 1);
-		fc->ops[fc->nr_ops++] = ops;
-	}
-	if (fc->nr_ops == 1)
-		usage_error("--strategies: expected a comma-separated list, got '%s'", arg);
-}
-
 static void fs_call(void *ctx, const struct opt *o, const char *arg)
 {
 	struct fork_storm_config *fc = ctx;
 	int m;
 
 	switch (o->id) {
-	case FS_STRATEGIES: fs_parse_strategies(fc, arg); break;
+	case FS_STRATEGIES:
+		parse_strategies(&(struct strategy_set){ fc->ops, &fc->nr_ops,
+			FORK_STORM_MAX_STRATEGIES, "run" }, arg);
+		break;
 	case FS_UNSHARE_SYNC:
 		m = unshare_sync_find(arg);
 		if (m < 0)
@@ -810,15 +809,7 @@ static int cmd_fork_storm(int argc, char **argv)
 
 	fork_storm_config_default(&fc);
 	fc.base.seed = ktime_get_ns() ^ ((uint64_t)getpid() << 32);
-	fc.nr_ops = 1;
-	for (int i = 0; pt_sync_ops_all[i]; i++) {
-		const struct pt_sync_ops *o = pt_sync_ops_all[i];
-
-		if (o->baseline)
-			fc.ops[0] = o;
-		else if (pt_sync_safe(o) && fc.nr_ops < FORK_STORM_MAX_STRATEGIES)
-			fc.ops[fc.nr_ops++] = o;
-	}
+	default_strategies(fc.ops, &fc.nr_ops, FORK_STORM_MAX_STRATEGIES);
 	struct opt opts[] = {
 		OPT_UINTEGER("forks", &fc.forks, 1, FORK_STORM_MAX_FORKS, "N",
 			     "children, %R [100]"),
