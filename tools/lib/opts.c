@@ -197,7 +197,13 @@ void usage_bad_option(const struct option *opts, const char *arg, const char *cm
 static bool takes_value(const struct opt *o)
 {
 	return o->type != OPTT_SET && o->type != OPTT_CLEAR && o->type != OPTT_FLAG_CALL &&
-	       o->type != OPTT_HELP;
+	       o->type != OPTT_HELP && o->type != OPTT_OPT_CALL;
+}
+
+static int has_arg(const struct opt *o)
+{
+	return o->type == OPTT_OPT_CALL ? optional_argument :
+	       takes_value(o) ? required_argument : no_argument;
 }
 
 const struct opt *opts_find(const struct opt_cmd *c, const char *name)
@@ -234,6 +240,7 @@ static void store(const struct opt_cmd *c, const struct opt *o, const char *arg)
 		break;
 	case OPTT_CALL:
 	case OPTT_FLAG_CALL:
+	case OPTT_OPT_CALL:
 		c->call(c->ctx, o, arg);
 		break;
 	case OPTT_HELP:
@@ -257,8 +264,7 @@ static struct option *getopt_table(const struct opt_cmd *c)
 		exit(4);
 	}
 	for (size_t i = 0; i < n; i++)
-		g[i] = (struct option){ c->opts[i].name,
-			takes_value(&c->opts[i]) ? required_argument : no_argument, NULL, (int)i };
+		g[i] = (struct option){ c->opts[i].name, has_arg(&c->opts[i]), NULL, (int)i };
 	g[n] = (struct option){ "list-options", no_argument, NULL, OPT_LIST_OPTIONS };
 	return g;
 }
@@ -336,8 +342,11 @@ void opts_usage(FILE *f, const struct opt_cmd *c)
 
 		if (!o->help || o->type == OPTT_HELP)
 			continue;
-		n = snprintf(left, sizeof(left), "  --%s%s%s", o->name, o->argh ? "=" : "",
-			     o->argh ? o->argh : "");
+		if (o->type == OPTT_OPT_CALL)
+			n = snprintf(left, sizeof(left), "  --%s[=%s]", o->name, o->argh);
+		else
+			n = snprintf(left, sizeof(left), "  --%s%s%s", o->name,
+				     o->argh ? "=" : "", o->argh ? o->argh : "");
 		if (n >= COL - 1)
 			fprintf(f, "%s\n%*s", left, COL, "");
 		else
@@ -374,8 +383,10 @@ void opts_list(FILE *f, const struct opt_cmd *c)
 	for (const struct opt *o = c->opts; o->type != OPTT_END; o++) {
 		if (o->type == OPTT_HELP)
 			continue;
+		bool value = takes_value(o) || o->type == OPTT_OPT_CALL;
+
 		fprintf(f, "%s\t%s\t%s\t%s\n", c->name, o->name,
-			takes_value(o) ? (o->argh ? o->argh : "VALUE") : "-",
-			takes_value(o) ? bad_value(o, buf, sizeof(buf)) : "-");
+			value ? (o->argh ? o->argh : "VALUE") : "-",
+			value ? bad_value(o, buf, sizeof(buf)) : "-");
 	}
 }

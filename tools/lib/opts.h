@@ -65,6 +65,7 @@ enum opt_type {
 	OPTT_STRING,	/* const char *, non-empty */
 	OPTT_CALL,	/* the command's own parser: opt_cmd.call */
 	OPTT_FLAG_CALL,	/* the same, without a value */
+	OPTT_OPT_CALL,	/* the same, the value optional: --x or --x=V (arg NULL or V) */
 	OPTT_HELP,
 };
 
@@ -113,6 +114,8 @@ struct opt {
 	  .help = (h) }
 #define OPT_CALLBACK(n, i, a, h, b) \
 	{ .name = (n), .type = OPTT_CALL, .id = (i), .argh = (a), .help = (h), .bad = (b) }
+#define OPT_CALLBACK_OPTARG(n, i, a, h, b) \
+	{ .name = (n), .type = OPTT_OPT_CALL, .id = (i), .argh = (a), .help = (h), .bad = (b) }
 #define OPT_FLAG_CALLBACK(n, i, h) \
 	{ .name = (n), .type = OPTT_FLAG_CALL, .id = (i), .help = (h) }
 #define OPT_HELP()	{ .name = "help", .type = OPTT_HELP, .help = "this text" }
@@ -123,7 +126,7 @@ struct opt_cmd {
 	const char *usage;	/* --help: before the options */
 	const char *footer;	/* ... and after them; may be NULL */
 	struct opt *opts;	/* ends with OPT_END() */
-	/* OPTT_CALL and OPTT_FLAG_CALL options (arg NULL for a flag). */
+	/* OPTT_CALL, OPTT_OPT_CALL and OPTT_FLAG_CALL options (arg NULL when none). */
 	void (*call)(void *ctx, const struct opt *o, const char *arg);
 	void *ctx;
 	bool positional;	/* arguments after the options are the command's */

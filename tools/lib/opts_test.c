@@ -64,6 +64,76 @@ static void list(const char *s)
 	parse_list("strategies", s, out, count_item);
 }
 
+/* A table of every kind, as a command builds one. */
+struct demo {
+	int n;
+	unsigned int u;
+	uint64_t ns;
+	double p;
+	bool json, pin;
+	const char *out;
+	const char *opt_arg;	/* "(none)" until --nohz-full is given */
+	int calls;
+};
+
+static void demo_call(void *ctx, const struct opt *o, const char *arg)
+{
+	struct demo *d = ctx;
+
+	(void)o;
+	d->opt_arg = arg ? arg : "(bare)";
+	d->calls++;
+}
+
+static int demo_parse(struct demo *d, int argc, char **argv)
+{
+	struct opt opts[] = {
+		OPT_INTEGER("cpus", &d->n, 2, 8, "N", "simulated CPUs, %R [4]"),
+		OPT_UINTEGER("reps", &d->u, 1, 100, "N", "repetitions"),
+		OPT_U64_RANGE("period-us", &d->ns, 10, 1000, 1000, "N", "in us"),
+		OPT_NUMBER("chance", &d->p, 0, 1, false, "P", "a chance"),
+		OPT_BOOLEAN("json", &d->json, "JSON"),
+		OPT_CLEAR("no-pin", &d->pin, "do not pin"),
+		OPT_STRING("out", &d->out, "DIR", "where"),
+		OPT_CALLBACK_OPTARG("nohz-full", 0, "LIST", "these CPUs, or the bystanders", "x"),
+		OPT_HELP(),
+		OPT_END(),
+	};
+	const struct opt_cmd c = { .name = "demo", .opts = opts, .call = demo_call, .ctx = d };
+
+	return opts_parse(&c, argc, argv);
+}
+
+static void demo_argv(const char *arg)
+{
+	struct demo d = { 0 };
+	char *argv[] = { "demo", (char *)arg, NULL };
+
+	demo_parse(&d, 2, argv);
+}
+
+static void table_tests(void)
+{
+	struct demo d = { .pin = true, .opt_arg = "(none)" };
+	char *argv[] = { "demo", "--cpus=3", "--reps", "7", "--period-us=20", "--chance=0.5",
+		"--json", "--no-pin", "--out=/tmp/x", "--nohz-full", NULL };
+	int r = demo_parse(&d, 10, argv);
+
+	ok(r == 10 && d.n == 3 && d.u == 7 && d.ns == 20000 && d.p == 0.5 && d.json &&
+	   !d.pin && !strcmp(d.out, "/tmp/x"), "table: every kind stored, the unit scaled");
+	ok(d.calls == 1 && !strcmp(d.opt_arg, "(bare)"), "table: bare optional value -> NULL");
+	char *argv2[] = { "demo", "--nohz-full=1,3", NULL };
+	demo_parse(&d, 2, argv2);
+	ok(d.calls == 2 && !strcmp(d.opt_arg, "1,3"), "table: optional value given");
+	ok(refused(demo_argv, "--cpus=9", "--cpus"), "table: integer out of range refused");
+	ok(refused(demo_argv, "--period-us=5", "--period-us"), "table: scaled integer range is the given unit's");
+	ok(refused(demo_argv, "--json=1", "--json"), "table: a flag given a value refused");
+	ok(refused(demo_argv, "--cpus", "--cpus"), "table: a value missing refused");
+	ok(refused(demo_argv, "--out=", "--out"), "table: empty string refused");
+	ok(refused(demo_argv, "--frob", "--frob"), "table: unknown option refused");
+	ok(refused(demo_argv, "extra", "extra"), "table: stray argument refused");
+}
+
 int main(void)
 {
 	uint64_t mask;
@@ -103,5 +173,6 @@ int main(void)
 	   !strcmp(out, "ipi|rcu|eqs|"), "list: items in order");
 	ok(refused(list, "ipi,", "--strategies"), "list: trailing comma refused");
 	ok(refused(list, "", "--strategies"), "list: empty refused");
+	table_tests();
 	return done_testing();
 }
