@@ -574,9 +574,9 @@ static void compare_adjust(struct opt *t, int n)
 {
 	static const struct { const char *name, *help; } help[] = {
 		{ "cpus", "simulated CPUs [host cores; more only if asked]" },
-		{ "walkers", "[1 from 3 CPUs up]" },
-		{ "bystanders", "[the rest]" },
-		{ "freers", "[1]" },
+		{ "walkers", "CPUs running GUP-fast [1 from 3 CPUs up]" },
+		{ "bystanders", "CPUs running another mm in user mode [the rest]" },
+		{ "freers", "CPUs that map/unmap/exit [1]" },
 		{ "callsite", "call sites, each its own cost phase: fallback,\n"
 			      "collapse, unshare [all]" },
 		{ "unshare-sync", "per-gather or per-unshare [both, one phase each]" },
@@ -827,10 +827,10 @@ static int cmd_fork_storm(int argc, char **argv)
 		OPT_INTEGER("bystanders", &bystanders, 1, NR_CPUS - 1, "N",
 			    "CPUs running another mm in user mode [cpus - 1]"),
 		OPT_CALLBACK("tlb", FS_TLB, "MODE", "as for torture", "x86"),
-		OPT_INTEGER("hz", &b->hz, 1, 10000, "N", "as for torture"),
+		OPT_INTEGER("hz", &b->hz, 1, 10000, "N", "as for torture, %R"),
 		OPT_U64("seed", &b->seed, "N", "as for torture"),
-		OPT_U32("pt-pages", &b->pt_pages, 64, 1 << 24, "N", "as for torture"),
-		OPT_U32("folios", &b->folios, 1024, 1 << 26, "N", "as for torture"),
+		OPT_U32("pt-pages", &b->pt_pages, 64, 1 << 24, "N", "as for torture, %R"),
+		OPT_U32("folios", &b->folios, 1024, 1 << 26, "N", "as for torture, %R"),
 		OPT_NUMBER("stall-timeout", &b->stall_timeout_s, 0, 86400, true, "S",
 			   "as for torture"),
 		OPT_CLEAR("no-pin", &b->pin, "as for torture"),
