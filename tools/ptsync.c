@@ -847,8 +847,30 @@ static int cmd_fork_storm(int argc, char **argv)
 	return fork_storm(&fc);
 }
 
+/* The commands, in the order the unknown-command error lists them. */
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+} commands[] = {
+	{ "compare", cmd_compare }, { "torture", cmd_torture }, { "hostcheck", cmd_hostcheck },
+	{ "list", cmd_list }, { "scale", cmd_scale }, { "recommend", cmd_recommend },
+	{ "trace-plot", cmd_trace_plot }, { "fork-storm", cmd_fork_storm },
+};
+
+static const char *command_names(char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]) && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? ", " : "", commands[i].name);
+	return buf;
+}
+
 int main(int argc, char **argv)
 {
+	char names[160];
+
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		print_usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? EXIT_USAGE : 0;
@@ -857,22 +879,8 @@ int main(int argc, char **argv)
 		printf("ptsync %s\n", PTSYNC_VERSION);
 		return 0;
 	}
-	if (!strcmp(argv[1], "compare"))
-		return cmd_compare(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "torture"))
-		return cmd_torture(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "list"))
-		return cmd_list(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "hostcheck"))
-		return cmd_hostcheck(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "scale"))
-		return cmd_scale(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "recommend"))
-		return cmd_recommend(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "trace-plot"))
-		return cmd_trace_plot(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "fork-storm"))
-		return cmd_fork_storm(argc - 1, argv + 1);
-	usage_error("unknown command '%s'; valid: compare, torture, hostcheck, list, scale, "
-		    "recommend, trace-plot, fork-storm", argv[1]);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	usage_error("unknown command '%s'; valid: %s", argv[1], command_names(names, sizeof(names)));
 }
