@@ -320,8 +320,7 @@ static int torture_table(struct opt *t, struct torture_ctx *x)
 			    "CPUs running GUP-fast [the rest]"),
 		{ .name = "mms", .type = OPTT_INT, .value = &cfg->nr_mms, .min = 1, .max = 64,
 		  .argh = "N", .seen = &r->mms,
-		  .help = "address spaces the freers and walkers share, %R [2; more\n"
-			  "for a twin whose bug needs them]" },
+		  .help = "address spaces the freers and walkers share, %R [2]" },
 		OPT_INTEGER("hz", &cfg->hz, 1, 10000, "N",
 			    "RCU tick: quiescent states at most N/s, %R [250]"),
 		{ .name = "batch-fail", .type = OPTT_DOUBLE, .value = &cfg->batch_fail,
