@@ -103,7 +103,11 @@ static void sb_body(struct litmus *t, int me, uint64_t i)
 
 static void mp_body(struct litmus *t, int me, uint64_t i)
 {
-	uint64_t until = ktime_get_ns() + NSEC_PER_MSEC;
+	/* T0 drains at its meet() at the latest, so the flag always comes:
+	 * wait for it as long as for a meeting (a loaded host can keep T0
+	 * off its CPU for milliseconds; a try that saw nothing tests nothing). */
+	uint64_t until = ktime_get_ns() + SPIN_LIMIT;
+	unsigned int spins = 0;
 
 	if (me == 0) {
 		if (t->held)	/* data held its window, as an unhook is */
@@ -122,7 +126,10 @@ static void mp_body(struct litmus *t, int me, uint64_t i)
 			return;
 		}
 		cpu_relax();
+		if (++spins % 1024 == 0)
+			sched_yield();
 	}
+	atomic_store(&t->timeout, 1);
 }
 
 struct litmus_thread {

@@ -23,8 +23,7 @@
  *           when it next runs.  A preempted vCPU can be stopped in the
  *           middle of an IRQs-off walk, so this flush is no sync.
  */
-#include <string.h>
-
+#include "ptsync/names.h"
 #include "ptsync/run.h"
 #include "ptsync/smp.h"
 #include "ptsync/tlb.h"
@@ -36,29 +35,12 @@ static const char *const tlb_mode_names[NR_TLB_MODES] = {
 	[TLB_PV] = "pv",
 };
 
-const char *tlb_mode_name(int mode)
-{
-	return mode >= 0 && mode < NR_TLB_MODES ? tlb_mode_names[mode] : "auto";
-}
+DEFINE_ENUM_LOOKUPS(tlb_mode_name, tlb_mode_find, tlb_mode_names, NR_TLB_MODES, "auto")
 
-int tlb_mode_find(const char *name)
-{
-	for (int m = 0; m < NR_TLB_MODES; m++)
-		if (!strcmp(tlb_mode_names[m], name))
-			return m;
-	return -1;
-}
-
+/* TLB_MODE_BIT(m) is bit m: the set as enum_set_str() reads it. */
 const char *tlb_modes_str(unsigned int modes, char *buf, size_t len)
 {
-	size_t off = 0;
-
-	buf[0] = 0;
-	for (int m = 0; m < NR_TLB_MODES && off < len; m++)
-		if (modes & TLB_MODE_BIT(m))
-			off += (size_t)snprintf(buf + off, len - off, "%s%s",
-						off ? "," : "", tlb_mode_names[m]);
-	return buf;
+	return enum_set_str(tlb_mode_names, NR_TLB_MODES, modes, buf, len);
 }
 
 static const char *const arch_names[NR_ARCHS] = {
@@ -74,22 +56,11 @@ static const char *const arch_barriers[NR_ARCHS] = {
 	[ARCH_ARM64] = "dsb(ish) after every broadcast TLBI",
 };
 
-const char *arch_name(int arch)
-{
-	return arch >= 0 && arch < NR_ARCHS ? arch_names[arch] : "?";
-}
-
-int arch_find(const char *name)
-{
-	for (int a = 0; a < NR_ARCHS; a++)
-		if (!strcmp(arch_names[a], name))
-			return a;
-	return -1;
-}
+DEFINE_ENUM_LOOKUPS(arch_name, arch_find, arch_names, NR_ARCHS, "?")
 
 const char *arch_flush_barrier(int arch)
 {
-	return arch >= 0 && arch < NR_ARCHS ? arch_barriers[arch] : NULL;
+	return enum_name(arch_barriers, NR_ARCHS, arch, NULL);
 }
 
 bool tlb_mode_flushes_by_ipi(int mode)

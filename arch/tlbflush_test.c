@@ -29,9 +29,16 @@ struct flush_test {
 	bool ret_invlpgb;
 };
 
+/*
+ * The flush IPIs @cpu took.  Counted on arrival, in the handler, before
+ * the flush runs and its csd is released, so a flush that waited for @cpu
+ * sees the count: tlb_calls_run is bumped only after csd_unlock(), and a
+ * sender that returns from its wait may read it a moment too early.  In
+ * these tests a CPU takes no IPI but the flush's.
+ */
 static uint64_t tlb_calls(struct ptsync_run *run, int cpu)
 {
-	return READ_ONCE(run->cpus[cpu].stats.tlb_calls_run);
+	return READ_ONCE(run->cpus[cpu].stats.ipis_received);
 }
 
 /* CPU 1 does what it is told at each step; CPU 0 flushes and looks. */
@@ -48,8 +55,7 @@ static void lazy_cpu(struct cpu *c)
 		switch_mm(c, NULL);		/* to idle: keeps a loaded */
 		t->in_mask_lazy = cpumask_test_cpu(1, mm_cpumask(a));
 		t->lazy_lazy = READ_ONCE(c->is_lazy);
-		WRITE_ONCE(t->step, 1);
-		WAIT_FOR(READ_ONCE(t->step) == 2);
+		test_step(&t->step, 1);
 		switch_mm(c, b);
 		t->left_mask = !cpumask_test_cpu(1, mm_cpumask(a));
 		switch_mm(c, NULL);
@@ -63,8 +69,7 @@ static void lazy_cpu(struct cpu *c)
 	t->ipis_lazy_kept = tlb_calls(run, 1);
 	t->ret_lazy_freed = flush_tlb_mm_range(a, 0, PMD_SIZE, true);
 	t->ipis_lazy_freed = tlb_calls(run, 1) - t->ipis_lazy_kept;
-	WRITE_ONCE(t->step, 2);
-	WAIT_FOR(READ_ONCE(t->step) == 3);
+	test_step(&t->step, 2);
 }
 
 static void pv_cpu(struct cpu *c)
@@ -76,11 +81,9 @@ static void pv_cpu(struct cpu *c)
 	if (c->id == 1) {
 		switch_mm(c, a);
 		WRITE_ONCE(c->preempted, 1);	/* as the host would */
-		WRITE_ONCE(t->step, 1);
-		WAIT_FOR(READ_ONCE(t->step) == 2);
+		test_step(&t->step, 1);
 		WRITE_ONCE(c->preempted, 0);
-		WRITE_ONCE(t->step, 3);
-		WAIT_FOR(READ_ONCE(t->step) == 4);
+		test_step(&t->step, 3);
 		switch_mm(c, NULL);
 		return;
 	}
@@ -89,8 +92,7 @@ static void pv_cpu(struct cpu *c)
 	WAIT_FOR(READ_ONCE(t->step) == 1);
 	t->ret_preempted = flush_tlb_mm_range(a, 0, PMD_SIZE, true);
 	t->ipis_preempted = tlb_calls(run, 1);
-	WRITE_ONCE(t->step, 2);
-	WAIT_FOR(READ_ONCE(t->step) == 3);
+	test_step(&t->step, 2);
 	t->ret_running = flush_tlb_mm_range(a, 0, PMD_SIZE, true);
 	t->ipis_running = tlb_calls(run, 1) - t->ipis_preempted;
 	WRITE_ONCE(t->step, 4);
@@ -103,8 +105,7 @@ static void invlpgb_cpu(struct cpu *c)
 
 	if (c->id == 1) {
 		switch_mm(c, &run->mms[0]);
-		WRITE_ONCE(t->step, 1);
-		WAIT_FOR(READ_ONCE(t->step) == 2);
+		test_step(&t->step, 1);
 		switch_mm(c, NULL);
 		return;
 	}

@@ -310,20 +310,6 @@ struct result {
 
 static const int *target_cpus;
 
-static int64_t sum_ipis(int k)
-{
-	int64_t sum = 0;
-
-	for (int i = 0; i < k; i++) {
-		int64_t v = proc_call_ipis(target_cpus[i]);
-
-		if (v < 0)
-			return -1;
-		sum += v;
-	}
-	return sum;
-}
-
 static struct result res[NR_MECH][MAX_KS];
 static unsigned int max_rounds = 20000, max_ms = 300;
 
@@ -342,7 +328,7 @@ static void measure(enum mech m, int ki, int k, pthread_t *threads, pid_t pgid)
 	for (int w = 0; w < 100; w++)		/* warm-up, untimed */
 		if (deliver(m, k, threads, pgid))
 			goto lost;
-	before = sum_ipis(k);
+	before = proc_call_ipis_sum(target_cpus, k);
 	end = now_ns() + (uint64_t)max_ms * 1000000ull;
 	while (s.n < max_rounds && now_ns() < end) {
 		uint64_t t0 = now_ns();
@@ -353,7 +339,7 @@ static void measure(enum mech m, int ki, int k, pthread_t *threads, pid_t pgid)
 		for (uint64_t t1 = now_ns(); now_ns() - t1 < GAP_NS; )
 			relax();
 	}
-	after = sum_ipis(k);
+	after = proc_call_ipis_sum(target_cpus, k);
 	rounds = s.n;
 	res[m][ki].reached = before >= 0 && after >= before && rounds ?
 		(double)(after - before) / (double)rounds / k : -1;

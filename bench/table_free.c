@@ -146,15 +146,10 @@ static int pin_process_to_one_core(void)
 	return -1;
 }
 
-static void bench_config(struct ptsync_config *cfg, const struct free_bench *b)
+/* The freer alone (bench.h's bench_config()), with room for a repetition. */
+static void free_bench_config(struct ptsync_config *cfg, const struct free_bench *b)
 {
-	ptsync_config_default(cfg);
-	cfg->nr_cpus = 1;
-	cfg->nr_freers = 1;
-	cfg->nr_walkers = 0;
-	cfg->nr_bystanders = 0;
-	cfg->nr_mms = 1;
-	cfg->batch_fail = 0;
+	bench_config(cfg, 0);
 	/* Every batch of a repetition is in flight at once. */
 	cfg->batch_pool = b->nr / MAX_TABLE_BATCH + 2;
 	cfg->pt_pages = b->nr + 16;
@@ -164,28 +159,16 @@ static void bench_config(struct ptsync_config *cfg, const struct free_bench *b)
 static int run_bench(struct free_bench *b)
 {
 	struct ptsync_config cfg;
-	struct ptsync_run *run = calloc(1, sizeof(*run));
+	struct ptsync_run *run;
 
-	bench_config(&cfg, b);
-	if (!run || ptsync_run_init(run, &cfg)) {
-		fprintf(stderr, "table_free: cannot set up a run\n");
+	free_bench_config(&cfg, b);
+	run = bench_run_start(&cfg, free_cpu, b);
+	if (!run)
 		return 1;
-	}
-	run->priv = b;
-	cpus_start(run, free_cpu);
-	cpus_stop(run);
-	if (ptsync_run_drain(run) && !b->failed)
+	/* No walker runs here, so not clean means live objects left. */
+	if (!bench_run_finish(run) && !b->failed)
 		b->failed = "live objects after rcu_barrier()";
-	ptsync_run_destroy(run);
-	free(run);
 	return b->failed != NULL;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
 }
 
 /* One line: median rate, and the spread of the repetitions. */
@@ -193,8 +176,7 @@ static void report_line(const char *what, uint64_t *ns, const struct free_bench 
 {
 	uint64_t med;
 
-	qsort(ns, b->reps, sizeof(ns[0]), cmp_u64);
-	med = ns[b->reps / 2];
+	med = bench_median(ns, b->reps);
 	printf("%-5s %6.2f Mtables/s %7.1f ns/table  (min %.1f, max %.1f)\n",
 	       what, (double)b->nr * 1e3 / (double)med, (double)med / b->nr,
 	       (double)ns[0] / b->nr, (double)ns[b->reps - 1] / b->nr);

@@ -74,24 +74,17 @@ static void walk_cpu(struct cpu *c)
 	}
 }
 
-static int cmp_u64(const void *x, const void *y)
-{
-	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
-
-	return (a > b) - (a < b);
-}
-
+/* ns per walk, the median of the blocks. */
 static double median(uint64_t *ns, const struct trace_bench *b)
 {
-	qsort(ns, b->blocks, sizeof(*ns), cmp_u64);
-	return (double)ns[b->blocks / 2] / b->walks;
+	return (double)bench_median(ns, b->blocks) / b->walks;
 }
 
 int main(int argc, char **argv)
 {
 	struct trace_bench b = { .walks = 2000, .blocks = 51 };
 	struct ptsync_config cfg;
-	struct ptsync_run *run = calloc(1, sizeof(*run));
+	struct ptsync_run *run;
 
 	for (int i = 1; i < argc; i++)
 		if (!parse_uint(argv[i], "--walks=", 1, 1000000, &b.walks) &&
@@ -99,29 +92,17 @@ int main(int argc, char **argv)
 			fprintf(stderr, "usage: trace_overhead [--walks=K] [--blocks=N]\n");
 			return 2;
 		}
-	ptsync_config_default(&cfg);
-	cfg.nr_cpus = 2;
-	cfg.nr_freers = 1;
-	cfg.nr_walkers = 1;
-	cfg.nr_bystanders = 0;
-	cfg.nr_mms = 1;
-	cfg.ops = pt_sync_ops_find("ipi");
-	cfg.batch_fail = 0;
-	cfg.pt_pages = 64;
-	cfg.folios = 1024;
-	cfg.preempt_chance = 0;
-	if (!run || trace_open("/dev/null", 2, 1u << 20, 1) || ptsync_run_init(run, &cfg)) {
-		fprintf(stderr, "trace_overhead: cannot set up a run\n");
+	bench_walk_config(&cfg, pt_sync_ops_find("ipi"));
+	if (trace_open("/dev/null", 2, 1u << 20, 1)) {
+		fprintf(stderr, "trace_overhead: cannot open the trace\n");
 		return 1;
 	}
 	b.trace = ptsync_trace;
-	run->priv = &b;
-	cpus_start(run, walk_cpu);
-	cpus_stop(run);
-	if (ptsync_run_drain(run) || READ_ONCE(run->violations.total))
+	run = bench_run_start(&cfg, walk_cpu, &b);
+	if (!run)
+		return 1;
+	if (!bench_run_finish(run))
 		b.failed = true;
-	ptsync_run_destroy(run);
-	free(run);
 	trace_close();
 	if (b.failed) {
 		fprintf(stderr, "trace_overhead: a walk came back short, a violation, or a leak\n");

@@ -147,48 +147,24 @@ static void walk_cpu(struct cpu *c)
 	}
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
 static double median_ns_per_walk(uint64_t *ns, const struct walk_bench *b)
 {
-	qsort(ns, b->blocks, sizeof(*ns), cmp_u64);
-	return (double)ns[b->blocks / 2] / b->walks;
+	return (double)bench_median(ns, b->blocks) / b->walks;
 }
 
 /* One run of the model under @ops; 0 when every walk pinned every page. */
 static int bench_strategy(const struct pt_sync_ops *ops, struct walk_bench *b)
 {
 	struct ptsync_config cfg;
-	struct ptsync_run *run = calloc(1, sizeof(*run));
+	struct ptsync_run *run;
 
-	ptsync_config_default(&cfg);
-	cfg.nr_cpus = 2;
-	cfg.nr_freers = 1;
-	cfg.nr_walkers = 1;
-	cfg.nr_bystanders = 0;
-	cfg.nr_mms = 1;
-	cfg.ops = ops;
-	cfg.batch_fail = 0;
-	cfg.pt_pages = 64;
-	cfg.folios = 1024;
-	cfg.preempt_chance = 0;	/* pv: no vCPU preempted mid-walk here */
-	if (!run || ptsync_run_init(run, &cfg)) {
-		fprintf(stderr, "walk_insns: cannot set up a run\n");
-		return 1;
-	}
+	bench_walk_config(&cfg, ops);
 	b->failed = false;
-	run->priv = b;
-	cpus_start(run, walk_cpu);
-	cpus_stop(run);
-	if (ptsync_run_drain(run) || READ_ONCE(run->violations.total))
+	run = bench_run_start(&cfg, walk_cpu, b);
+	if (!run)
+		return 1;
+	if (!bench_run_finish(run))
 		b->failed = true;
-	ptsync_run_destroy(run);
-	free(run);
 	if (b->failed)
 		fprintf(stderr, "walk_insns: %s: a walk came back short, "
 			"a violation, or a leak\n", ops->name);

@@ -153,8 +153,15 @@ static void cpu_pin(struct cpu *c)
  */
 void ct_user_enter(struct cpu *c)
 {
-	if (c->nohz_full)
+	/* Fully ordered, as upstream's ct_kernel_exit_state() updates the
+	 * state with a value-returning atomic: the walk before user mode
+	 * stays before the store that lets eqs skip this CPU; pairs with the
+	 * smp_mb() between the unhook and the context read in eqs_sync_one().
+	 * [T:eqs-walker:2:user-enter-mb] */
+	if (c->nohz_full) {
+		smp_mb();
 		WRITE_ONCE(c->context, CONTEXT_USER);
+	}
 	this_cpu_inc(c->stats.user_entries);
 	rcu_eqs_enter(c);
 }
@@ -173,12 +180,15 @@ void ct_user_exit(struct cpu *c)
 	if (!c->nohz_full)
 		return;
 	WRITE_ONCE(c->context, CONTEXT_KERNEL);
+	/* [T:eqs-walker:1:user-exit-mb] */
 	smp_mb();
 }
 
 /* Idle: an extended quiescent state, like user mode. */
 void ct_idle_enter(struct cpu *c)
 {
+	/* Fully ordered as ct_user_enter(), for the same pairing. */
+	smp_mb();
 	WRITE_ONCE(c->context, CONTEXT_IDLE);
 	rcu_eqs_enter(c);
 }

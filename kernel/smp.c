@@ -47,6 +47,7 @@ static bool call_queue_add(struct cpu *dst, struct call_single_data *csd)
 	 * before calling (the cleared page-table entry), are visible to the
 	 * CPU that pops it; pairs with the acquire exchange in
 	 * flush_smp_call_function_queue(). */
+	/* [T:ipi-sender:2:queue-release] */
 	} while (!cmpxchg_weak_explicit(&dst->call_queue, &first,
 			csd, memory_order_release, memory_order_relaxed));
 	return first == NULL;
@@ -56,12 +57,14 @@ static void csd_unlock(struct call_single_data *csd)
 {
 	/* The function's effects happen before the sender sees the csd
 	 * free; pairs with smp_load_acquire() in csd_lock_wait(). */
+	/* [T:ipi-handler:2:csd-unlock-release] */
 	smp_store_release(&csd->flags, 0u);
 }
 
 static void flush_smp_call_function_queue(struct cpu *c)
 {
 	/* Acquire: pairs with the release push in call_queue_add(). */
+	/* [T:ipi-handler:1:queue-acquire] */
 	struct call_single_data *csd =
 		xchg_explicit(&c->call_queue, NULL, memory_order_acquire);
 	struct call_single_data *prev = NULL;
@@ -185,6 +188,7 @@ static void csd_lock_wait(struct cpu *me, struct call_single_data *csd,
 	unsigned int spins = 0;
 
 	/* Pairs with csd_unlock(). */
+	/* [T:ipi-sender:3:csd-wait-acquire] */
 	if (!(smp_load_acquire(&csd->flags) & CSD_FLAG_LOCK))
 		return;
 	stall_wait_begin(me, kind, csd->dst);
@@ -228,6 +232,7 @@ void smp_call_function_many_cond(const struct cpumask *mask, smp_call_func_t fun
 		if (cond_func && !cond_func(cpu, info))
 			continue;
 		/* Queueing is a LOCK'd cmpxchg on x86: a full fence. */
+		/* [T:ipi-sender:1:queue-fence] */
 		store_buffer_fence();
 		csd_lock_wait(me, csd, STALL_CSD);
 		csd->func = func;

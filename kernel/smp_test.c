@@ -188,10 +188,8 @@ static void stall_cpu(struct cpu *c)
 	struct smp_test *t = c->run->priv;
 
 	if (c->id == 1) {
-		local_irq_disable();
-		WRITE_ONCE(t->masked_ready, 1);
-		ndelay_spin(5 * NSEC_PER_SEC);	/* the watchdog fires first */
-		local_irq_enable();
+		/* the watchdog fires first */
+		test_masked_spin(&t->masked_ready, 5 * NSEC_PER_SEC, NULL, NULL);
 		return;
 	}
 	send_to_masked_cpu1(t, true);

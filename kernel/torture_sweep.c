@@ -113,20 +113,21 @@ static unsigned int draw_callsites(struct prandom *r)
 }
 
 /*
- * nohz_full: off half the time (context tracking off, every CPU in user
- * mode IPI'd as the kernel does), else each CPU but the freers' drawn in
- * with even odds, walkers too: only there is user mode tracked, so only
- * there can a strategy that reads the context (eqs) misread it.
+ * nohz_full: off a quarter of the time (context tracking off, every CPU in
+ * user mode IPI'd as the kernel does), else each CPU but the freers' drawn
+ * in three times in four, walkers too: only there is user mode tracked, so
+ * only there can a strategy that reads the context (eqs) misread it - a
+ * widening, drawn as often as the others.
  */
 static void draw_nohz_full(struct ptsync_config *cfg, struct prandom *r)
 {
 	memset(cfg->nohz_full_mask, 0, sizeof(cfg->nohz_full_mask));
 	cfg->nohz_full = cfg->nohz_full_list = false;
-	if (cfg->nr_cpus <= cfg->nr_freers || !prandom_below(r, 2))
+	if (cfg->nr_cpus <= cfg->nr_freers || !prandom_below(r, 4))
 		return;
 	for (bool any = false; !any;)
 		for (int cpu = cfg->nr_freers; cpu < cfg->nr_cpus; cpu++)
-			if (prandom_below(r, 2)) {
+			if (prandom_below(r, 4)) {
 				cfg->nohz_full_mask[cpu / 64] |= 1ull << (cpu % 64);
 				any = true;
 			}

@@ -50,3 +50,17 @@ int64_t proc_call_ipis(int cpu)
 	fclose(f);
 	return v;
 }
+
+int64_t proc_call_ipis_sum(const int *cpus, int k)
+{
+	int64_t sum = 0;
+
+	for (int i = 0; i < k; i++) {
+		int64_t v = proc_call_ipis(cpus[i]);
+
+		if (v < 0)
+			return -1;
+		sum += v;
+	}
+	return sum;
+}

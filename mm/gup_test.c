@@ -276,13 +276,9 @@ static void flip_cpu(struct cpu *c)
 
 static void test_flip(void)
 {
-	struct ptsync_config cfg;
 	struct flip_test f;
-	int leaked;
+	int leaked = test_run(2, &rcu_sync_ops, flip_cpu, &f, sizeof(f));
 
-	memset(&f, 0, sizeof(f));
-	test_config(&cfg, 2, &rcu_sync_ops);
-	leaked = test_run_finish(test_run_start(&cfg, flip_cpu, &f));
 	ok(f.violations == 0 && f.walks > 0 && leaked == 0,
 	   "a pmd cleared and restored under %llu walks (%llu pinned, %llu flips): "
 	   "each walks from its copy, %llu violations",
@@ -292,13 +288,8 @@ static void test_flip(void)
 
 int main(void)
 {
-	struct ptsync_config cfg;
 	struct gup_test t;
-	int leaked;
-
-	memset(&t, 0, sizeof(t));
-	test_config(&cfg, 2, &rcu_sync_ops);
-	leaked = test_run_finish(test_run_start(&cfg, gup_cpu, &t));
+	int leaked = test_run(2, &rcu_sync_ops, gup_cpu, &t, sizeof(t));
 
 	ok(t.basic_nr == 16, "gup_fast pins all 16 mapped pages (%d)", t.basic_nr);
 	ok(t.basic_refs_ok, "each pinned folio is the one mapped there, with one more reference");

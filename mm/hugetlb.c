@@ -47,6 +47,7 @@
 #include <string.h>
 
 #include "ptsync/hugetlb.h"
+#include "ptsync/names.h"
 #include "ptsync/run.h"
 #include "ptsync/store_buffer.h"
 #include "ptsync/tlb.h"
@@ -56,18 +57,8 @@ static const char *const unshare_sync_names[NR_UNSHARE_SYNC_MODES] = {
 	[UNSHARE_SYNC_PER_UNSHARE] = "per-unshare",
 };
 
-const char *unshare_sync_name(int mode)
-{
-	return mode >= 0 && mode < NR_UNSHARE_SYNC_MODES ? unshare_sync_names[mode] : "?";
-}
-
-int unshare_sync_find(const char *name)
-{
-	for (int m = 0; m < NR_UNSHARE_SYNC_MODES; m++)
-		if (!strcmp(unshare_sync_names[m], name))
-			return m;
-	return -1;
-}
+DEFINE_ENUM_LOOKUPS(unshare_sync_name, unshare_sync_find, unshare_sync_names,
+		    NR_UNSHARE_SYNC_MODES, "?")
 
 static void i_mmap_lock_write(struct hugetlb_file *f)
 {

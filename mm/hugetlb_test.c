@@ -17,7 +17,7 @@
 #include "ptsync/gup.h"
 #include "ptsync/hugetlb.h"
 #include "ptsync/torture.h"
-#include "tap.h"
+#include "harness.h"
 
 #define RACE_HOLD_NS	(100 * NSEC_PER_MSEC)
 
@@ -34,8 +34,8 @@ struct share_test {
 	/* fork then exit */
 	int reshared;
 	/* the race */
-	_Atomic int step, armed, inside, done;
-	int done_while_inside, reused;
+	struct walk_hold hold;
+	int reused;
 	uint64_t violations, unshare_violations;
 };
 
@@ -171,22 +171,6 @@ static void per_unshare_cpu(struct cpu *c)
 	t->unshares_per_unshare_mode = unshare_syncs(c) - s0;
 }
 
-/* Inside a shared hugetlb table, IRQs off: stay until the reuse, or a while. */
-static void race_enter(struct mm_struct *mm, uint64_t addr, int level, void *arg)
-{
-	struct share_test *t = arg;
-	uint64_t end = ktime_get_ns() + RACE_HOLD_NS;
-
-	(void)mm;
-	(void)addr;
-	if (level != PT_PMD || !atomic_exchange(&t->armed, 0))
-		return;
-	WRITE_ONCE(t->inside, 1);
-	while (!READ_ONCE(t->done) && ktime_get_ns() < end)
-		cpu_relax();
-	t->done_while_inside = READ_ONCE(t->done);
-}
-
 /* CPU 1 walks mm 0's slot 0; CPU 0 unmaps it there and mm 1 reuses it. */
 static void race_cpu(struct cpu *c)
 {
@@ -198,23 +182,20 @@ static void race_cpu(struct cpu *c)
 	int nr;
 
 	if (c->id == 0) {
-		WRITE_ONCE(t->armed, 1);
-		WRITE_ONCE(t->step, 1);
-		WAIT_FOR(READ_ONCE(t->inside));
+		walk_hold_arm(&t->hold);
 		munmap_range(a, addr & ~(PUD_SIZE - 1), PUD_SIZE);
 		mmap_write_lock(b);
 		t->reused = hugetlb_reuse_slot(b, addr, PAGE_SIZE);
 		mmap_write_unlock(b);
-		WRITE_ONCE(t->done, 1);
-		WAIT_FOR(READ_ONCE(t->step) == 2);
+		walk_hold_done(&t->hold);
 		t->violations = READ_ONCE(run->violations.total);
 		t->unshare_violations = READ_ONCE(run->violations.by_site[CALLSITE_UNSHARE]);
 	} else if (c->id == 1) {
 		switch_mm(c, a);
-		WAIT_FOR(READ_ONCE(t->step) == 1);
+		WAIT_FOR(READ_ONCE(t->hold.step) == 1);
 		nr = gup_fast(a, addr, 4, pages);
 		gup_check_and_put(c, a, READ_ONCE(a->incarnation), addr, nr, pages);
-		WRITE_ONCE(t->step, 2);
+		WRITE_ONCE(t->hold.step, 2);
 		switch_mm(c, NULL);
 	}
 }
@@ -239,23 +220,14 @@ static int run_share(const struct pt_sync_ops *ops, int mms, int mode, cpu_fn_t 
 	return test_run_finish(test_run_start(&cfg, fn, t));
 }
 
-/* As test_run_start(), with the enter hook set before any CPU runs. */
+/* The walker held inside the shared PMD table while CPU 0 unshares it. */
 static int run_race(const struct pt_sync_ops *ops, int mode, struct share_test *t)
 {
 	struct ptsync_config cfg;
-	struct ptsync_run *run = calloc(1, sizeof(*run));
 
 	memset(t, 0, sizeof(*t));
 	share_config(&cfg, ops, 2, mode);
-	cfg.walk_delay.ns = 1;		/* reach the enter hook */
-	if (!run || ptsync_run_init(run, &cfg)) {
-		printf("Bail out! cannot set up a run\n");
-		exit(1);
-	}
-	run->priv = t;
-	gup_set_enter_hook(run, race_enter, t);
-	cpus_start(run, race_cpu);
-	return test_run_finish(run);
+	return walk_hold_run(&cfg, race_cpu, t, &t->hold, PT_PMD, RACE_HOLD_NS);
 }
 
 /* What must end a gather with an unshare not synced: a BUG, not a warning. */
@@ -287,13 +259,13 @@ static void race_tests(int mode)
 			continue;	/* the twins are torture's to catch */
 		leaked = run_race(ops, mode, &t);
 		if (ops->baseline)
-			ok(t.reused && t.done_while_inside && t.unshare_violations >= 1 &&
+			ok(t.reused && t.hold.done_while_inside && t.unshare_violations >= 1 &&
 			   t.violations == t.unshare_violations,
 			   "%s %s: a walker inside the table its mm unshares, reused by the "
 			   "other, is a violation charged to unshare (%llu)", ops->name,
 			   unshare_sync_name(mode), (unsigned long long)t.unshare_violations);
 		else
-			ok(t.reused && !t.done_while_inside && t.violations == 0,
+			ok(t.reused && !t.hold.done_while_inside && t.violations == 0,
 			   "%s %s: the unshare waits for the walker inside the table (%llu "
 			   "violations)", ops->name, unshare_sync_name(mode),
 			   (unsigned long long)t.violations);

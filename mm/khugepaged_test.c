@@ -14,7 +14,7 @@
 
 #include "ptsync/gup.h"
 #include "ptsync/torture.h"
-#include "tap.h"
+#include "harness.h"
 
 #define RACE_HOLD_NS	(100 * NSEC_PER_MSEC)	/* the walker's stay, at most */
 
@@ -33,9 +33,8 @@ struct collapse_test {
 	_Atomic int reader_in, file_done;
 	int done_under_reader, file_locked_result;
 	/* the race */
-	_Atomic int step, armed, inside, done;
+	struct walk_hold hold;
 	bool file;			/* race a file-backed collapse */
-	int done_while_inside;
 	uint64_t violations, collapse_violations;
 };
 
@@ -151,22 +150,6 @@ static void single_cpu(struct cpu *c)
 	switch_mm(c, NULL);
 }
 
-/* Inside the PTE table, IRQs off: stay until the collapse is done, or a while. */
-static void race_enter(struct mm_struct *mm, uint64_t addr, int level, void *arg)
-{
-	struct collapse_test *t = arg;
-	uint64_t end = ktime_get_ns() + RACE_HOLD_NS;
-
-	(void)mm;
-	(void)addr;
-	if (level != PT_PTE || !atomic_exchange(&t->armed, 0))
-		return;
-	WRITE_ONCE(t->inside, 1);
-	while (!READ_ONCE(t->done) && ktime_get_ns() < end)
-		cpu_relax();
-	t->done_while_inside = READ_ONCE(t->done);
-}
-
 /* CPU 0 collapses the region CPU 1 is walking. */
 static void race_cpu(struct cpu *c)
 {
@@ -180,19 +163,16 @@ static void race_cpu(struct cpu *c)
 	switch_mm(c, mm);
 	if (c->id == 0) {
 		map_range(mm, a, PMD_SIZE, false);
-		WRITE_ONCE(t->armed, 1);
-		WRITE_ONCE(t->step, 1);
-		WAIT_FOR(READ_ONCE(t->inside));
+		walk_hold_arm(&t->hold);
 		khugepaged_collapse(mm, a, !t->file);
-		WRITE_ONCE(t->done, 1);
-		WAIT_FOR(READ_ONCE(t->step) == 2);
+		walk_hold_done(&t->hold);
 		t->violations = READ_ONCE(run->violations.total);
 		t->collapse_violations = READ_ONCE(run->violations.by_site[CALLSITE_COLLAPSE]);
 	} else if (c->id == 1) {
-		WAIT_FOR(READ_ONCE(t->step) == 1);
+		WAIT_FOR(READ_ONCE(t->hold.step) == 1);
 		nr = gup_fast(mm, a + 8 * PAGE_SIZE, 4, pages);
 		gup_check_and_put(c, mm, READ_ONCE(mm->incarnation), a + 8 * PAGE_SIZE, nr, pages);
-		WRITE_ONCE(t->step, 2);
+		WRITE_ONCE(t->hold.step, 2);
 	}
 	switch_mm(c, NULL);
 }
@@ -212,7 +192,7 @@ static void file_lock_cpu(struct cpu *c)
 	uint64_t a = region(4), end;
 
 	if (c->id == 1) {
-		WAIT_FOR(READ_ONCE(t->step) == 1);
+		WAIT_FOR(READ_ONCE(t->hold.step) == 1);
 		mmap_read_lock(mm);
 		WRITE_ONCE(t->reader_in, 1);
 		end = ktime_get_ns() + 2 * NSEC_PER_SEC;
@@ -220,48 +200,34 @@ static void file_lock_cpu(struct cpu *c)
 			cpu_relax();
 		t->done_under_reader = READ_ONCE(t->file_done);
 		mmap_read_unlock(mm);
-		WRITE_ONCE(t->step, 2);
+		WRITE_ONCE(t->hold.step, 2);
 		return;
 	}
 	if (c->id)
 		return;
 	map_range(mm, a, PMD_SIZE, false);
-	WRITE_ONCE(t->step, 1);
+	WRITE_ONCE(t->hold.step, 1);
 	WAIT_FOR(READ_ONCE(t->reader_in));
 	t->file_locked_result = khugepaged_collapse(mm, a, false);
 	WRITE_ONCE(t->file_done, 1);
-	WAIT_FOR(READ_ONCE(t->step) == 2);
+	WAIT_FOR(READ_ONCE(t->hold.step) == 2);
 	munmap_range(mm, a, PMD_SIZE);
 }
 
 static int run_single(const struct pt_sync_ops *ops, struct collapse_test *t)
 {
-	struct ptsync_config cfg;
-
-	memset(t, 0, sizeof(*t));
-	test_config(&cfg, 2, ops);
-	return test_run_finish(test_run_start(&cfg, single_cpu, t));
+	return test_run(2, ops, single_cpu, t, sizeof(*t));
 }
 
-/* As test_run_start(), with the enter hook set before any CPU runs. */
+/* The walker held inside the old PTE table while CPU 0 collapses it. */
 static int run_race(const struct pt_sync_ops *ops, struct collapse_test *t, bool file)
 {
 	struct ptsync_config cfg;
-	struct ptsync_run *run;
 
 	memset(t, 0, sizeof(*t));
 	t->file = file;
 	test_config(&cfg, 2, ops);
-	cfg.walk_delay.ns = 1;		/* reach the enter hook */
-	run = calloc(1, sizeof(*run));
-	if (!run || ptsync_run_init(run, &cfg)) {
-		printf("Bail out! cannot set up a run\n");
-		exit(1);
-	}
-	run->priv = t;
-	gup_set_enter_hook(run, race_enter, t);
-	cpus_start(run, race_cpu);
-	return test_run_finish(run);
+	return walk_hold_run(&cfg, race_cpu, t, &t->hold, PT_PTE, RACE_HOLD_NS);
 }
 
 static void race_tests(void)
@@ -277,13 +243,13 @@ static void race_tests(void)
 			continue;	/* the twins are torture's to catch */
 		leaked = run_race(ops, &t, false);
 		if (ops->baseline) {
-			ok(t.done_while_inside && t.collapse_violations >= 1 &&
+			ok(t.hold.done_while_inside && t.collapse_violations >= 1 &&
 			   t.violations == t.collapse_violations,
 			   "%s: a walker inside the old PTE table when it is deposited is a "
 			   "violation charged to collapse (%llu)", ops->name,
 			   (unsigned long long)t.collapse_violations);
 		} else {
-			ok(!t.done_while_inside && t.violations == 0,
+			ok(!t.hold.done_while_inside && t.violations == 0,
 			   "%s: the collapse waits for the walker inside the old PTE table "
 			   "(%llu violations)", ops->name, (unsigned long long)t.violations);
 		}
@@ -292,7 +258,7 @@ static void race_tests(void)
 	/* File-backed, even `none`: pte_free_defer() waits for the walker
 	 * (IRQs off is an RCU reader), and the collapse does not wait. */
 	file_leaked = run_race(&none_sync_ops, &t, true);
-	ok(t.done_while_inside && t.violations == 0 && file_leaked == 0,
+	ok(t.hold.done_while_inside && t.violations == 0 && file_leaked == 0,
 	   "none, file-backed: the collapse ends while the walker is inside, and the "
 	   "deferred free waits for it (%llu violations, %d live)",
 	   (unsigned long long)t.violations, file_leaked);
@@ -336,13 +302,7 @@ int main(void)
 	   (unsigned long long)t.upstream_deposit);
 	ok(leaked == 0, "pt-reclaim: no live objects after the run (%d)", leaked);
 
-	memset(&t, 0, sizeof(t));
-	{
-		struct ptsync_config cfg;
-
-		test_config(&cfg, 2, &ipi_sync_ops);
-		leaked = test_run_finish(test_run_start(&cfg, file_lock_cpu, &t));
-	}
+	leaked = test_run(2, &ipi_sync_ops, file_lock_cpu, &t, sizeof(t));
 	ok(t.file_locked_result == SCAN_SUCCEED && t.done_under_reader,
 	   "file-backed: the collapse completes while another CPU holds mmap_lock for read "
 	   "(%s)", scan_result_name(t.file_locked_result));

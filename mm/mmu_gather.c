@@ -312,6 +312,7 @@ void tlb_remove_table_sync_one(void)
 /* The seed: a grace period.  Process context only (it sleeps). */
 void tlb_remove_table_sync_rcu(void)
 {
+	/* [T:rcu-freer:1:gp-start-mb] */
 	store_buffer_fence();	/* a grace period starts with smp_mb() */
 	synchronize_rcu();
 }

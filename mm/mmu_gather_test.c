@@ -17,6 +17,7 @@
 
 struct gather_test {
 	int flushed_at_509, new_batch_holds_one, flushed_total;
+	int past_page_in_pool, past_page_intact;
 	uint64_t fallbacks, syncs, gp_before, gp_after, exhausted, injected;
 	int freed_at_once;
 	long mapped, mapped_huge;
@@ -28,6 +29,7 @@ struct gather_test {
 	int sync_calls, flushed_before_sync, live_at_sync, freed_after;
 	/* walker_inside_cpu */
 	_Atomic int mapped_flag, walking, inside;
+	bool walker_preempted;		/* its vCPU, as the host sees it */
 	int walk_nr, saw_unhook;
 	pgent_t *pmdp;
 	uint64_t pmd;
@@ -54,14 +56,25 @@ static void batch_cpu(struct cpu *c)
 	uint64_t b0 = READ_ONCE(run->stats.batches_flushed);
 	struct mmu_gather tlb;
 
+	void **past;
+
 	if (c->id)
 		return;
 	tlb_gather_mmu(&tlb, mm);
-	for (unsigned int i = 0; i < MAX_TABLE_BATCH; i++)
+	tlb_remove_table(&tlb, detached_table(run, mm));
+	/* The word just past the first batch page (in the pool's block,
+	 * unused by this test's batches): a marker that no table may hit. */
+	past = (void **)((char *)tlb.batch + PAGE_SIZE);
+	t->past_page_in_pool = (char *)(past + 1) <=
+		(char *)run->batches.mem + ((size_t)1 << run->batches.shift);
+	if (t->past_page_in_pool)
+		*past = t;
+	for (unsigned int i = 1; i < MAX_TABLE_BATCH; i++)
 		tlb_remove_table(&tlb, detached_table(run, mm));
 	t->flushed_at_509 = READ_ONCE(run->stats.batches_flushed) - b0 == 1 && !tlb.batch;
 	tlb_remove_table(&tlb, detached_table(run, mm));
 	t->new_batch_holds_one = tlb.batch && tlb.batch->nr == 1;
+	t->past_page_intact = t->past_page_in_pool && *past == t;
 	tlb_finish_mmu(&tlb);
 	t->flushed_total = (int)(READ_ONCE(run->stats.batches_flushed) - b0);
 	t->fallbacks = READ_ONCE(c->stats.fallbacks);
@@ -218,10 +231,13 @@ static void walker_inside_cpu(struct cpu *c)
 	switch_mm(c, mm);
 	if (c->id == 1) {
 		WAIT_FOR(READ_ONCE(t->mapped_flag));
+		if (t->walker_preempted)
+			WRITE_ONCE(c->preempted, 1);	/* a PV flush skips us */
 		gup_set_race_hook(run, walker_inside_hook, t);
 		WRITE_ONCE(t->walking, 1);
 		t->walk_nr = gup_fast(mm, a, 1, pages);
 		gup_set_race_hook(run, NULL, NULL);
+		WRITE_ONCE(c->preempted, 0);
 		gup_check_and_put(c, mm, READ_ONCE(mm->incarnation), a, t->walk_nr, pages);
 	} else if (c->id == 0) {
 		t->mapped = map_range(mm, a, PAGE_SIZE, false);
@@ -233,7 +249,7 @@ static void walker_inside_cpu(struct cpu *c)
 	switch_mm(c, NULL);
 }
 
-static uint64_t run_walker_inside(const struct pt_sync_ops *ops, double fail,
+static uint64_t run_walker_inside(const struct pt_sync_ops *ops, double fail, int tlb_mode,
 				  struct gather_test *t, uint64_t *freed_one)
 {
 	struct ptsync_config cfg;
@@ -243,6 +259,10 @@ static uint64_t run_walker_inside(const struct pt_sync_ops *ops, double fail,
 	memset(t, 0, sizeof(*t));
 	test_config(&cfg, 2, ops);
 	cfg.batch_fail = fail;
+	if (tlb_mode != TLB_MODE_AUTO) {
+		cfg.tlb_mode = tlb_mode;
+		t->walker_preempted = tlb_mode == TLB_PV;
+	}
 	run = test_run_start(&cfg, walker_inside_cpu, t);
 	cpus_stop(run);
 	ptsync_run_drain(run);
@@ -255,27 +275,32 @@ static uint64_t run_walker_inside(const struct pt_sync_ops *ops, double fail,
 
 static void test_walker_inside(void)
 {
+	/* flush-ipi under a PV flush with the walker's vCPU preempted: the
+	 * flush skipped it, so it proves nothing and flush-ipi must sync. */
 	static const struct {
 		const struct pt_sync_ops *ops;
 		double fail;
+		int tlb_mode;
 		const char *what;
 	} w[] = {
-		{ &rcu_sync_ops, 0.0, "RCU batch" },
-		{ &ipi_sync_ops, 1.0, "ipi fallback" },
-		{ &rcu_sync_ops, 1.0, "rcu fallback" },
+		{ &rcu_sync_ops, 0.0, TLB_MODE_AUTO, "RCU batch" },
+		{ &ipi_sync_ops, 1.0, TLB_MODE_AUTO, "ipi fallback" },
+		{ &rcu_sync_ops, 1.0, TLB_MODE_AUTO, "rcu fallback" },
+		{ &flush_ipi_sync_ops, 1.0, TLB_PV,
+		  "flush-ipi fallback after a pv flush that skipped the walker's preempted vCPU" },
 	};
 	struct gather_test t;
 	uint64_t v, one;
 
 	for (unsigned int i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
-		v = run_walker_inside(w[i].ops, w[i].fail, &t, &one);
+		v = run_walker_inside(w[i].ops, w[i].fail, w[i].tlb_mode, &t, &one);
 		ok(v == 0 && t.mapped == 1 && t.saw_unhook && t.walk_nr == 0 &&
 		   (w[i].fail == 0 || one >= 3),
 		   "%s: tables unmapped under an IRQs-off walk are freed after it "
 		   "(%llu violations, %llu freed one by one)", w[i].what,
 		   (unsigned long long)v, (unsigned long long)one);
 	}
-	v = run_walker_inside(&none_sync_ops, 1.0, &t, &one);
+	v = run_walker_inside(&none_sync_ops, 1.0, TLB_MODE_AUTO, &t, &one);
 	ok(v > 0, "... and under none they are not: the walker's checker sees it (%llu)",
 	   (unsigned long long)v);
 }
@@ -400,6 +425,9 @@ int main(void)
 	t = run_test(batch_cpu, &rcu_sync_ops, 4, 0, &leaked, &batched, &one);
 	ok(t.flushed_at_509, "the 509th table fills the batch and flushes it to call_rcu");
 	ok(t.new_batch_holds_one, "the 510th starts a new batch");
+	ok(t.past_page_intact,
+	   "the 510th table is not stored past the end of the batch page (%s)",
+	   t.past_page_in_pool ? "the word after it is intact" : "cannot look: no pool page after it");
 	ok(t.flushed_total == 2, "tlb_finish_mmu() flushes the partial batch (%d flushes)",
 	   t.flushed_total);
 	ok(t.fallbacks == 0, "no fallback while batches can be had");

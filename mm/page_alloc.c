@@ -18,6 +18,16 @@
 #include "ptsync/mm.h"
 #include "ptsync/util.h"
 
+/*
+ * Thread @nr entries of @array (ptdescs or folios: each has next_free)
+ * into a free list in index order, index 0 first, its head in @head.
+ */
+#define ARENA_FREE_LIST_INIT(array, nr, head) do {				\
+	for (uint32_t __i = 0; __i < (nr); __i++)				\
+		(array)[__i].next_free = __i + 1 < (nr) ? __i + 1 : ARENA_NONE;	\
+	(head) = (nr) ? 0 : ARENA_NONE;						\
+} while (0)
+
 static void *arena_map(size_t bytes)
 {
 	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
@@ -37,9 +47,7 @@ int pt_arena_init(struct pt_arena *a, uint32_t nr, bool poison)
 	a->poison = poison;
 	pthread_mutex_init(&a->lock, NULL);
 	/* Free list in address order: index 0 is handed out first. */
-	for (uint32_t i = 0; i < nr; i++)
-		a->desc[i].next_free = i + 1 < nr ? i + 1 : ARENA_NONE;
-	a->free_head = nr ? 0 : ARENA_NONE;
+	ARENA_FREE_LIST_INIT(a->desc, nr, a->free_head);
 	return 0;
 }
 
@@ -119,11 +127,13 @@ static void pt_new_generation(struct pt_arena *a, struct ptdesc *pd, pgent_t *ta
 {
 	/* Release: the state change is visible to a walker that sees the
 	 * new generation; pairs with the smp_load_acquire() in gup_table(). */
+	/* [T:free:1:gen-release] */
 	fetch_add_explicit(&pd->gen, 1, memory_order_release);
 	/* State and generation change before the poison lands: a walker
 	 * that reads poison and then re-checks will see the change too.  A
 	 * release RMW orders only what precedes it, so the poison stores
 	 * need this fence.  Pairs with the smp_rmb() in gup_check_tables(). */
+	/* [T:free:2:poison-wmb] */
 	smp_wmb();
 	if (a->poison)
 		pt_fill(table, PT_POISON, next);
@@ -201,9 +211,7 @@ int folio_arena_init(struct folio_arena *a, uint32_t nr)
 		return -ENOMEM;
 	a->nr = nr;
 	pthread_mutex_init(&a->lock, NULL);
-	for (uint32_t i = 0; i < nr; i++)
-		a->folios[i].next_free = i + 1 < nr ? i + 1 : ARENA_NONE;
-	a->free_head = nr ? 0 : ARENA_NONE;
+	ARENA_FREE_LIST_INIT(a->folios, nr, a->free_head);
 	return 0;
 }
 

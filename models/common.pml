@@ -158,8 +158,18 @@ end:	do
 		printf("CPU%d %e: store %e=%e (locked)\n", me, who, l, v) \
 	}
 
-/* Free (or reuse) the table behind @l: ptsync poisons it. */
-#define PT_FREE(l)	STORE(l, poison)
+/*
+ * Free (or reuse) the table behind @l: ptsync poisons it.  `frees` counts
+ * them for the liveness check (models/live.pml: every freer's wait ends,
+ * so the model's NFREES frees all happen).
+ */
+byte frees;
+#ifndef NFREES
+#define NFREES	1
+#endif
+/* [T:free:1:gen-release] [T:free:2:poison-wmb]: one store here; SC and TSO
+ * keep pt_free()'s order anyway, the litmus tests spell it out. */
+#define PT_FREE(l)	d_step { _STORE(me, l, poison); frees++ }
 
 /*
  * The walker reads an entry of the table it reached: the property.  The
@@ -169,9 +179,37 @@ end:	do
 	LOAD(l, dst); \
 	assert(dst != poison)
 
+/*
+ * Between the walker's pmd read and its table read.  -DIRQS_ON is every
+ * safe model's twin in its own configuration (memory model, TLB mode):
+ * the walker turns IRQs on there, as a walk outside an IRQs-off section
+ * would, and the model must be refuted: proof that the walker can be
+ * inside its walk when the table is freed, so the safe model's proof is
+ * not vacuous.  (pan's unreached-code check only shows each statement is
+ * reached, not that the two meet.)
+ */
+#ifdef IRQS_ON
+#define MIDWALK()	IRQ_RESTORE(); IRQ_SAVE()
+#else
+#define MIDWALK()	skip
+#endif
+
 /* local_irq_save() / local_irq_restore() around a GUP-fast walk. */
+/*
+ * -DLIVE (the liveness runs): an interrupt pending when IRQs come on is
+ * taken before they can go off again, as on the hardware; for the RCU
+ * quiescent state that is the assumption that a CPU with IRQs on is
+ * eventually ticked.  Without it weak fairness would not oblige the
+ * interrupt process to run, since it is enabled only between walks.
+ */
+#ifdef LIVE
+#define _IRQ_SAVE_OK	!ipi_pending[me] && !qs_pending[me] ->
+#else
+#define _IRQ_SAVE_OK
+#endif
 #define IRQ_SAVE() \
 	d_step { \
+		_IRQ_SAVE_OK \
 		irqs_off[me] = 1; \
 		printf("CPU%d %e: local_irq_save\n", me, who) \
 	}
@@ -192,6 +230,7 @@ end:	do
  * it.  The sender never stores to CSD(c) between the two halves, so its
  * own buffer cannot hold that location and memory is what it reads.
  */
+/* [T:ipi-sender:1:queue-fence] [T:ipi-sender:2:queue-release] */
 #define IPI_SEND(cpu) \
 	d_step { \
 		_DRAIN(me); \
@@ -199,6 +238,7 @@ end:	do
 		ipi_pending[cpu] = 1; \
 		printf("CPU%d %e: IPI to CPU%d\n", me, who, cpu) \
 	}
+/* [T:ipi-sender:3:csd-wait-acquire] */
 #define IPI_WAIT(cpu) \
 	atomic { \
 		mem[CSD(cpu)] == unlocked -> \
@@ -245,6 +285,7 @@ byte gp_waiting;		/* how many CPUs it still waits for */
 	gp_waiting = NWALKERS
 
 /* synchronize_rcu() by the freer: start a GP, wait for it, full barriers. */
+/* [T:rcu-freer:1:gp-start-mb] */
 #define SYNCHRONIZE_RCU() \
 	d_step { \
 		printf("CPU%d %e: synchronize_rcu: grace period starts\n", me, who); \
@@ -272,9 +313,13 @@ proctype interrupts(byte me) INTERRUPTS_PROVIDED
 end:	do
 	:: d_step {
 		ipi_pending[me] && !irqs_off[me] ->
-		ipi_pending[me] = 0;
+		ipi_pending[me] = 0;	/* [T:ipi-handler:1:queue-acquire] */
 		printf("CPU%d irq: IPI handler runs\n", me);
-		_STORE(me, CSD(me), unlocked)
+#ifdef LOST_IPI	/* broken for the liveness check: the csd is never unlocked */
+		skip
+#else
+		_STORE(me, CSD(me), unlocked)	/* [T:ipi-handler:2:csd-unlock-release] */
+#endif
 	   }
 	:: d_step {
 		qs_pending[me] && !irqs_off[me] ->

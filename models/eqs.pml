@@ -30,6 +30,13 @@
  * context as user; that CPU enters the kernel, fences, reads the old pmd
  * and walks into a table the freer frees without having IPI'd it: refuted.
  *
+ * The smp_mb() at user entry stands for what upstream has there:
+ * ct_kernel_exit_state() updates ct->state with a fully ordered
+ * atomic_add_return() (kernel/context_tracking.c).  ptsync's
+ * kernel/cpu.c ct_user_enter() has no ordering there; -DNOENTERMB is
+ * that code: proven under SC and TSO (a load is never passed by a later
+ * store), refuted under the weak model by models/litmus/eqs-noentermb.litmus.
+ *
  * CPU0 unmaps; CPUs 1..NWALKERS go between user mode and GUP-fast walks.
  */
 mtype = { pmd, pte, ctx1, ctx2, csd1, csd2 };	/* memory locations */
@@ -55,7 +62,7 @@ proctype cpu_freer()
 #ifdef RACY
 	printf("CPU0 freer: (no barrier)\n");
 #else
-	SMP_MB();
+	SMP_MB();			/* [T:eqs-freer:1:unhook-mb] */
 #endif
 	c = 1;
 	do
@@ -101,15 +108,19 @@ proctype cpu_walker(byte me)
 
 end:	do
 	:: STORE(CTX(me), kernel);	/* ct_user_exit() */
-	   SMP_MB();
+	   SMP_MB();			/* [T:eqs-walker:1:user-exit-mb] */
 	   IRQ_SAVE();			/* gup_fast(): local_irq_save() */
 	   LOAD(pmd, e);
 	   if
-	   :: e == table -> READ_TABLE(pte, e)
+	   :: e == table -> MIDWALK(); READ_TABLE(pte, e)
 	   :: else
 	   fi;
 	   IRQ_RESTORE();
-	   SMP_MB();			/* ct_user_enter() */
+#ifdef NOENTERMB
+	   printf("CPU%d walker: (no ordering at user entry)\n", me);
+#else
+	   SMP_MB();			/* ct_user_enter() [T:eqs-walker:2:user-enter-mb]: upstream's fully ordered atomic_add_return() */
+#endif
 	   STORE(CTX(me), user);
 	   e = 0
 	od

@@ -147,7 +147,7 @@ end:	do
 	:: IRQ_SAVE();			/* gup_fast(): local_irq_save() */
 	   LOAD(pmd, e);
 	   if
-	   :: e == table -> READ_TABLE(pte, e)
+	   :: e == table -> MIDWALK(); READ_TABLE(pte, e)
 	   :: else
 	   fi;
 	   IRQ_RESTORE();

@@ -39,6 +39,12 @@
  * reads the PUD entry, the unsharer unshares and drops the lock, the other
  * mm modifies the table, the walker reads it: refuted.
  *
+ * Twin of the gather invariant, -DFLUSH_IS_SYNC: a mid-gather TLB flush
+ * counts as the sync (clears fully_unshared_tables and the count of
+ * unsynced tables).  The invariant's own assert cannot see that (the
+ * count is cleared), which is why it needs a twin: the walker's assert
+ * does, when the flush falls after the last unshare: refuted.
+ *
  * CPU0 unshares (mm A), CPU1 walks mm A, CPU2 runs mm B, the last sharer.
  */
 mtype = { pud1, pud2, tbl1, tbl2, ref1, ref2, i_mmap, csd1 };	/* locations */
@@ -87,6 +93,10 @@ proctype cpu_unsharer()
 		:: skip
 		:: d_step {	/* tlb_flush_mmu() in the middle of the gather */
 			unshared_tables = 0;
+#ifdef FLUSH_IS_SYNC	/* the twin: the flush taken for the sync */
+			fully_unshared_tables = 0;
+			unsynced = 0;
+#endif
 			printf("CPU0 unsharer: mid-gather TLB flush\n")
 		   }
 		fi;
@@ -157,7 +167,7 @@ end:	do
 	   fi;
 	   LOAD(PUD(i), e);
 	   if
-	   :: e == table -> READ_TABLE(TBL(i), e)
+	   :: e == table -> MIDWALK(); READ_TABLE(TBL(i), e)
 	   :: else
 	   fi;
 	   IRQ_RESTORE();

@@ -24,12 +24,16 @@
  *
  * CPU0 unmaps; CPUs 1..NWALKERS run GUP-fast over and over.
  */
-mtype = { pmd, pte, csd1, csd2 };	/* memory locations */
-#define NLOC		5
+mtype = { pmd, pte, csd1, csd2, csd3 };	/* memory locations */
+#define NLOC		6
+#ifdef W3	/* three walkers: the scope check (docs/incoming/wmm.md) */
+#define NWALKERS	3
+#else
 #define NWALKERS	2
-#define NCPU		3
+#endif
+#define NCPU		(NWALKERS + 1)
 #define SB_SIZE		2
-#define CSD(c)		(c == 1 -> csd1 : csd2)
+#define CSD(c)		(c == 1 -> csd1 : (c == 2 -> csd2 : csd3))
 
 #include "common.pml"
 
@@ -54,7 +58,7 @@ end:	do
 	:: IRQ_SAVE();			/* gup_fast(): local_irq_save() */
 	   LOAD(pmd, e);		/* pmdp_get_lockless(), READ_ONCE */
 	   if
-	   :: e == table -> READ_TABLE(pte, e)	/* gup_fast_pte_range() */
+	   :: e == table -> MIDWALK(); READ_TABLE(pte, e)	/* gup_fast_pte_range() */
 	   :: else
 	   fi;
 	   IRQ_RESTORE();
@@ -71,6 +75,10 @@ init {
 		START_STORE_BUFFERS();
 		run cpu_freer();
 		run cpu_walker(1); run interrupts(1);
-		run cpu_walker(2); run interrupts(2)
+		run cpu_walker(2); run interrupts(2);
+#ifdef W3
+		mem[csd3] = unlocked;
+		run cpu_walker(3); run interrupts(3)
+#endif
 	}
 }

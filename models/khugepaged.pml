@@ -71,7 +71,7 @@ end:	do
 	:: IRQ_SAVE();			/* gup_fast(): local_irq_save() */
 	   LOAD(pmd, e);
 	   if
-	   :: e == table -> READ_TABLE(pte, e)
+	   :: e == table -> MIDWALK(); READ_TABLE(pte, e)
 	   :: else		/* none: bail; huge: the new huge page */
 	   fi;
 	   IRQ_RESTORE();

@@ -137,7 +137,7 @@ end:	do
 	   fi;
 	   LOAD(PMD(i), e);
 	   if
-	   :: e == table -> READ_TABLE(PTE(i), e)
+	   :: e == table -> MIDWALK(); READ_TABLE(PTE(i), e)
 	   :: else
 	   fi;
 	   IRQ_RESTORE();

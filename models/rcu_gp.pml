@@ -21,6 +21,12 @@
  * same freer without any wait, and pt_reclaim.pml -DEARLY shows a grace
  * period that is too short.
  *
+ * -DEXPEDITED is strategy rcu-exp (strategy/rcu_exp.c):
+ * synchronize_rcu_expedited() IPIs the CPUs RCU watches and the handler
+ * reports the quiescent state; a handler runs only with IRQs on, so the
+ * guarantee modelled is the same one: a quiescent state only where IRQs
+ * are on, full barriers at the start and the end.
+ *
  * CPU0 unmaps; CPUs 1..NWALKERS run GUP-fast over and over.
  */
 mtype = { pmd, pte, csd1, csd2 };	/* memory locations (csd unused) */
@@ -38,6 +44,9 @@ proctype cpu_freer()
 	mtype who = freer;
 
 	STORE(pmd, none);		/* free_pgtables: pmd_clear() */
+#ifdef EXPEDITED
+	printf("CPU0 freer: synchronize_rcu_expedited\n");
+#endif
 	SYNCHRONIZE_RCU();		/* tlb_remove_table_sync_rcu() */
 	PT_FREE(pte)			/* tlb_remove_table_one(): free */
 }
@@ -51,7 +60,7 @@ end:	do
 	:: IRQ_SAVE();			/* gup_fast(): local_irq_save() */
 	   LOAD(pmd, e);		/* pmdp_get_lockless(), READ_ONCE */
 	   if
-	   :: e == table -> READ_TABLE(pte, e)	/* gup_fast_pte_range() */
+	   :: e == table -> MIDWALK(); READ_TABLE(pte, e)	/* gup_fast_pte_range() */
 	   :: else
 	   fi;
 	   IRQ_RESTORE();

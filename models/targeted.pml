@@ -35,16 +35,25 @@
  * the walker publishes its slot and reads the old pmd, nobody is IPI'd,
  * and the walker reads the freed table: refuted.
  *
+ * Fence-removal variant, -DNOENDMB: no smp_mb() before the slot clears.
+ * SC and TSO keep the walk's loads before the later slot store: proven.
+ * Only a weak machine needs the fence; models/litmus/targeted-noendmb.litmus
+ * refutes it under the weak model (make verify, memory model WEAK).
+ *
  * CPU0 unmaps; CPUs 1..NWALKERS walk the same mm over and over.
  */
-mtype = { pmd, pte, slot1, slot2, csd1, csd2 };	/* memory locations */
-#define NLOC		7
+mtype = { pmd, pte, slot1, slot2, csd1, csd2, slot3, csd3 };	/* memory locations */
+#define NLOC		9
+#ifdef W3	/* three walkers: the scope check (docs/incoming/wmm.md) */
+#define NWALKERS	3
+#else
 #define NWALKERS	2
-#define NCPU		3
+#endif
+#define NCPU		(NWALKERS + 1)
 /* Walker CPU between two fences: slot=NULL, csd unlock, slot=mm. */
 #define SB_SIZE		3
-#define CSD(c)		(c == 1 -> csd1 : csd2)
-#define SLOT(c)		(c == 1 -> slot1 : slot2)
+#define CSD(c)		(c == 1 -> csd1 : (c == 2 -> csd2 : csd3))
+#define SLOT(c)		(c == 1 -> slot1 : (c == 2 -> slot2 : slot3))
 
 #include "common.pml"
 
@@ -60,12 +69,12 @@ proctype cpu_freer()
 #ifdef RMB
 	printf("CPU0 freer: smp_rmb (orders no store->load)\n");
 #else
-	SMP_MB();
+	SMP_MB();			/* [T:targeted-freer:1:unhook-mb] */
 #endif
 	c = 1;
 	do
 	:: c <= NWALKERS ->
-		LOAD(SLOT(c), e);
+		LOAD(SLOT(c), e);	/* [T:targeted-freer:2:slot-acquire] */
 		if
 		:: e == this_mm -> mask = mask | (1 << c)
 		:: else
@@ -107,13 +116,17 @@ proctype cpu_walker(byte me)
 end:	do
 	:: IRQ_SAVE();			/* gup_fast(): local_irq_save() */
 	   STORE(SLOT(me), this_mm);	/* targeted_walk_begin() */
-	   SMP_MB();
+	   SMP_MB();			/* [T:targeted-walker:1:walk-begin-mb] */
 	   LOAD(pmd, e);
 	   if
-	   :: e == table -> READ_TABLE(pte, e)
+	   :: e == table -> MIDWALK(); READ_TABLE(pte, e)
 	   :: else
 	   fi;
-	   SMP_MB();			/* targeted_walk_end() */
+#ifdef NOENDMB
+	   printf("CPU%d walker: (no smp_mb at walk end)\n", me);
+#else
+	   SMP_MB();			/* targeted_walk_end() [T:targeted-walker:2:walk-end-mb] */
+#endif
 	   STORE(SLOT(me), NULL);
 	   IRQ_RESTORE();
 	   e = 0
@@ -130,6 +143,10 @@ init {
 		START_STORE_BUFFERS();
 		run cpu_freer();
 		run cpu_walker(1); run interrupts(1);
-		run cpu_walker(2); run interrupts(2)
+		run cpu_walker(2); run interrupts(2);
+#ifdef W3
+		mem[slot3] = NULL; mem[csd3] = unlocked;
+		run cpu_walker(3); run interrupts(3)
+#endif
 	}
 }

@@ -55,6 +55,7 @@ static void eqs_sync_one(struct mmu_gather *tlb)
 {
 	/* The unhook before reading any CPU's context: pairs with the
 	 * smp_mb() in ct_user_exit()/ct_idle_exit(). */
+	/* [T:eqs-freer:1:unhook-mb] */
 	smp_mb();
 	smp_call_function_many_cond(&tlb->run->online, eqs_ipi, tlb->run, SCF_WAIT,
 				    eqs_cpu_in_kernel);
@@ -72,12 +73,8 @@ const struct pt_sync_ops eqs_sync_ops = {
 	.desc = "IPI only CPUs in kernel mode (user mode known on nohz_full CPUs only)",
 	.mech = MECH_KERNEL_MODE_ONLY,
 	.tlb_modes = TLB_MODES_ALL,
-	.bystander = BYSTANDER_IPI_UNLESS_NOHZ_FULL,
-	.sync_one = eqs_sync_one,
-	.collapse_sync = eqs_sync_one,
-	.unshare_sync = eqs_sync_one,
-	.at = { "IPI CPUs not idle or nohz_full-user", "IPI CPUs not idle or nohz_full-user",
-		"IPI CPUs not idle or nohz_full-user" },
+	PT_SYNC_EVERY_SITE(eqs_sync_one, "IPI CPUs not idle or nohz_full-user",
+			   BYSTANDER_IPI_UNLESS_NOHZ_FULL),
 };
 
 const struct pt_sync_ops eqs_racy_sync_ops = {
@@ -85,7 +82,6 @@ const struct pt_sync_ops eqs_racy_sync_ops = {
 	.desc = "eqs reading the context without ordering it (unsafe)",
 	.mech = MECH_KERNEL_MODE_ONLY,
 	.tlb_modes = TLB_MODES_ALL,
-	.bystander = BYSTANDER_IPI_UNLESS_NOHZ_FULL,
 	/* see targeted-rmb: IPI flushes bring a fence of their own */
 	.unsafe_tlb_modes = TLB_MODE_BIT(TLB_INVLPGB),
 	.twin_of = "eqs",
@@ -93,8 +89,6 @@ const struct pt_sync_ops eqs_racy_sync_ops = {
 	 * and the sync: x86's and arm64's flush carry the full barrier the
 	 * sync lacks, so there only --arch=weak shows the bug. */
 	.hidden_archs = ARCH_BIT(ARCH_X86) | ARCH_BIT(ARCH_ARM64),
-	.sync_one = eqs_racy_sync_one,
-	.collapse_sync = eqs_racy_sync_one,
-	.unshare_sync = eqs_racy_sync_one,
-	.at = { "eqs, no smp_mb()", "eqs, no smp_mb()", "eqs, no smp_mb()" },
+	PT_SYNC_EVERY_SITE(eqs_racy_sync_one, "eqs, no smp_mb()",
+			   BYSTANDER_IPI_UNLESS_NOHZ_FULL),
 };

@@ -14,20 +14,13 @@
 #include "ptsync/strategy.h"
 #include "ptsync/tlb.h"
 
-static void ipi_sync_one(struct mmu_gather *tlb)
-{
-	(void)tlb;
-	tlb_remove_table_sync_one();
-}
+PT_SYNC_HOOK_CALLING(ipi_sync_one, tlb_remove_table_sync_one)
 
 const struct pt_sync_ops ipi_sync_ops = {
 	.name = "ipi",
 	.desc = "tlb_remove_table_sync_one(): IPI every CPU, wait for each",
 	.mech = MECH_BROADCAST,
 	.tlb_modes = TLB_MODES_ALL,
-	.bystander = BYSTANDER_IPI_PER_SYNC,
-	.sync_one = ipi_sync_one,
-	.collapse_sync = ipi_sync_one,
-	.unshare_sync = ipi_sync_one,
-	.at = { "IPI every CPU", "IPI every CPU", "IPI every CPU" },
+	PT_SYNC_EVERY_SITE(ipi_sync_one, "IPI every CPU",
+			   BYSTANDER_IPI_PER_SYNC),
 };

@@ -25,8 +25,5 @@ const struct pt_sync_ops none_sync_ops = {
 	.tlb_modes = TLB_MODES_ALL,
 	/* x86 native flush IPIs every CPU that can walk: safe there by luck */
 	.unsafe_tlb_modes = TLB_MODE_BIT(TLB_INVLPGB) | TLB_MODE_BIT(TLB_PV),
-	.sync_one = none_sync_one,
-	.collapse_sync = none_sync_one,
-	.unshare_sync = none_sync_one,
-	.at = { "no sync", "no sync", "no sync" },
+	PT_SYNC_EVERY_SITE(none_sync_one, "no sync", BYSTANDER_SPARED),
 };

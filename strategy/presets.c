@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "ptsync/hugetlb.h"
+#include "ptsync/names.h"
 #include "ptsync/presets.h"
 #include "ptsync/tlb.h"
 
@@ -68,9 +69,8 @@ const char *ptsync_preset_names(char *buf, size_t len)
 	size_t off = 0;
 
 	buf[0] = 0;
-	for (int i = 0; ptsync_presets[i] && off < len; i++)
-		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? ", " : "",
-					ptsync_presets[i]->name);
+	for (int i = 0; ptsync_presets[i]; i++)
+		names_append(buf, len, &off, ", ", ptsync_presets[i]->name);
 	return buf;
 }
 

@@ -14,19 +14,13 @@
 #include "ptsync/strategy.h"
 #include "ptsync/tlb.h"
 
-static void rcu_sync_one(struct mmu_gather *tlb)
-{
-	(void)tlb;
-	tlb_remove_table_sync_rcu();
-}
+PT_SYNC_HOOK_CALLING(rcu_sync_one, tlb_remove_table_sync_rcu)
 
 const struct pt_sync_ops rcu_sync_ops = {
 	.name = "rcu",
 	.desc = "tlb_remove_table_sync_rcu(): synchronize_rcu(), the seed",
 	.mech = MECH_GRACE_PERIOD,
 	.tlb_modes = TLB_MODES_ALL,
-	.sync_one = rcu_sync_one,
-	.collapse_sync = rcu_sync_one,
-	.unshare_sync = rcu_sync_one,
-	.at = { "synchronize_rcu()", "synchronize_rcu()", "synchronize_rcu()" },
+	PT_SYNC_EVERY_SITE(rcu_sync_one, "synchronize_rcu()",
+			   BYSTANDER_SPARED),
 };

@@ -14,21 +14,13 @@
 #include "ptsync/strategy.h"
 #include "ptsync/tlb.h"
 
-static void rcu_exp_sync_one(struct mmu_gather *tlb)
-{
-	(void)tlb;
-	synchronize_rcu_expedited();
-}
+PT_SYNC_HOOK_CALLING(rcu_exp_sync_one, synchronize_rcu_expedited)
 
 const struct pt_sync_ops rcu_exp_sync_ops = {
 	.name = "rcu-exp",
 	.desc = "synchronize_rcu_expedited(): IPI CPUs not in an EQS, handler reports the QS",
 	.mech = MECH_EXPEDITED,
 	.tlb_modes = TLB_MODES_ALL,
-	.bystander = BYSTANDER_IPI_UNLESS_NOHZ_FULL,
-	.sync_one = rcu_exp_sync_one,
-	.collapse_sync = rcu_exp_sync_one,
-	.unshare_sync = rcu_exp_sync_one,
-	.at = { "synchronize_rcu_expedited()", "synchronize_rcu_expedited()",
-		"synchronize_rcu_expedited()" },
+	PT_SYNC_EVERY_SITE(rcu_exp_sync_one, "synchronize_rcu_expedited()",
+			   BYSTANDER_IPI_UNLESS_NOHZ_FULL),
 };

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ptsync/names.h"
 #include "ptsync/strategy.h"
 
 const struct pt_sync_ops *const pt_sync_ops_all[] = {
@@ -40,9 +41,8 @@ const char *pt_sync_ops_names(char *buf, size_t len)
 	size_t off = 0;
 
 	buf[0] = 0;
-	for (int i = 0; pt_sync_ops_all[i] && off < len; i++)
-		off += (size_t)snprintf(buf + off, len - off, "%s%s",
-					i ? ", " : "", pt_sync_ops_all[i]->name);
+	for (int i = 0; pt_sync_ops_all[i]; i++)
+		names_append(buf, len, &off, ", ", pt_sync_ops_all[i]->name);
 	return buf;
 }
 
@@ -55,7 +55,7 @@ const char *pt_sync_bystander_name(enum pt_sync_bystander b)
 		[BYSTANDER_IPI_UNLESS_FLUSH_IPI] = "ipi-unless-flush-ipi",
 	};
 
-	return b < NR_BYSTANDER_KINDS ? names[b] : "?";
+	return enum_name(names, NR_BYSTANDER_KINDS, (int)b, "?");
 }
 
 static const char *const callsite_names[NR_CALLSITES] = {
@@ -64,29 +64,14 @@ static const char *const callsite_names[NR_CALLSITES] = {
 	[CALLSITE_UNSHARE] = "unshare",
 };
 
-const char *callsite_name(int site)
-{
-	return site >= 0 && site < NR_CALLSITES ? callsite_names[site] : "?";
-}
+/* callsite_find()'s miss, CALLSITE_NONE, is enum_find()'s. */
+_Static_assert(CALLSITE_NONE == -1, "CALLSITE_NONE is enum_find()'s -1");
+DEFINE_ENUM_LOOKUPS(callsite_name, callsite_find, callsite_names, NR_CALLSITES, "?")
 
-int callsite_find(const char *name)
-{
-	for (int s = 0; s < NR_CALLSITES; s++)
-		if (!strcmp(callsite_names[s], name))
-			return s;
-	return CALLSITE_NONE;
-}
-
+/* CALLSITE_BIT(s) is bit s: the set as enum_set_str() reads it. */
 const char *callsites_str(unsigned int sites, char *buf, size_t len)
 {
-	size_t off = 0;
-
-	buf[0] = 0;
-	for (int s = 0; s < NR_CALLSITES && off < len; s++)
-		if (sites & CALLSITE_BIT(s))
-			off += (size_t)snprintf(buf + off, len - off, "%s%s",
-						off ? "," : "", callsite_names[s]);
-	return buf;
+	return enum_set_str(callsite_names, NR_CALLSITES, sites, buf, len);
 }
 
 enum pt_sync_mechanism pt_sync_site_mechanism(const struct pt_sync_ops *ops,

@@ -11,10 +11,16 @@
  * nohz_full, whose user mode nothing tracks); if the expedited grace period did
  * not skip a nohz_full CPU in user mode, --nohz-full would show IPIs it
  * promises away; if pt-reclaim freed the table at once, it would be `none`.
+ * And if targeted's or eqs's sync read the slot or the context without a
+ * full fence after the unhook, a store buffer would let a walker starting
+ * just after that read walk into the table: sb_race_cpu() drives exactly
+ * that interleaving every run (mutants 18 and 19), where torture --sweep
+ * only finds it by chance.
  */
 #include <string.h>
 
 #include "ptsync/smp.h"
+#include "ptsync/store_buffer.h"
 #include "tap.h"
 
 struct strat_test {
@@ -31,6 +37,11 @@ struct strat_test {
 	int detached_after_queue, freed_after_barrier;
 	int64_t pending, peak, pending_after;
 	size_t callbacks;
+	/* the store-buffering race, driven (sb_race_cpu()) */
+	pgent_t pmd;			/* the entry the freer unhooks */
+	_Atomic int sb_walker_ready, sb_read, sb_walked;	/* raw: see sb_race_cpu() */
+	int sb_held, sb_timeout;
+	uint64_t sb_walker_saw, sb_walker_ipis;
 };
 
 static uint64_t sync_calls(struct ptsync_run *run, int cpu)
@@ -40,6 +51,26 @@ static uint64_t sync_calls(struct ptsync_run *run, int cpu)
 	return READ_ONCE(s->calls_run) - READ_ONCE(s->tlb_calls_run);
 }
 
+/*
+ * A target counts a sync call (calls_run) just after it unlocks the csd,
+ * so the sender's wait can end before the count moves: wait (bounded)
+ * until every call this CPU sent is counted, so the IPI counts read next
+ * are final.  Only the test's freer sends calls here.
+ */
+static void calls_settle(struct ptsync_run *run)
+{
+	const struct cpu *me = this_cpu();
+	uint64_t sent = READ_ONCE(me->stats.calls_sent);
+
+	WAIT_FOR(({
+		uint64_t done = 0;
+
+		for (int cpu = 0; cpu < run->nr_cpus; cpu++)
+			done += READ_ONCE(run->cpus[cpu].stats.calls_run);
+		done >= sent;
+	}));
+}
+
 static void sync_for(struct ptsync_run *run, struct mm_struct *mm)
 {
 	struct mmu_gather tlb;
@@ -47,6 +78,7 @@ static void sync_for(struct ptsync_run *run, struct mm_struct *mm)
 	tlb_gather_mmu(&tlb, mm);
 	run->ops->sync_one(&tlb);
 	tlb_finish_mmu(&tlb);
+	calls_settle(run);
 }
 
 /* CPU 1 walks mm 0 with IRQs masked while CPU 0 syncs for mm 0. */
@@ -182,6 +214,159 @@ static void reclaim_cpu(struct cpu *c)
 	pthread_mutex_unlock(&run->reclaim.lock);
 }
 
+/*
+ * The store-buffering race of targeted and eqs, driven one way on purpose
+ * (the ASCII figures in strategy/targeted.c and strategy/eqs.c):
+ *
+ *	CPU 0, freer (store buffer on)		CPU 1, walker
+ *	pmd = 0 (pt_unhook(): buffered)
+ *	sync_one(): its fence; read CPU 1's
+ *	  slot / context: nothing to IPI
+ *	  --- "read" -------------------------->  walk_begin() / ct_user_exit()
+ *						  read pmd
+ *
+ * The walker starts only after the freer's read, so the freer cannot see
+ * it: the sync is right only if its fence made the unhook visible before
+ * the read, and then the walker reads pmd == 0.  Without a full fence
+ * (smp_rmb(), or none) the unhook still sits in the buffer: the walker
+ * reads the old entry of a table the freer will free, and no IPI waits for
+ * it.  torture --sweep finds that by chance; this finds it every time.
+ *
+ * The sequencing flags are plain C11 atomics, not the compiler.h
+ * wrappers: they bypass the freer's buffer (a buffered "read" flag would
+ * sit behind the unhook), and the freer waits on them with sched_yield(),
+ * not cpu_relax(), which would let an expired unhook out.  The run has
+ * two CPUs only: a third in the kernel would be IPI'd, and queueing that
+ * IPI is a full fence (store_buffer_fence()) that would drain the unhook
+ * before the walker starts, hiding the bug.
+ */
+#define SB_RACE_PMD	0x5eed000ull	/* the old entry: "points to the table" */
+#define SB_RACE_WINDOW_NS	(1 * NSEC_PER_MSEC)	/* the unhook's hold */
+
+/* Spin on a raw flag without touching the store buffer; false on timeout. */
+static bool sb_race_wait(_Atomic int *flag)
+{
+	uint64_t until = ktime_get_ns() + TEST_WAIT_NS;
+
+	/* Acquire: pairs with the release store of the flag's setter. */
+	while (!atomic_load_explicit(flag, memory_order_acquire)) {
+		if (ktime_get_ns() > until)
+			return false;
+		sched_yield();
+	}
+	return true;
+}
+
+static void sb_race_walker(struct cpu *c, struct strat_test *t, bool eqs)
+{
+	struct mm_struct *mm = &c->run->mms[0];
+
+	if (eqs) {
+		ct_user_enter(c);	/* user mode, nohz_full: tracked */
+	} else {
+		switch_mm(c, mm);
+	}
+	/* Release: the context store above before the freer reads it. */
+	atomic_store_explicit(&t->sb_walker_ready, 1, memory_order_release);
+	if (!sb_race_wait(&t->sb_read))
+		t->sb_timeout = 1;
+	if (eqs) {
+		ct_user_exit(c);	/* context = KERNEL; smp_mb() */
+		t->sb_walker_saw = READ_ONCE(t->pmd);
+	} else {
+		local_irq_disable();
+		c->run->ops->walk_begin(c, mm);	/* slot = mm; smp_mb() */
+		t->sb_walker_saw = READ_ONCE(t->pmd);
+		c->run->ops->walk_end(c, mm);
+		local_irq_enable();
+		switch_mm(c, NULL);
+	}
+	/* Release: sb_walker_saw before the freer looks at it. */
+	atomic_store_explicit(&t->sb_walked, 1, memory_order_release);
+}
+
+static void sb_race_freer(struct cpu *c, struct strat_test *t)
+{
+	struct ptsync_run *run = c->run;
+	struct store_buffer sb = { .window_ns = SB_RACE_WINDOW_NS };
+	struct mmu_gather tlb;
+
+	if (!sb_race_wait(&t->sb_walker_ready)) {
+		t->sb_timeout = 1;
+		return;
+	}
+	tlb_gather_mmu(&tlb, &run->mms[0]);
+	store_buffer_attach(&sb);
+	pt_unhook(c, &t->pmd);
+	/* Memory still has the old entry: the unhook is in the buffer. */
+	t->sb_held = atomic_load_explicit(&t->pmd, memory_order_relaxed) == SB_RACE_PMD;
+	run->ops->sync_one(&tlb);
+	/* Release: pairs with the walker's acquire in sb_race_wait(). */
+	atomic_store_explicit(&t->sb_read, 1, memory_order_release);
+	if (!sb_race_wait(&t->sb_walked))
+		t->sb_timeout = 1;
+	store_buffer_detach();
+	tlb_finish_mmu(&tlb);
+	calls_settle(run);
+	t->sb_walker_ipis = sync_calls(run, 1);
+}
+
+static void sb_race_cpu(struct cpu *c, bool eqs)
+{
+	struct strat_test *t = c->run->priv;
+
+	if (c->id == 1)
+		sb_race_walker(c, t, eqs);
+	else if (c->id == 0)
+		sb_race_freer(c, t);
+}
+
+static void sb_race_targeted_cpu(struct cpu *c)
+{
+	sb_race_cpu(c, false);
+}
+
+static void sb_race_eqs_cpu(struct cpu *c)
+{
+	sb_race_cpu(c, true);
+}
+
+/* Two CPUs, CPU 1 a nohz_full walker (eqs tracks its user mode). */
+static void sb_race_run(const struct pt_sync_ops *ops, cpu_fn_t fn, struct strat_test *t)
+{
+	struct ptsync_config cfg;
+
+	memset(t, 0, sizeof(*t));
+	atomic_store(&t->pmd, SB_RACE_PMD);
+	test_config(&cfg, 2, ops);
+	cfg.nohz_full = true;
+	cfg.nohz_full_list = true;
+	cfg.nohz_full_mask[0] = 1u << 1;
+	test_run_finish(test_run_start(&cfg, fn, t));
+}
+
+/* What the freer and the walker saw, as one property. */
+static void sb_race_check(const struct strat_test *t, const char *name, const char *walker_desc)
+{
+	ok(t->sb_held && !t->sb_timeout,
+	   "%s: the race is set up: the unhook sat in the freer's store buffer, the walker ran",
+	   name);
+	ok(!t->sb_timeout && (t->sb_walker_saw == 0 || t->sb_walker_ipis > 0),
+	   "%s: a walker that starts after the sync's read sees the unhook "
+	   "(store buffering: smp_mb drains it) (%s read pmd %#llx, %llu IPIs)",
+	   name, walker_desc, (unsigned long long)t->sb_walker_saw,
+	   (unsigned long long)t->sb_walker_ipis);
+}
+
+/* A broken twin under the same drive: the walker must read the old entry. */
+static void sb_race_check_twin(const struct strat_test *t, const char *name)
+{
+	ok(t->sb_held && !t->sb_timeout && t->sb_walker_saw == SB_RACE_PMD &&
+	   t->sb_walker_ipis == 0,
+	   "%s: the driven race shows its bug: the walker read the old pmd (%#llx), no IPI (%llu)",
+	   name, (unsigned long long)t->sb_walker_saw, (unsigned long long)t->sb_walker_ipis);
+}
+
 /* @nohz_list: 0 for none; else the CPUs --nohz-full=LIST would name. */
 static void run_list(const struct pt_sync_ops *ops, cpu_fn_t fn, struct strat_test *t,
 		     bool nohz_full, uint64_t nohz_list)
@@ -238,6 +423,16 @@ int main(void)
 	run_one(&eqs_sync_ops, eqs_cpu, &t, true);
 	ok(t.user_ipis == 1, "eqs, bare --nohz-full: the walker is not nohz_full, IPI'd (%llu)",
 	   (unsigned long long)t.user_ipis);
+
+	sb_race_run(&targeted_sync_ops, sb_race_targeted_cpu, &t);
+	sb_race_check(&t, "targeted", "the walker");
+	sb_race_run(&eqs_sync_ops, sb_race_eqs_cpu, &t);
+	sb_race_check(&t, "eqs", "the CPU back from user mode");
+	/* The drive can fail: the broken twins keep exactly these bugs. */
+	sb_race_run(&targeted_rmb_sync_ops, sb_race_targeted_cpu, &t);
+	sb_race_check_twin(&t, "targeted-rmb (smp_rmb() on the sync side)");
+	sb_race_run(&eqs_racy_sync_ops, sb_race_eqs_cpu, &t);
+	sb_race_check_twin(&t, "eqs-racy (no fence before reading the context)");
 
 	run_one(&rcu_exp_sync_ops, exp_cpu, &t, true);
 	ok(t.exp_idle == 0, "rcu-exp: an idle CPU is in an EQS, not IPI'd (%llu)",

@@ -33,6 +33,19 @@
  * that unshared the table earlier without a sync) and not for this.  So
  * it says sync_mm_only and is called for every gather that unshared a
  * table (mm/hugetlb.c); still no bystander is interrupted.
+ *
+ * The walk end as posted upstream is smp_store_release() of the slot;
+ * here it is smp_mb() + WRITE_ONCE().  Release suffices: what the end
+ * must order is the walk's table reads before the slot clears, which is
+ * exactly what a release orders, and the freer's smp_load_acquire() of
+ * the slot (and pt_free()'s release RMW + smp_wmb() before the poison)
+ * orders its free after the read.  make verify checks it: under SC, TSO
+ * and the weak model (LKMM/ARMv8-like) models/litmus/targeted-release.litmus
+ * is Never.  Under SC and TSO even a plain store would do (a load is never
+ * passed by a later store); under the weak model the plain store is
+ * refuted (models/litmus/targeted-noendmb.litmus), so the end's ordering
+ * is a fence only weak machines need, and smp_mb() is stronger than it
+ * has to be.
  */
 #include "ptsync/run.h"
 #include "ptsync/smp.h"
@@ -45,6 +58,7 @@ void targeted_walk_begin(struct cpu *c, struct mm_struct *mm)
 	WRITE_ONCE(c->active_lockless_pt_walk_mm, mm);
 	/* The slot before any table read of the walk: pairs with the
 	 * smp_mb() in targeted_sync() (store buffering, see above). */
+	/* [T:targeted-walker:1:walk-begin-mb] */
 	smp_mb();
 }
 
@@ -53,6 +67,7 @@ static void targeted_walk_end(struct cpu *c, struct mm_struct *mm)
 	(void)mm;
 	/* Every table read of the walk before the slot clears: pairs with
 	 * the smp_load_acquire() of the slot in targeted_walking(). */
+	/* [T:targeted-walker:2:walk-end-mb] */
 	smp_mb();
 	WRITE_ONCE(c->active_lockless_pt_walk_mm, NULL);
 }
@@ -64,6 +79,7 @@ static bool targeted_walking(int cpu, void *info)
 
 	/* Acquire: a slot seen clear means that walk's reads are done
 	 * before we free (pairs with the smp_mb() in targeted_walk_end()). */
+	/* [T:targeted-freer:2:slot-acquire] */
 	return smp_load_acquire(&mm->run->cpus[cpu].active_lockless_pt_walk_mm) == mm;
 }
 
@@ -78,6 +94,7 @@ void targeted_sync(struct mmu_gather *tlb)
 
 	/* The unhook before reading any slot: pairs with the smp_mb() in
 	 * targeted_walk_begin().  Store buffering: nothing weaker will do. */
+	/* [T:targeted-freer:1:unhook-mb] */
 	smp_mb();
 	smp_call_function_many_cond(&run->online, targeted_ipi, tlb->mm, SCF_WAIT,
 				    targeted_walking);
@@ -96,23 +113,12 @@ static void targeted_rmb_sync(struct mmu_gather *tlb)
 const struct pt_sync_ops targeted_sync_ops = {
 	.name = "targeted",
 	.desc = "per-CPU active_lockless_pt_walk_mm; IPI only CPUs walking this mm",
-	.mech = MECH_TARGETED_MM,
-	.tlb_modes = TLB_MODES_ALL,
-	.walk_begin = targeted_walk_begin,
-	.walk_end = targeted_walk_end,
-	.sync_one = targeted_sync,
-	.collapse_sync = targeted_sync,
-	.unshare_sync = targeted_sync,
-	.sync_mm_only = true,
-	.at = { "IPI CPUs walking this mm", "IPI CPUs walking this mm",
-		"IPI CPUs walking this mm, every unsharing gather" },
+	PT_SYNC_TARGETED_MM_ONLY(targeted_walk_end),
 };
 
 const struct pt_sync_ops targeted_rmb_sync_ops = {
 	.name = "targeted-rmb",
 	.desc = "targeted with smp_rmb() on the sync side (the review's bug; unsafe)",
-	.mech = MECH_TARGETED_MM,
-	.tlb_modes = TLB_MODES_ALL,
 	/* Where the flush sends IPIs, their locked queueing is a full fence
 	 * on x86 and hides the bug; torture must catch it where none is. */
 	.unsafe_tlb_modes = TLB_MODE_BIT(TLB_INVLPGB),
@@ -121,11 +127,7 @@ const struct pt_sync_ops targeted_rmb_sync_ops = {
 	 * and the sync: x86's and arm64's flush carry the full barrier the
 	 * sync lacks, so there only --arch=weak shows the bug. */
 	.hidden_archs = ARCH_BIT(ARCH_X86) | ARCH_BIT(ARCH_ARM64),
-	.walk_begin = targeted_walk_begin,
-	.walk_end = targeted_walk_end,
-	.sync_one = targeted_rmb_sync,
-	.collapse_sync = targeted_rmb_sync,
-	.unshare_sync = targeted_rmb_sync,
+	PT_SYNC_TARGETED(targeted_walk_end, targeted_rmb_sync),
 	.sync_mm_only = true,
 	.at = { "targeted, smp_rmb()", "targeted, smp_rmb()", "targeted, smp_rmb()" },
 };

@@ -71,15 +71,6 @@ void targeted_v4_walk_end(struct cpu *c, struct mm_struct *mm)
 
 const struct pt_sync_ops targeted_v4_sync_ops = {
 	.name = "targeted-v4",
-	.mech = MECH_TARGETED_MM,
 	.desc = "targeted, walk end smp_store_release() as posted in v4 (one fence per walk)",
-	.tlb_modes = TLB_MODES_ALL,
-	.walk_begin = targeted_walk_begin,
-	.walk_end = targeted_v4_walk_end,
-	.sync_one = targeted_sync,
-	.collapse_sync = targeted_sync,
-	.unshare_sync = targeted_sync,
-	.sync_mm_only = true,
-	.at = { "IPI CPUs walking this mm", "IPI CPUs walking this mm",
-		"IPI CPUs walking this mm, every unsharing gather" },
+	PT_SYNC_TARGETED_MM_ONLY(targeted_v4_walk_end),
 };

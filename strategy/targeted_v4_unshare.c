@@ -49,23 +49,16 @@
 
 const struct pt_sync_ops targeted_v4_unshare_sync_ops = {
 	.name = "targeted-v4-unshare",
-	.mech = MECH_TARGETED_MM,
 	.desc = "targeted-v4, syncing this mm only at the gather that leaves a table exclusive (v4 2/3; unsafe)",
-	.tlb_modes = TLB_MODES_ALL,
+	PT_SYNC_TARGETED(targeted_v4_walk_end, targeted_sync),
 	/* Native's flush IPIs the unsharing mm's CPUs and hides the bug.
 	 * pv's skips a preempted vCPU, which may be mid-walk: torture's sweep
 	 * caught it there too (a walker preempted across the unshare). */
 	.unsafe_tlb_modes = TLB_MODE_BIT(TLB_INVLPGB) | TLB_MODE_BIT(TLB_PV),
 	.unsafe_min_mms = 3,
 	.twin_of = "targeted-v4",
-	.walk_begin = targeted_walk_begin,
-	.walk_end = targeted_v4_walk_end,
-	.sync_one = targeted_sync,
-	.collapse_sync = targeted_sync,
-	.unshare_sync = targeted_sync,
 	/* WRONG on purpose: the sync reaches this mm's walkers only, but the
 	 * broadcast's per-gather rule is applied to it (v4 2/3). */
 	.sync_mm_only = false,
-	.at = { "IPI CPUs walking this mm", "IPI CPUs walking this mm",
-		"IPI CPUs walking this mm, only if the gather left a table exclusive" },
+	.at = TARGETED_AT(", only if the gather left a table exclusive"),
 };

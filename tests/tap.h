@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -77,6 +78,32 @@ static inline void test_schedule(void)
 	__held;								\
 })
 
+/*
+ * One turn of a handshake between test CPUs: set *@step to @n, then wait
+ * (WAIT_FOR's 10 s at most) for the other CPU to set @n + 1.
+ */
+static inline bool test_step(_Atomic int *step, int n)
+{
+	WRITE_ONCE(*step, n);
+	return WAIT_FOR(READ_ONCE(*step) == n + 1);
+}
+
+/*
+ * A test CPU's IRQs-off stint, as a walker's section looks to the others:
+ * mask, set *@entered, spin @ns, run @last(@arg) still masked (what the
+ * other CPU checks was done under the mask; NULL: nothing), unmask.
+ */
+static inline void test_masked_spin(_Atomic int *entered, uint64_t ns,
+				    void (*last)(void *arg), void *arg)
+{
+	local_irq_disable();
+	WRITE_ONCE(*entered, 1);
+	ndelay_spin(ns);
+	if (last)
+		last(arg);
+	local_irq_enable();
+}
+
 static void __attribute__((unused))
 test_config(struct ptsync_config *cfg, int nr_cpus, const struct pt_sync_ops *ops)
 {
@@ -92,9 +119,9 @@ test_config(struct ptsync_config *cfg, int nr_cpus, const struct pt_sync_ops *op
 	cfg->batch_fail = 0;
 }
 
-/* Start CPUs running @fn on a fresh run; @priv reaches them as run->priv. */
+/* A fresh run, CPUs not started yet; @priv will reach them as run->priv. */
 static struct ptsync_run *__attribute__((unused))
-test_run_start(const struct ptsync_config *cfg, cpu_fn_t fn, void *priv)
+test_run_new(const struct ptsync_config *cfg, void *priv)
 {
 	struct ptsync_run *run = calloc(1, sizeof(*run));
 
@@ -103,6 +130,15 @@ test_run_start(const struct ptsync_config *cfg, cpu_fn_t fn, void *priv)
 		exit(1);
 	}
 	run->priv = priv;
+	return run;
+}
+
+/* Start CPUs running @fn on a fresh run; @priv reaches them as run->priv. */
+static struct ptsync_run *__attribute__((unused))
+test_run_start(const struct ptsync_config *cfg, cpu_fn_t fn, void *priv)
+{
+	struct ptsync_run *run = test_run_new(cfg, priv);
+
 	cpus_start(run, fn);
 	return run;
 }
@@ -117,6 +153,20 @@ static int __attribute__((unused)) test_run_finish(struct ptsync_run *run)
 	ptsync_run_destroy(run);
 	free(run);
 	return leaked;
+}
+
+/*
+ * The plain case of the three above: zero *@priv (@size bytes), run @fn
+ * on @nr_cpus CPUs under @ops until each returns; live objects left.
+ */
+static int __attribute__((unused))
+test_run(int nr_cpus, const struct pt_sync_ops *ops, cpu_fn_t fn, void *priv, size_t size)
+{
+	struct ptsync_config cfg;
+
+	memset(priv, 0, size);
+	test_config(&cfg, nr_cpus, ops);
+	return test_run_finish(test_run_start(&cfg, fn, priv));
 }
 
 /*

@@ -69,8 +69,11 @@ enum pt_sync_mechanism {
 	MECH_PER_TABLE_RCU,	/* call_rcu() per table: no wait, memory held */
 	MECH_EXPEDITED,		/* synchronize_rcu_expedited(): IPI CPUs not in an EQS */
 	MECH_TARGETED_MM,	/* IPI only CPUs walking this mm right now */
-	MECH_FLUSH_SKIP,	/* none if the flush IPI'd mm_cpumask, else a GP */
-	MECH_KERNEL_MODE_ONLY,	/* IPI only CPUs in kernel mode */
+	MECH_FLUSH_SKIP,	/* none if the flush IPI'd mm_cpumask, else the site's own
+				 * sync: a GP at the fallback, a broadcast at
+				 * collapse and unshare */
+	MECH_KERNEL_MODE_ONLY,	/* IPI only CPUs in kernel mode, as context
+				 * tracking knows it: nohz_full CPUs only */
 	NR_MECHANISMS
 };
 
@@ -114,6 +117,29 @@ struct pt_sync_ops {
 	/* What it does at each call site, a few words, for ptsync list. */
 	const char *at[NR_CALLSITES];
 };
+
+/*
+ * For a strategy that does the same at every call site: one hook for all
+ * three, the same words for ptsync list at each, and so the same cost to
+ * a bystander at each (@bystander, where bystander_at would repeat it).
+ */
+#define PT_SYNC_EVERY_SITE(fn, what, by)				\
+	.sync_one = (fn), .collapse_sync = (fn), .unshare_sync = (fn),	\
+	.at = { [CALLSITE_FALLBACK] = (what), [CALLSITE_COLLAPSE] = (what), \
+		[CALLSITE_UNSHARE] = (what) },				\
+	.bystander = (by)
+
+/*
+ * A sync hook that needs nothing from the gather: it makes one of the
+ * kernel's own calls, which take no argument (tlb_remove_table_sync_one(),
+ * synchronize_rcu_expedited(), ...).
+ */
+#define PT_SYNC_HOOK_CALLING(hook, kernel_sync)				\
+	static void hook(struct mmu_gather *tlb)			\
+	{								\
+		(void)tlb;						\
+		kernel_sync();						\
+	}
 
 static inline bool pt_sync_safe(const struct pt_sync_ops *ops)
 {

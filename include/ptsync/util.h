@@ -76,6 +76,8 @@ void jw_string(FILE *f, const char *s);
 
 /* lib/proc_interrupts.c: function-call IPIs host CPU @cpu took; -1 unknown. */
 int64_t proc_call_ipis(int cpu);
+/* ... summed over the @k host CPUs in @cpus; -1 if any is unknown. */
+int64_t proc_call_ipis_sum(const int *cpus, int k);
 
 _Noreturn void ptsync_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

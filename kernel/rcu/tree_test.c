@@ -22,16 +22,20 @@ struct rcu_test {
 	int cb_waited;
 };
 
+/* The reader's last act before it unmasks. */
+static void section_done(void *arg)
+{
+	struct rcu_test *t = arg;
+
+	WRITE_ONCE(t->section_done, 1);
+}
+
 static void gp_cpu(struct cpu *c)
 {
 	struct rcu_test *t = c->run->priv;
 
 	if (c->id == 1) {
-		local_irq_disable();
-		WRITE_ONCE(t->in_section, 1);
-		ndelay_spin(30 * NSEC_PER_MSEC);
-		WRITE_ONCE(t->section_done, 1);
-		local_irq_enable();
+		test_masked_spin(&t->in_section, 30 * NSEC_PER_MSEC, section_done, t);
 		return;
 	}
 	WAIT_FOR(READ_ONCE(t->in_section));
@@ -48,17 +52,21 @@ static void cb(struct rcu_head *head)
 	WRITE_ONCE(t->cb_ran, 1);
 }
 
+/* Under the reader, still: the callback has not run. */
+static void cb_not_yet(void *arg)
+{
+	struct rcu_test *t = arg;
+
+	t->cb_waited = !READ_ONCE(t->cb_ran);
+}
+
 /* call_rcu() does not run its callback under a reader either. */
 static void call_rcu_cpu(struct cpu *c)
 {
 	struct rcu_test *t = c->run->priv;
 
 	if (c->id == 1) {
-		local_irq_disable();
-		WRITE_ONCE(t->in_section, 1);
-		ndelay_spin(30 * NSEC_PER_MSEC);
-		t->cb_waited = !READ_ONCE(t->cb_ran);
-		local_irq_enable();
+		test_masked_spin(&t->in_section, 30 * NSEC_PER_MSEC, cb_not_yet, t);
 		return;
 	}
 	WAIT_FOR(READ_ONCE(t->in_section));
@@ -94,10 +102,8 @@ static void gp_stall_cpu(struct cpu *c)
 	struct rcu_test *t = c->run->priv;
 
 	if (c->id == 1) {
-		local_irq_disable();
-		WRITE_ONCE(t->in_section, 1);
-		ndelay_spin(5 * NSEC_PER_SEC);	/* the watchdog fires first */
-		local_irq_enable();
+		/* the watchdog fires first */
+		test_masked_spin(&t->in_section, 5 * NSEC_PER_SEC, NULL, NULL);
 		return;
 	}
 	WAIT_FOR(READ_ONCE(t->in_section));

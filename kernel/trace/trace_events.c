@@ -119,28 +119,28 @@ void __trace_event(int cpu, enum trace_type type, uint64_t ts, uint32_t dur, int
 		.type = (uint16_t)type, .run = (uint16_t)READ_ONCE(t->run), .arg = arg };
 }
 
-void __trace_walk_begin(int cpu)
+/* @cpu's own buffer for its walks; NULL for a CPU that has none. */
+static struct trace_buf *walk_buf(int cpu)
 {
 	struct ptsync_trace *t = ptsync_trace;
 
-	struct trace_buf *b;
+	return cpu < 0 || cpu >= t->nr_bufs - 1 ? NULL : &t->buf[cpu];
+}
 
-	if (cpu < 0 || cpu >= t->nr_bufs - 1)
-		return;
+void __trace_walk_begin(int cpu)
+{
+	struct trace_buf *b = walk_buf(cpu);
+
 	/* the clock is read only for the walks that are recorded */
-	b = &t->buf[cpu];
-	b->walk_t0 = b->walks++ % TRACE_WALK_SAMPLE ? 0 : ktime_get_ns();
+	if (b)
+		b->walk_t0 = b->walks++ % TRACE_WALK_SAMPLE ? 0 : ktime_get_ns();
 }
 
 void __trace_walk_end(int cpu)
 {
-	struct ptsync_trace *t = ptsync_trace;
-	struct trace_buf *b;
+	struct trace_buf *b = walk_buf(cpu);
 
-	if (cpu < 0 || cpu >= t->nr_bufs - 1)
-		return;
-	b = &t->buf[cpu];
-	if (b->walk_t0)
+	if (b && b->walk_t0)
 		__trace_event(cpu, TR_WALK, b->walk_t0, (uint32_t)(ktime_get_ns() - b->walk_t0), -1);
 }
 

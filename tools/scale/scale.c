@@ -105,17 +105,31 @@ static int run_short_compare(const struct scale_opts *o, char *path, size_t len)
 	return 0;
 }
 
-/* eqs IPIs a bystander only in the kernel: its bystander IPIs per sync
- * per bystander are the share of time they spend there. */
+/*
+ * A strategy that IPIs a CPU only in the kernel (its ops declare
+ * MECH_KERNEL_MODE_ONLY) tells the bystanders' time there: its bystander
+ * IPIs per sync per bystander.  Only where the bystanders were nohz_full:
+ * elsewhere nothing tracks their user mode and it IPIs every one of them.
+ */
 double scale_bystander_kernel(const struct scale_params *p, const char **src)
 {
-	const struct scale_measured *e = scale_measured_find(p, pt_sync_ops_find("eqs"));
+	for (int i = 0; i < p->nr_m; i++) {
+		const struct scale_measured *e = &p->m[i];
 
-	if (e && e->fallbacks > 0) {
-		*src = "measured: eqs's bystander IPIs / syncs / bystanders in the --from file";
+		if (e->ops->mech != MECH_KERNEL_MODE_ONLY || !pt_sync_safe(e->ops) ||
+		    !(e->fallbacks > 0))
+			continue;
+		if (!p->nohz_full) {
+			*src = "not measured in this file: compare ran without --nohz-full, where "
+			       "nothing tracks user mode and the kernel-mode-only sync IPIs every "
+			       "bystander: 0";
+			return 0;
+		}
+		*src = "measured: the kernel-mode-only sync's bystander IPIs / syncs / "
+		       "bystanders in the --from file (nohz_full bystanders)";
 		return e->bystander_sync_ipis / e->fallbacks / p->bystanders;
 	}
-	*src = "not measured in this file (eqs not run): 0";
+	*src = "not measured in this file (no kernel-mode-only strategy run): 0";
 	return 0;
 }
 

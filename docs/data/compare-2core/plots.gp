@@ -7,7 +7,7 @@ set title 'Fallback sync latency (CDF)'
 set logscale x
 set xlabel 'latency (us, log)'
 set ylabel 'fraction of syncs'
-plot 'sync_none.dat' using 1:2 with steps lw 2 title 'none', 'sync_ipi.dat' using 1:2 with steps lw 2 title 'ipi', 'sync_rcu.dat' using 1:2 with steps lw 2 title 'rcu', 'sync_pt-reclaim.dat' using 1:2 with steps lw 2 title 'pt-reclaim', 'sync_rcu-exp.dat' using 1:2 with steps lw 2 title 'rcu-exp', 'sync_targeted.dat' using 1:2 with steps lw 2 title 'targeted', 'sync_flush-ipi.dat' using 1:2 with steps lw 2 title 'flush-ipi', 'sync_eqs.dat' using 1:2 with steps lw 2 title 'eqs'
+plot 'sync_none.dat' using 1:2 with steps lw 2 title 'none', 'sync_pre-2026.dat' using 1:2 with steps lw 2 title 'pre-2026', 'sync_seed.dat' using 1:2 with steps lw 2 title 'seed', 'sync_mainline.dat' using 1:2 with steps lw 2 title 'mainline', 'sync_ipi.dat' using 1:2 with steps lw 2 title 'ipi', 'sync_rcu.dat' using 1:2 with steps lw 2 title 'rcu', 'sync_pt-reclaim.dat' using 1:2 with steps lw 2 title 'pt-reclaim', 'sync_rcu-exp.dat' using 1:2 with steps lw 2 title 'rcu-exp', 'sync_targeted.dat' using 1:2 with steps lw 2 title 'targeted', 'sync_targeted-v4.dat' using 1:2 with steps lw 2 title 'targeted-v4', 'sync_flush-ipi.dat' using 1:2 with steps lw 2 title 'flush-ipi', 'sync_eqs.dat' using 1:2 with steps lw 2 title 'eqs'
 
 set output 'bystander_gaps.png'
 set title 'Bystander: gaps per second by length (osnoise)'
@@ -15,7 +15,7 @@ set logscale xy
 set xlabel 'gap (us, log2 buckets)'
 set ylabel 'gaps per second'
 set key top right
-plot 'gaps.dat' using 1:($2 > 0 ? $2 : 1/0) with linespoints lw 2 title 'none', 'gaps.dat' using 1:($3 > 0 ? $3 : 1/0) with linespoints lw 2 title 'ipi', 'gaps.dat' using 1:($4 > 0 ? $4 : 1/0) with linespoints lw 2 title 'rcu', 'gaps.dat' using 1:($5 > 0 ? $5 : 1/0) with linespoints lw 2 title 'pt-reclaim', 'gaps.dat' using 1:($6 > 0 ? $6 : 1/0) with linespoints lw 2 title 'rcu-exp', 'gaps.dat' using 1:($7 > 0 ? $7 : 1/0) with linespoints lw 2 title 'targeted', 'gaps.dat' using 1:($8 > 0 ? $8 : 1/0) with linespoints lw 2 title 'flush-ipi', 'gaps.dat' using 1:($9 > 0 ? $9 : 1/0) with linespoints lw 2 title 'eqs'
+plot 'gaps.dat' using 1:($2 > 0 ? $2 : 1/0) with linespoints lw 2 title 'none', 'gaps.dat' using 1:($3 > 0 ? $3 : 1/0) with linespoints lw 2 title 'pre-2026', 'gaps.dat' using 1:($4 > 0 ? $4 : 1/0) with linespoints lw 2 title 'seed', 'gaps.dat' using 1:($5 > 0 ? $5 : 1/0) with linespoints lw 2 title 'mainline', 'gaps.dat' using 1:($6 > 0 ? $6 : 1/0) with linespoints lw 2 title 'ipi', 'gaps.dat' using 1:($7 > 0 ? $7 : 1/0) with linespoints lw 2 title 'rcu', 'gaps.dat' using 1:($8 > 0 ? $8 : 1/0) with linespoints lw 2 title 'pt-reclaim', 'gaps.dat' using 1:($9 > 0 ? $9 : 1/0) with linespoints lw 2 title 'rcu-exp', 'gaps.dat' using 1:($10 > 0 ? $10 : 1/0) with linespoints lw 2 title 'targeted', 'gaps.dat' using 1:($11 > 0 ? $11 : 1/0) with linespoints lw 2 title 'targeted-v4', 'gaps.dat' using 1:($12 > 0 ? $12 : 1/0) with linespoints lw 2 title 'flush-ipi', 'gaps.dat' using 1:($13 > 0 ? $13 : 1/0) with linespoints lw 2 title 'eqs'
 
 unset logscale
 set output 'bystander_ipis.png'
