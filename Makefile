@@ -34,9 +34,15 @@ SRC_DIRS  := arch init kernel kernel/rcu kernel/trace lib mm strategy
 ALL_SRCS  := $(sort $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c)))
 TEST_SRCS := $(filter %_test.c,$(ALL_SRCS))
 LIB_SRCS  := $(filter-out $(TEST_SRCS),$(ALL_SRCS))
-TOOL_SRCS := $(filter-out %_test.c,$(sort $(wildcard tools/*.c)))
-# Unit tests of the tool's pure parts: each names the objects it needs below.
-TOOL_TESTS := $(patsubst %.c,$(BUILD)/%,$(sort $(wildcard tools/*_test.c)))
+# tools/: the dispatcher (tools/ptsync.c), one folder per command and
+# tools/lib/, the shared option layer.  Files still at the top level build
+# too.  Every folder is on the include path, so "compare.h" is found from
+# any of them.  Unit tests of the tool's pure parts (tools/**/*_test.c)
+# link with the objects their rule names.
+TOOL_DIRS  := tools $(patsubst %/,%,$(sort $(dir $(wildcard tools/*/*.c tools/*/*.h))))
+TOOL_ALL   := $(sort $(wildcard tools/*.c tools/*/*.c))
+TOOL_SRCS  := $(filter-out %_test.c,$(TOOL_ALL))
+TOOL_TESTS := $(patsubst %.c,$(BUILD)/%,$(filter %_test.c,$(TOOL_ALL)))
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 TESTS     := $(TEST_SRCS:%.c=$(BUILD)/%) $(TOOL_TESTS)
@@ -47,7 +53,7 @@ all: deps-check $(PTSYNC)
 deps-check:
 	@$(PKG_CONFIG) --exists liburcu-qsbr jansson || { scripts/deps.sh --check; exit 1; }
 
-$(BUILD)/%.o: %.c $(wildcard include/ptsync/*.h tools/*.h)
+$(BUILD)/%.o: %.c $(wildcard include/ptsync/*.h tools/*.h tools/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
@@ -69,7 +75,7 @@ $(PTSYNC): $(TOOL_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/libptsync.a
 static: deps-check
 	rm -f $(PTSYNC)
 	$(MAKE) $(PTSYNC) STATIC=1
-$(BUILD)/tools/%.o: CPPFLAGS += $(JANSSON_CFLAGS)
+$(BUILD)/tools/%.o: CPPFLAGS += $(JANSSON_CFLAGS) $(addprefix -I,$(TOOL_DIRS))
 
 # ptsync --version: `git describe` of this checkout, or, outside git, the
 # fallback in tools/ptsync.c.  The stamp changes only when the version does.
@@ -83,7 +89,8 @@ $(BUILD)/version.stamp: FORCE
 $(BUILD)/%_test: $(BUILD)/%_test.o $(BUILD)/libptsync.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tools/compare_interp_test: $(BUILD)/tools/compare_interp.o
+$(BUILD)/tools/compare/compare_interp_test: $(BUILD)/tools/compare/compare_interp.o
+$(BUILD)/tools/lib/opts_test: $(BUILD)/tools/lib/opts.o
 
 # One pass of the suite against one build: prove -v, then tests and time
 # per file and the five slowest (scripts/prove-summary).

@@ -112,4 +112,36 @@ for s in fallback collapse unshare; do
 	[ "$(grep -c " $s " "$tmp/out")" -ge "$("$PTSYNC" list --tsv | wc -l)" ]
 	ok $? "ptsync list says what every strategy does at $s"
 done
+# Every option of every command, from the commands' own option tables
+# (the hidden --list-options: command, option, value name or - for a flag,
+# a value it refuses): each given a bad value (a flag, a value it does not
+# take) must fail with exit status 2 and one line naming the option.  The
+# commands are the ones ptsync --help lists, so a new command is covered.
+cmds=$("$PTSYNC" --help | sed -n 's/^ *\(usage:\)\{0,1\} *ptsync \([a-z-]*\) \[opt.*/\2/p')
+ok $(( $(echo "$cmds" | wc -w) >= 7 ? 0 : 1 )) "ptsync --help lists the commands: $(echo $cmds)"
+for cmd in $cmds; do
+	"$PTSYNC" "$cmd" --list-options >"$tmp/opts" 2>"$tmp/err"
+	ok $(( $? == 0 && $(wc -l <"$tmp/opts") > 0 ? 0 : 1 )) \
+		"$cmd --list-options: $(wc -l <"$tmp/opts") options from its table"
+	while IFS=$'\t' read -r c opt argh badval; do
+		if [ "$argh" = - ]; then
+			arg="--$opt=1"
+		else
+			arg="--$opt=$badval"
+		fi
+		timeout 60 "$PTSYNC" "$c" "$arg" >"$tmp/out" 2>"$tmp/err" </dev/null
+		rc=$?
+		lines=$(wc -l <"$tmp/err")
+		grep -q -- "--$opt" "$tmp/err"
+		named=$?
+		ok $(( rc == 2 && lines == 1 && named == 0 ? 0 : 1 )) \
+			"ptsync $c '$arg' -> exit $rc, $lines line(s): $(head -c 120 "$tmp/err")"
+	done <"$tmp/opts"
+	# --help is the same table: every option it lists is in --list-options.
+	"$PTSYNC" "$cmd" --help >"$tmp/help"
+	missing=$(grep -o -- '^  --[a-z-]*' "$tmp/help" | sed 's/^  --//' |
+		while read -r o; do cut -f2 "$tmp/opts" | grep -qx -- "$o" || echo "$o"; done)
+	ok $(( ${#missing} == 0 ? 0 : 1 )) "$cmd --help lists only options of its table${missing:+: not $missing}"
+done
+
 done_testing

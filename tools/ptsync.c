@@ -30,131 +30,24 @@
 #define PTSYNC_VERSION "0.1"
 #endif
 
-int cmd_hostcheck(int argc, char **argv);	/* tools/hostcheck_cmd.c */
+int cmd_hostcheck(int argc, char **argv);	/* tools/hostcheck/hostcheck_cmd.c */
 static const char *trace_path;			/* --trace=FILE */
 #define TRACE_RECORDS_PER_CPU	(1u << 18)
-int cmd_scale(int argc, char **argv);		/* tools/scale.c */
-int cmd_recommend(int argc, char **argv);	/* tools/recommend.c */
-int cmd_trace_plot(int argc, char **argv);	/* tools/trace_plot.c */
+int cmd_scale(int argc, char **argv);		/* tools/scale/scale_main.c */
+int cmd_recommend(int argc, char **argv);	/* tools/scale/recommend.c */
+int cmd_trace_plot(int argc, char **argv);	/* tools/trace/trace_plot.c */
 
+/* The options a parser of ptsync.c's own handles (opt_cmd.call), by id. */
 enum {
-	OPT_STRATEGY = 256, OPT_CPUS, OPT_FREERS, OPT_WALKERS, OPT_BYSTANDERS,
-	OPT_MMS, OPT_HZ, OPT_BATCH_FAIL, OPT_BATCH_POOL, OPT_WALK_DELAY,
-	OPT_DURATION, OPT_STALL, OPT_SEED, OPT_WALK_PAGES, OPT_REGIONS,
-	OPT_PT_PAGES, OPT_FOLIOS, OPT_HUGE, OPT_EXIT, OPT_NO_PIN, OPT_JSON,
-	OPT_NO_PROGRESS, OPT_HELP, OPT_WALK_DELAY_SPEC, OPT_TLB, OPT_NOHZ_FULL,
-	OPT_PREEMPT, OPT_PREEMPT_US, OPT_USER_CHANCE, OPT_SB_WINDOW, OPT_TRACE,
-	OPT_CALLSITE, OPT_KHUGEPAGED, OPT_COLLAPSE_RATE, OPT_UNSHARE_SYNC,
-	OPT_SHARED_REGIONS, OPT_KERNEL, OPT_ARCH, OPT_SWEEP, OPT_SWEEP_INTERVAL,
+	OPT_STRATEGY, OPT_WALK_DELAY, OPT_WALK_DELAY_SPEC, OPT_TLB, OPT_CALLSITE,
+	OPT_UNSHARE_SYNC, OPT_TRACE, OPT_KERNEL, OPT_NOHZ_FULL, OPT_ARCH,
 	/* compare only */
-	OPT_STRATEGIES, OPT_REPS, OPT_PHASE_S, OPT_WALK_S, OPT_SAFETY_S,
-	OPT_HOSTCHECK_S, OPT_NO_HOSTCHECK, OPT_NOISE, OPT_NOISE_THRESHOLD,
-	OPT_TIMERLAT_PERIOD, OPT_OUT, OPT_NO_PLOTS, OPT_RATE, OPT_RATE_S, OPT_SITE_S,
+	OPT_STRATEGIES, OPT_NOISE, OPT_OUT, OPT_RATE, OPT_NOT_COMPARE,
+	/* fork-storm */
+	FS_STRATEGIES, FS_UNSHARE_SYNC, FS_TLB, FS_KERNEL, FS_ARCH,
 };
 
-static const struct option torture_options[] = {
-	{ "strategy",      required_argument, NULL, OPT_STRATEGY },
-	{ "kernel",        required_argument, NULL, OPT_KERNEL },
-	{ "cpus",          required_argument, NULL, OPT_CPUS },
-	{ "freers",        required_argument, NULL, OPT_FREERS },
-	{ "walkers",       required_argument, NULL, OPT_WALKERS },
-	{ "bystanders",    required_argument, NULL, OPT_BYSTANDERS },
-	{ "mms",           required_argument, NULL, OPT_MMS },
-	{ "hz",            required_argument, NULL, OPT_HZ },
-	{ "batch-fail",    required_argument, NULL, OPT_BATCH_FAIL },
-	{ "batch-pool",    required_argument, NULL, OPT_BATCH_POOL },
-	{ "walk-delay-ns", required_argument, NULL, OPT_WALK_DELAY },
-	{ "walk-delay",    required_argument, NULL, OPT_WALK_DELAY_SPEC },
-	{ "tlb",           required_argument, NULL, OPT_TLB },
-	{ "nohz-full",     optional_argument, NULL, OPT_NOHZ_FULL },
-	{ "arch",          required_argument, NULL, OPT_ARCH },
-	{ "sweep",         no_argument,       NULL, OPT_SWEEP },
-	{ "sweep-interval", required_argument, NULL, OPT_SWEEP_INTERVAL },
-	{ "preempt-chance", required_argument, NULL, OPT_PREEMPT },
-	{ "preempt-us",    required_argument, NULL, OPT_PREEMPT_US },
-	{ "user-chance",   required_argument, NULL, OPT_USER_CHANCE },
-	{ "sb-window-ns",  required_argument, NULL, OPT_SB_WINDOW },
-	{ "callsite",      required_argument, NULL, OPT_CALLSITE },
-	{ "khugepaged",    required_argument, NULL, OPT_KHUGEPAGED },
-	{ "collapse-rate", required_argument, NULL, OPT_COLLAPSE_RATE },
-	{ "unshare-sync",  required_argument, NULL, OPT_UNSHARE_SYNC },
-	{ "shared-regions", required_argument, NULL, OPT_SHARED_REGIONS },
-	{ "duration",      required_argument, NULL, OPT_DURATION },
-	{ "stall-timeout", required_argument, NULL, OPT_STALL },
-	{ "seed",          required_argument, NULL, OPT_SEED },
-	{ "walk-pages",    required_argument, NULL, OPT_WALK_PAGES },
-	{ "regions",       required_argument, NULL, OPT_REGIONS },
-	{ "pt-pages",      required_argument, NULL, OPT_PT_PAGES },
-	{ "folios",        required_argument, NULL, OPT_FOLIOS },
-	{ "huge-chance",   required_argument, NULL, OPT_HUGE },
-	{ "exit-chance",   required_argument, NULL, OPT_EXIT },
-	{ "no-pin",        no_argument,       NULL, OPT_NO_PIN },
-	{ "json",          no_argument,       NULL, OPT_JSON },
-	{ "no-progress",   no_argument,       NULL, OPT_NO_PROGRESS },
-	{ "help",          no_argument,       NULL, OPT_HELP },
-	{ "trace",         required_argument, NULL, OPT_TRACE },
-	{ NULL, 0, NULL, 0 },
-};
-
-static const struct option compare_only_options[] = {
-	{ "strategies",        required_argument, NULL, OPT_STRATEGIES },
-	{ "reps",              required_argument, NULL, OPT_REPS },
-	{ "phase-seconds",     required_argument, NULL, OPT_PHASE_S },
-	{ "walk-seconds",      required_argument, NULL, OPT_WALK_S },
-	{ "safety-seconds",    required_argument, NULL, OPT_SAFETY_S },
-	{ "hostcheck-seconds", required_argument, NULL, OPT_HOSTCHECK_S },
-	{ "no-hostcheck",      no_argument,       NULL, OPT_NO_HOSTCHECK },
-	{ "noise",             required_argument, NULL, OPT_NOISE },
-	{ "noise-threshold-ns", required_argument, NULL, OPT_NOISE_THRESHOLD },
-	{ "timerlat-period-us", required_argument, NULL, OPT_TIMERLAT_PERIOD },
-	{ "out",               required_argument, NULL, OPT_OUT },
-	{ "no-plots",          no_argument,       NULL, OPT_NO_PLOTS },
-	{ "rate",              required_argument, NULL, OPT_RATE },
-	{ "rate-seconds",      required_argument, NULL, OPT_RATE_S },
-	{ "site-seconds",      required_argument, NULL, OPT_SITE_S },
-	{ NULL, 0, NULL, 0 },
-};
-
-static void print_compare_usage(FILE *f)
-{
-	fprintf(f,
-"usage: ptsync compare [options]  every strategy side by side: cost to the freer,\n"
-"                                 the walkers and the bystanders, plus hostcheck\n"
-"  --strategies=LIST     comma-separated, besides the no-sync baseline [the kernel\n"
-"                        presets pre-2026, seed, mainline first, then every safe one]\n"
-"  --kernel=PRESET       that kernel preset alone against the baseline (ptsync list)\n"
-"  --reps=N              repetitions, interleaved A B C A B C, 1..100 [3]\n"
-"  --phase-seconds=S     cost phase per strategy per repetition [3]\n"
-"  --walk-seconds=S      walk timing per strategy per repetition [0.5]\n"
-"  --safety-seconds=S    torture per strategy, 0 to skip [2]\n"
-"  --hostcheck-seconds=S membarrier(2) timing per mode [1]; --no-hostcheck\n"
-"  --rate=N[/s]          rate-matched phase: the freer open-loop at N fallbacks/s,\n"
-"                        >0 and at most 1000000 [1000]\n"
-"  --rate-seconds=S      rate-matched phase per meter (osnoise, then timerlat) per\n"
-"                        strategy per repetition, 0 to skip [phase-seconds / 3]\n"
-"  --noise=MODE          bystander meter: osnoise or timerlat [osnoise]\n"
-"  --noise-threshold-ns=N  osnoise: smallest gap counted [1000]\n"
-"  --timerlat-period-us=N  timerlat: wakeup period [1000]\n"
-"  --out=DIR             where files go [ptsync-results/<timestamp>]\n"
-"  --no-plots            write the data and plots.gp, do not run gnuplot\n"
-"  --cpus=N              simulated CPUs [host cores; more only if asked]\n"
-"  --walkers=N --bystanders=N --freers=N   roles [1 walker from 3 CPUs up,\n"
-"                        1 freer, the rest bystanders]\n"
-"  --callsite=LIST       call sites, each its own cost phase: fallback,\n"
-"                        collapse, unshare [all]\n"
-"  --site-seconds=S      cost phase of collapse and of unshare (each mode) per\n"
-"                        strategy per repetition [phase-seconds / 6]\n"
-"  --unshare-sync=MODE   per-gather or per-unshare [both, one phase each]\n"
-"  --shared-regions=N    1 GiB hugetlb regions the unshare phase unmaps [4]\n"
-"  --hz, --batch-fail [1], --batch-pool, --seed, --no-pin, --no-progress:\n"
-"                        as for torture\n");
-}
-
-static void print_usage(FILE *f)
-{
-	char names[256], presets[128];
-
-	fprintf(f,
+static const char commands_usage[] =
 "usage: ptsync compare [options]     the main job: every strategy side by side (--help)\n"
 "       ptsync torture [options]     torture-test one sync strategy\n"
 "       ptsync list [--tsv]          the sync strategies, safe or not, TLB modes\n"
@@ -165,69 +58,16 @@ static void print_usage(FILE *f)
 "       ptsync trace-plot [opts] F   per-CPU timeline from a --trace file (--help)\n"
 "       ptsync --version             the build's version (git describe)\n"
 "\n"
-"torture options (defaults in brackets):\n"
-"  --strategy=NAME       %s [rcu]\n"
-"  --kernel=PRESET       what a kernel does at every site instead of a strategy:\n"
-"                        %s (ptsync list)\n"
-"  --cpus=N              simulated CPUs, 2..%d [host cores: more hides races]\n"
-"  --freers=N            CPUs that map/unmap/exit [1]\n"
-"  --bystanders=N        CPUs running another mm in user mode [1, 0 if cpus<3]\n"
-"  --walkers=N           CPUs running GUP-fast [the rest]\n"
-"  --mms=N               address spaces the freers and walkers share, 1..64 [2]\n"
-"  --hz=N                RCU tick: quiescent states at most N/s, 1..10000 [250]\n"
-"  --batch-fail=P        chance a batch allocation fails, 0..1 [0.1]\n"
-"  --batch-pool=N        batch pages in the GFP_NOWAIT pool, 0..65536 [64]\n"
-"  --walk-delay=SPEC     IRQs-off spin inside each walk: N[ns|us|ms] every walk,\n"
-"                        random (mostly none, 1%% up to 50 us, rarely 1-4 ticks),\n"
-"                        random:P_US,P_TICKS [0]; --walk-delay-ns=N as before\n"
-"  --tlb=MODE            TLB flush: invlpgb (no IPI), native (x86: IPI mm_cpumask,\n"
-"                        lazy CPUs when tables are freed), pv (KVM: skips\n"
-"                        preempted vCPUs) [the strategy's first; see list]\n"
-"  --arch=ARCH           the barrier the TLB flush carries: weak (none: what generic\n"
-"                        code may assume), x86 (inc_mm_tlb_gen() before it), arm64\n"
-"                        (dsb(ish) after it) [weak]\n"
-"  --sweep               blind detection: every interval, draw every race-widening\n"
-"                        knob anew (tlb, arch, walk delay, sb window, user chance,\n"
-"                        batch-fail, mms, call sites, collapse rate, khugepaged,\n"
-"                        unshare sync, shared regions, nohz-full, preempt chance,\n"
-"                        regions; giving one of them too is an error); --duration\n"
-"                        is the total; the failing interval is printed as a\n"
-"                        repeat: line\n"
-"  --sweep-interval=S    seconds per sweep interval, 0.05..3600 [1]\n"
-"  --nohz-full[=LIST]    these CPUs (e.g. 1,3-5; bare: the bystanders) are\n"
-"                        nohz_full: context tracked, user mode an RCU EQS\n"
-"  --preempt-chance=P    pv: chance a walk's vCPU is preempted mid-walk [0.001]\n"
-"  --preempt-us=N        ... for N us [200]\n"
-"  --user-chance=P       chance a walker comes from user mode (EQS) [0.25]\n"
-"  --sb-window-ns=N      hold the freer's unhooks N ns in an emulated store\n"
-"                        buffer; fences wait for them, loads pass [0: off]\n"
-"  --callsite=LIST       call sites to drive: fallback (no batch page),\n"
-"                        collapse (khugepaged), unshare (hugetlb PMD sharing)\n"
-"                        [fallback,collapse,unshare]\n"
-"  --khugepaged=N        CPUs collapsing, taken from the walkers' share [1 if\n"
-"                        that leaves 2 walkers, else 0: the freers collapse]\n"
-"  --collapse-rate=N     collapses a second per khugepaged CPU, 1..100000 [1000]\n"
-"  --unshare-sync=MODE   per-gather (since Dec 2025) or per-unshare [per-gather]\n"
-"  --shared-regions=N    1 GiB hugetlb regions every mm shares, 1..%u [4]\n"
-"  --duration=S          seconds to run, >0 [10]\n"
-"  --stall-timeout=S     watchdog: a wait longer than this is a stall [10]\n"
-"  --seed=N              workload seed [from the clock; printed]\n"
-"  --walk-pages=N        most pages per gup_fast, 1..64 [16]\n"
-"  --regions=N           2 MiB regions per mm, 1..128 [8]\n"
-"  --pt-pages=N          page-table arena, in pages [65536]\n"
-"  --folios=N            user folio arena [262144]\n"
-"  --huge-chance=P       chance a map is a 2 MiB PMD leaf, 0..1 [0.1]\n"
-"  --exit-chance=P       chance a freer job exits its mm, 0..1 [0.01]\n"
-"  --no-pin              do not pin CPU threads to host cores\n"
-"  --json                print the summary as one JSON object\n"
-"  --trace=FILE          Chrome trace-event JSON of every CPU (Perfetto)\n"
-"  --no-progress         no per-second lines on stderr\n"
+"torture options (defaults in brackets):\n";
+
+static const char torture_footer[] =
 "\n"
 "exit status: 0 no violation, 1 violations or leaks, 2 bad usage,\n"
-"             3 watchdog stall, 4 internal error\n",
-		pt_sync_ops_names(names, sizeof(names)),
-		ptsync_preset_names(presets, sizeof(presets)), NR_CPUS, TORTURE_MAX_SHARED);
-}
+"             3 watchdog stall, 4 internal error\n";
+
+static const char compare_usage[] =
+"usage: ptsync compare [options]  every strategy side by side: cost to the freer,\n"
+"                                 the walkers and the bystanders, plus hostcheck\n";
 
 struct role_opts {
 	int freers, walkers, bystanders, khugepaged;	/* -1: not given */
@@ -391,52 +231,35 @@ static void parse_nohz_full(struct ptsync_config *cfg, const char *arg)
 			    "like 1,3-5, got '%s'", NR_CPUS, arg);
 }
 
-static void parse_torture_opt(struct ptsync_config *cfg, struct role_opts *r,
-			      int opt, const char *arg, bool *json)
+/* What the torture options write, for compare too. */
+struct torture_ctx {
+	struct ptsync_config *cfg;
+	struct role_opts *roles;
+	bool json, cpus_given;
+	bool sweep;			/* --sweep */
+	double sweep_interval;		/* --sweep-interval, seconds */
+	char strategy_help[320], kernel_help[256];
+};
+
+static void torture_call(void *ctx, const struct opt *o, const char *arg)
 {
-	const char *name = NULL;
+	struct torture_ctx *x = ctx;
+	struct ptsync_config *cfg = x->cfg;
 	char names[256];
 
-	for (const struct option *o = torture_options; o->name; o++)
-		if (o->val == opt)
-			name = o->name;
-	switch (opt) {
+	switch (o->id) {
 	case OPT_STRATEGY:
 		cfg->ops = pt_sync_ops_find(arg);
 		if (!cfg->ops)
 			usage_error("--strategy: unknown strategy '%s'; valid: %s", arg,
 				    pt_sync_ops_names(names, sizeof(names)));
-		r->strategy = true;
+		x->roles->strategy = true;
 		break;
 	case OPT_KERNEL:
-		r->kernel = ptsync_preset_find(arg);
-		if (!r->kernel)
+		x->roles->kernel = ptsync_preset_find(arg);
+		if (!x->roles->kernel)
 			usage_error("--kernel: unknown preset '%s'; valid: %s", arg,
 				    ptsync_preset_names(names, sizeof(names)));
-		break;
-	case OPT_CPUS:	cfg->nr_cpus = (int)parse_int(name, arg, 2, NR_CPUS); break;
-	case OPT_FREERS: r->freers = (int)parse_int(name, arg, 1, NR_CPUS); break;
-	case OPT_WALKERS: r->walkers = (int)parse_int(name, arg, 1, NR_CPUS); break;
-	case OPT_BYSTANDERS: r->bystanders = (int)parse_int(name, arg, 0, NR_CPUS); break;
-	case OPT_MMS:
-		cfg->nr_mms = (int)parse_int(name, arg, 1, 64);
-		r->mms = true;
-		break;
-	case OPT_HZ:	cfg->hz = (int)parse_int(name, arg, 1, 10000); break;
-	case OPT_BATCH_FAIL:
-		cfg->batch_fail = parse_double(name, arg, 0, 1, false);
-		r->batch_fail = true;
-		break;
-	case OPT_BATCH_POOL: cfg->batch_pool = (unsigned int)parse_int(name, arg, 0, 65536); break;
-	case OPT_WALK_DELAY:
-		cfg->walk_delay = (struct walk_delay){
-			.ns = (uint64_t)parse_int(name, arg, 0, 1000000000) };
-		break;
-	case OPT_WALK_DELAY_SPEC: parse_walk_delay(&cfg->walk_delay, arg); break;
-	case OPT_TLB:
-		cfg->tlb_mode = tlb_mode_find(arg);
-		if (cfg->tlb_mode < 0)
-			usage_error("--tlb: expected invlpgb, native or pv, got '%s'", arg);
 		break;
 	case OPT_NOHZ_FULL: parse_nohz_full(cfg, arg); break;
 	case OPT_ARCH:
@@ -444,46 +267,155 @@ static void parse_torture_opt(struct ptsync_config *cfg, struct role_opts *r,
 		if (cfg->arch < 0)
 			usage_error("--arch: expected weak, x86 or arm64, got '%s'", arg);
 		break;
-	case OPT_PREEMPT: cfg->preempt_chance = parse_double(name, arg, 0, 1, false); break;
-	case OPT_PREEMPT_US:
-		cfg->preempt_ns = (uint64_t)parse_int(name, arg, 1, 1000000) * NSEC_PER_USEC;
+	case OPT_WALK_DELAY:
+		cfg->walk_delay = (struct walk_delay){
+			.ns = (uint64_t)parse_int(o->name, arg, 0, 1000000000) };
 		break;
-	case OPT_USER_CHANCE: cfg->user_chance = parse_double(name, arg, 0, 1, false); break;
-	case OPT_SB_WINDOW:
-		cfg->sb_window_ns = (uint64_t)parse_int(name, arg, 0, 10000000);
+	case OPT_WALK_DELAY_SPEC: parse_walk_delay(&cfg->walk_delay, arg); break;
+	case OPT_TLB:
+		cfg->tlb_mode = tlb_mode_find(arg);
+		if (cfg->tlb_mode < 0)
+			usage_error("--tlb: expected invlpgb, native or pv, got '%s'", arg);
 		break;
 	case OPT_CALLSITE: cfg->callsites = parse_callsites(arg); break;
-	case OPT_KHUGEPAGED: r->khugepaged = (int)parse_int(name, arg, 0, NR_CPUS); break;
-	case OPT_COLLAPSE_RATE:
-		cfg->collapse_rate = (unsigned int)parse_int(name, arg, 1, 100000);
-		break;
 	case OPT_UNSHARE_SYNC:
-		r->unshare_sync = true;
+		x->roles->unshare_sync = true;
 		cfg->unshare_sync = unshare_sync_find(arg);
 		if (cfg->unshare_sync < 0)
 			usage_error("--unshare-sync: expected per-gather or per-unshare, got '%s'", arg);
 		break;
-	case OPT_SHARED_REGIONS:
-		cfg->shared_regions = (unsigned int)parse_int(name, arg, 1, TORTURE_MAX_SHARED);
-		break;
-	case OPT_DURATION: cfg->duration_s = parse_double(name, arg, 0, 86400 * 7, true); break;
-	case OPT_STALL:	cfg->stall_timeout_s = parse_double(name, arg, 0, 86400, true); break;
-	case OPT_SEED:	cfg->seed = parse_u64(name, arg); break;
-	case OPT_WALK_PAGES: cfg->walk_pages = (unsigned int)parse_int(name, arg, 1, 64); break;
-	case OPT_REGIONS: cfg->regions = (unsigned int)parse_int(name, arg, 1, 128); break;
-	case OPT_PT_PAGES: cfg->pt_pages = (uint32_t)parse_int(name, arg, 64, 1 << 24); break;
-	case OPT_FOLIOS: cfg->folios = (uint32_t)parse_int(name, arg, 1024, 1 << 26); break;
-	case OPT_HUGE:	cfg->huge_chance = parse_double(name, arg, 0, 1, false); break;
-	case OPT_EXIT:	cfg->exit_chance = parse_double(name, arg, 0, 1, false); break;
-	case OPT_NO_PIN: cfg->pin = false; break;
-	case OPT_JSON:	*json = true; break;
-	case OPT_NO_PROGRESS: cfg->progress = false; break;
 	case OPT_TRACE:
 		if (!*arg)
 			usage_error("--trace: expected a file to write the trace to");
 		trace_path = arg;
 		break;
 	}
+}
+
+#define TORTURE_NR_OPTS	48
+
+/* The torture options into @t (TORTURE_NR_OPTS at most): how many. */
+static int torture_table(struct opt *t, struct torture_ctx *x)
+{
+	struct ptsync_config *cfg = x->cfg;
+	struct role_opts *r = x->roles;
+	char names[256];
+
+	snprintf(x->strategy_help, sizeof(x->strategy_help), "one of ptsync list's strategies:\n%s [rcu]",
+		 pt_sync_ops_names(names, sizeof(names)));
+	snprintf(x->kernel_help, sizeof(x->kernel_help),
+		 "what a kernel does at every site instead of a strategy:\n%s (ptsync list)",
+		 ptsync_preset_names(names, sizeof(names)));
+	const struct opt o[] = {
+		OPT_CALLBACK("strategy", OPT_STRATEGY, "NAME", x->strategy_help, "bogus"),
+		OPT_CALLBACK("kernel", OPT_KERNEL, "PRESET", x->kernel_help, "nosuch"),
+		{ .name = "cpus", .type = OPTT_INT, .value = &cfg->nr_cpus, .min = 2,
+		  .max = NR_CPUS, .argh = "N", .seen = &x->cpus_given,
+		  .help = "simulated CPUs, %R [host cores: more hides races]" },
+		OPT_INTEGER("freers", &r->freers, 1, NR_CPUS, "N",
+			    "CPUs that map/unmap/exit [1]"),
+		OPT_INTEGER("bystanders", &r->bystanders, 0, NR_CPUS, "N",
+			    "CPUs running another mm in user mode [1, 0 if cpus<3]"),
+		OPT_INTEGER("walkers", &r->walkers, 1, NR_CPUS, "N",
+			    "CPUs running GUP-fast [the rest]"),
+		{ .name = "mms", .type = OPTT_INT, .value = &cfg->nr_mms, .min = 1, .max = 64,
+		  .argh = "N", .seen = &r->mms,
+		  .help = "address spaces the freers and walkers share, %R [2]" },
+		OPT_INTEGER("hz", &cfg->hz, 1, 10000, "N",
+			    "RCU tick: quiescent states at most N/s, %R [250]"),
+		{ .name = "batch-fail", .type = OPTT_DOUBLE, .value = &cfg->batch_fail,
+		  .dmin = 0, .dmax = 1, .argh = "P", .seen = &r->batch_fail,
+		  .help = "chance a batch allocation fails, %R [0.1]" },
+		OPT_UINTEGER("batch-pool", &cfg->batch_pool, 0, 65536, "N",
+			     "batch pages in the GFP_NOWAIT pool, %R [64]"),
+		OPT_CALLBACK("walk-delay", OPT_WALK_DELAY_SPEC, "SPEC",
+			     "IRQs-off spin inside each walk: N[ns|us|ms] every walk,\n"
+			     "random (mostly none, 1% up to 50 us, rarely 1-4 ticks),\n"
+			     "random:P_US,P_TICKS [0]; --walk-delay-ns=N as before", "often"),
+		{ .name = "walk-delay-ns", .type = OPTT_CALL, .id = OPT_WALK_DELAY,
+		  .min = 0, .max = 1000000000, .argh = "N", .bad = "1ms" },
+		OPT_CALLBACK("tlb", OPT_TLB, "MODE",
+			     "TLB flush: invlpgb (no IPI), native (x86: IPI mm_cpumask,\n"
+			     "lazy CPUs when tables are freed), pv (KVM: skips\n"
+			     "preempted vCPUs) [the strategy's first; see list]", "x86"),
+		OPT_CALLBACK("arch", OPT_ARCH, "ARCH",
+			     "the barrier the TLB flush carries: weak (none: what generic\n"
+			     "code may assume), x86 (inc_mm_tlb_gen() before it), arm64\n"
+			     "(dsb(ish) after it) [weak]", "sparc"),
+		OPT_BOOLEAN("sweep", &x->sweep,
+			    "blind detection: every interval, draw every race-widening\n"
+			    "knob anew (tlb, arch, walk delay, sb window, user chance,\n"
+			    "batch-fail, mms, call sites, collapse rate, khugepaged,\n"
+			    "unshare sync, shared regions, nohz-full, preempt chance,\n"
+			    "regions; giving one of them too is an error); --duration\n"
+			    "is the total; the failing interval is printed as a\n"
+			    "repeat: line"),
+		OPT_NUMBER("sweep-interval", &x->sweep_interval, 0.05, 3600, false, "S",
+			   "seconds per sweep interval, %R [1]"),
+		OPT_CALLBACK_OPTARG("nohz-full", OPT_NOHZ_FULL, "LIST",
+				    "these CPUs (e.g. 1,3-5; bare: the bystanders) are\n"
+				    "nohz_full: context tracked, user mode an RCU EQS", "1-x"),
+		OPT_NUMBER("preempt-chance", &cfg->preempt_chance, 0, 1, false, "P",
+			   "pv: chance a walk's vCPU is preempted mid-walk [0.001]"),
+		OPT_U64_RANGE("preempt-us", &cfg->preempt_ns, 1, 1000000, NSEC_PER_USEC, "N",
+			      "... for N us, %R [200]"),
+		OPT_NUMBER("user-chance", &cfg->user_chance, 0, 1, false, "P",
+			   "chance a walker comes from user mode (EQS) [0.25]"),
+		OPT_U64_RANGE("sb-window-ns", &cfg->sb_window_ns, 0, 10000000, 1, "N",
+			      "hold the freer's unhooks N ns in an emulated store\n"
+			      "buffer; fences wait for them, loads pass [0: off]"),
+		OPT_CALLBACK("callsite", OPT_CALLSITE, "LIST",
+			     "call sites to drive: fallback (no batch page),\n"
+			     "collapse (khugepaged), unshare (hugetlb PMD sharing)\n"
+			     "[fallback,collapse,unshare]", "munmap"),
+		OPT_INTEGER("khugepaged", &r->khugepaged, 0, NR_CPUS, "N",
+			    "CPUs collapsing, taken from the walkers' share [1 if\n"
+			    "that leaves 2 walkers, else 0: the freers collapse]"),
+		OPT_UINTEGER("collapse-rate", &cfg->collapse_rate, 1, 100000, "N",
+			     "collapses a second per khugepaged CPU, %R [1000]"),
+		OPT_CALLBACK("unshare-sync", OPT_UNSHARE_SYNC, "MODE",
+			     "per-gather (since Dec 2025) or per-unshare [per-gather]",
+			     "sometimes"),
+		OPT_UINTEGER("shared-regions", &cfg->shared_regions, 1, TORTURE_MAX_SHARED, "N",
+			     "1 GiB hugetlb regions every mm shares, %R [4]"),
+		OPT_NUMBER("duration", &cfg->duration_s, 0, 86400 * 7, true, "S",
+			   "seconds to run, >0 [10]"),
+		OPT_NUMBER("stall-timeout", &cfg->stall_timeout_s, 0, 86400, true, "S",
+			   "watchdog: a wait longer than this is a stall [10]"),
+		OPT_U64("seed", &cfg->seed, "N", "workload seed [from the clock; printed]"),
+		OPT_UINTEGER("walk-pages", &cfg->walk_pages, 1, 64, "N",
+			     "most pages per gup_fast, %R [16]"),
+		OPT_UINTEGER("regions", &cfg->regions, 1, 128, "N",
+			     "2 MiB regions per mm, %R [8]"),
+		OPT_U32("pt-pages", &cfg->pt_pages, 64, 1 << 24, "N",
+			"page-table arena, in pages [65536]"),
+		OPT_U32("folios", &cfg->folios, 1024, 1 << 26, "N", "user folio arena [262144]"),
+		OPT_NUMBER("huge-chance", &cfg->huge_chance, 0, 1, false, "P",
+			   "chance a map is a 2 MiB PMD leaf, %R [0.1]"),
+		OPT_NUMBER("exit-chance", &cfg->exit_chance, 0, 1, false, "P",
+			   "chance a freer job exits its mm, %R [0.01]"),
+		OPT_CLEAR("no-pin", &cfg->pin, "do not pin CPU threads to host cores"),
+		OPT_BOOLEAN("json", &x->json, "print the summary as one JSON object"),
+		OPT_CALLBACK("trace", OPT_TRACE, "FILE",
+			     "Chrome trace-event JSON of every CPU (Perfetto)", ""),
+		OPT_CLEAR("no-progress", &cfg->progress, "no per-second lines on stderr"),
+	};
+	_Static_assert(sizeof(o) / sizeof(o[0]) < TORTURE_NR_OPTS, "TORTURE_NR_OPTS");
+	memcpy(t, o, sizeof(o));
+	return (int)(sizeof(o) / sizeof(o[0]));
+}
+
+static void print_usage(FILE *f)
+{
+	struct ptsync_config cfg;
+	struct role_opts roles = ROLE_OPTS_NONE;
+	struct torture_ctx x = { .cfg = &cfg, .roles = &roles };
+	struct opt t[TORTURE_NR_OPTS];
+	int n = torture_table(t, &x);
+
+	t[n] = (struct opt)OPT_END();
+	opts_usage(f, &(struct opt_cmd){ .name = "torture", .usage = commands_usage,
+					 .footer = torture_footer, .opts = t });
 }
 
 /*
@@ -528,12 +460,6 @@ static void check_tlb_mode(const struct pt_sync_ops *ops, int mode)
 		    tlb_mode_name(mode));
 }
 
-/*
- * --nohz-full=LIST checked against the roles: every CPU named is
- * simulated and none is a freer's (the kernel keeps housekeeping work,
- * here the frees, off nohz_full CPUs).  A bare --nohz-full needs
- * bystanders to isolate.
- */
 static void check_nohz_full(const struct ptsync_config *cfg)
 {
 	if (!cfg->nohz_full)
@@ -596,12 +522,13 @@ static void resolve_mms(struct ptsync_config *cfg, const struct role_opts *r)
 		cfg->nr_mms = cfg->ops->unsafe_min_mms;
 }
 
-/* --sweep draws these knobs itself: one given too is a usage error. */
-static void check_sweep(const bool *given)
+/* --sweep draws these knobs itself: one given too is a usage error.  Every
+ * line of @t has a .seen (cmd_torture gives one to those without). */
+static void check_sweep(const struct opt *t)
 {
 	for (int i = 0; torture_sweep_knobs[i]; i++)
-		for (const struct option *o = torture_options; o->name; o++)
-			if (!strcmp(o->name, torture_sweep_knobs[i]) && given[o->val - OPT_STRATEGY])
+		for (const struct opt *o = t; o->type != OPTT_END; o++)
+			if (!strcmp(o->name, torture_sweep_knobs[i]) && *o->seen)
 				usage_error("--%s: --sweep draws it itself every interval; give one "
 					    "or the other", o->name);
 }
@@ -610,35 +537,30 @@ static int cmd_torture(int argc, char **argv)
 {
 	struct ptsync_config cfg;
 	struct role_opts roles = ROLE_OPTS_NONE;
-	bool json = false, cpus_given = false, given[OPT_STRATEGIES - OPT_STRATEGY] = { 0 };
-	double sweep_interval = 1;
-	int opt;
+	struct torture_ctx x = { .cfg = &cfg, .roles = &roles, .sweep_interval = 1 };
+	struct opt t[TORTURE_NR_OPTS + 1];
+	bool given[TORTURE_NR_OPTS + 1] = { 0 };
+	int n;
 
 	ptsync_config_default(&cfg);
 	cfg.callsites = CALLSITES_ALL;
 	cfg.seed = ktime_get_ns() ^ ((uint64_t)getpid() << 32);
 	cfg.progress = true;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", torture_options, NULL)) != -1) {
-		if (opt == OPT_HELP) {
-			print_usage(stdout);
-			return 0;
-		}
-		if (opt == '?')
-			usage_bad_option(torture_options, argv[optind - 1], "torture");
-		cpus_given |= opt == OPT_CPUS;
-		given[opt - OPT_STRATEGY] = true;
-		if (opt == OPT_SWEEP_INTERVAL)
-			sweep_interval = parse_double("sweep-interval", optarg, 0.05, 3600, false);
-		parse_torture_opt(&cfg, &roles, opt, optarg, &json);
-	}
-	if (given[OPT_SWEEP - OPT_STRATEGY])
-		check_sweep(given);
-	else if (given[OPT_SWEEP_INTERVAL - OPT_STRATEGY])
+	n = torture_table(t, &x);
+	for (int i = 0; i < n; i++)
+		if (!t[i].seen)
+			t[i].seen = &given[i];
+	t[n++] = (struct opt)OPT_HELP();
+	t[n] = (struct opt)OPT_END();
+	if (opts_parse(&(struct opt_cmd){ .name = "torture", .usage = commands_usage,
+			.footer = torture_footer, .opts = t, .call = torture_call, .ctx = &x },
+		       argc, argv) < 0)
+		return 0;
+	if (x.sweep)
+		check_sweep(t);
+	else if (*opts_find(&(struct opt_cmd){ .opts = t }, "sweep-interval")->seen)
 		usage_error("--sweep-interval: only with --sweep");
-	if (optind < argc)
-		usage_error("torture: unexpected argument '%s'", argv[optind]);
-	if (!cpus_given)
+	if (!x.cpus_given)
 		cfg.nr_cpus = default_nr_cpus();
 	if (roles.kernel)
 		cfg.ops = resolve_kernel(&cfg, &roles, "--strategy");
@@ -647,35 +569,58 @@ static int cmd_torture(int argc, char **argv)
 	resolve_roles(&cfg, &roles);
 	check_tlb_mode(cfg.ops, cfg.tlb_mode);
 	check_nohz_full(&cfg);
-	if (given[OPT_SWEEP - OPT_STRATEGY]) {
+	if (x.sweep) {
 		if (trace_path)
 			usage_error("--trace: not with --sweep (trace one interval: its repeat line)");
-		return ptsync_torture_sweep(&cfg, sweep_interval, json);
+		return ptsync_torture_sweep(&cfg, x.sweep_interval, x.json);
 	}
 	trace_start(cfg.nr_cpus, 1);
-	return trace_finish(ptsync_torture(&cfg, json));
+	return trace_finish(ptsync_torture(&cfg, x.json));
 }
 
-/* "ipi,rcu" -> ops[1..]; ops[0] is always the no-sync baseline. */
-static void parse_strategies(struct compare_config *cc, const char *arg)
+/*
+ * compare's and fork-storm's strategies: ops[0] is always the no-sync
+ * baseline, then by default every safe strategy, or --strategies=LIST.
+ */
+struct strategy_set {
+	const struct pt_sync_ops **ops;
+	int *nr, max;
+	const char *verb;		/* "'x' is not a strategy to <verb>" */
+};
+
+static void default_strategies(const struct pt_sync_ops **ops, int *nr, int max)
 {
-	char buf[256], names[256], *save = NULL;
+	*nr = 1;
+	for (int i = 0; pt_sync_ops_all[i]; i++) {
+		const struct pt_sync_ops *o = pt_sync_ops_all[i];
 
-	snprintf(buf, sizeof(buf), "%s", arg);
-	cc->nr_ops = 1;
-	for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		const struct pt_sync_ops *ops = pt_sync_ops_find(tok);
-
-		if (!ops || ops->baseline)
-			usage_error("--strategies: '%s' is not a strategy to compare; valid: %s "
-				    "(%s is always run, as the baseline)", tok,
-				    pt_sync_ops_names(names, sizeof(names)), cc->ops[0]->name);
-		if (cc->nr_ops == COMPARE_MAX_STRATEGIES)
-			usage_error("--strategies: at most %d", COMPARE_MAX_STRATEGIES - 1);
-		cc->ops[cc->nr_ops++] = ops;
+		if (o->baseline)
+			ops[0] = o;
+		else if (pt_sync_safe(o) && *nr < max)
+			ops[(*nr)++] = o;
 	}
-	if (cc->nr_ops == 1)
-		usage_error("--strategies: expected a comma-separated list, got '%s'", arg);
+}
+
+static void strategy_item(void *ctx, const char *item, int i)
+{
+	const struct strategy_set *set = ctx;
+	const struct pt_sync_ops *ops = pt_sync_ops_find(item);
+	char names[256];
+
+	if (i == 0)
+		*set->nr = 1;
+	if (!ops || ops->baseline)
+		usage_error("--strategies: '%s' is not a strategy to %s; valid: %s "
+			    "(%s is always run, as the baseline)", item, set->verb,
+			    pt_sync_ops_names(names, sizeof(names)), set->ops[0]->name);
+	if (*set->nr == set->max)
+		usage_error("--strategies: at most %d", set->max - 1);
+	set->ops[(*set->nr)++] = ops;
+}
+
+static void parse_strategies(const struct strategy_set *set, const char *arg)
+{
+	parse_list("strategies", arg, (void *)set, strategy_item);
 }
 
 /*
@@ -686,34 +631,22 @@ static void parse_strategies(struct compare_config *cc, const char *arg)
  */
 #define RATE_MAX	1e6
 
-static double parse_rate(const char *arg)
-{
-	char buf[64];
-	size_t n = strlen(arg);
+struct compare_ctx {
+	struct torture_ctx t;
+	struct compare_config *cc;
+};
 
-	if (n >= 2 && n < sizeof(buf) && !strcmp(arg + n - 2, "/s")) {
-		memcpy(buf, arg, n - 2);
-		buf[n - 2] = 0;
-		arg = buf;
-	}
-	if (!*arg)
-		usage_error("--rate: expected fallbacks per second, >0 and at most %.0f "
-			    "(e.g. 100 or 100/s), got ''", RATE_MAX);
-	return parse_double("rate", arg, 0, RATE_MAX, true);
-}
-
-static void parse_compare_opt(struct compare_config *cc, int opt, const char *arg)
+static void compare_call(void *ctx, const struct opt *o, const char *arg)
 {
-	switch (opt) {
-	case OPT_STRATEGIES: parse_strategies(cc, arg); break;
-	case OPT_REPS:	cc->reps = (unsigned int)parse_int("reps", arg, 1, 100); break;
-	case OPT_PHASE_S: cc->phase_s = parse_double("phase-seconds", arg, 0, 3600, true); break;
-	case OPT_WALK_S: cc->walk_s = parse_double("walk-seconds", arg, 0, 3600, true); break;
-	case OPT_SAFETY_S: cc->safety_s = parse_double("safety-seconds", arg, 0, 3600, false); break;
-	case OPT_HOSTCHECK_S:
-		cc->hostcheck_s = parse_double("hostcheck-seconds", arg, 0, 60, true);
+	struct compare_ctx *x = ctx;
+	struct compare_config *cc = x->cc;
+
+	switch (o->id) {
+	case OPT_STRATEGIES:
+		x->t.roles->strategy = true;
+		parse_strategies(&(struct strategy_set){ cc->ops, &cc->nr_ops,
+			COMPARE_MAX_STRATEGIES, "compare" }, arg);
 		break;
-	case OPT_NO_HOSTCHECK: cc->hostcheck = false; break;
 	case OPT_NOISE:
 		if (!strcmp(arg, "osnoise"))
 			cc->noise_mode = NOISE_OSNOISE;
@@ -722,22 +655,99 @@ static void parse_compare_opt(struct compare_config *cc, int opt, const char *ar
 		else
 			usage_error("--noise: expected osnoise or timerlat, got '%s'", arg);
 		break;
-	case OPT_NOISE_THRESHOLD:
-		cc->noise_threshold_ns = (uint64_t)parse_int("noise-threshold-ns", arg, 1, 1000000000);
-		break;
-	case OPT_TIMERLAT_PERIOD:
-		cc->timerlat_period_ns = (uint64_t)parse_int("timerlat-period-us", arg, 10, 1000000) *
-					 NSEC_PER_USEC;
-		break;
 	case OPT_OUT:
 		if (!*arg || strlen(arg) > 400)
 			usage_error("--out: expected a directory path of 1 to 400 characters");
 		cc->out_dir = arg;
 		break;
-	case OPT_NO_PLOTS: cc->plots = false; break;
-	case OPT_RATE: cc->rate = parse_rate(arg); break;
-	case OPT_RATE_S: cc->rate_s = parse_double("rate-seconds", arg, 0, 3600, false); break;
-	case OPT_SITE_S: cc->site_s = parse_double("site-seconds", arg, 0, 3600, false); break;
+	case OPT_RATE: cc->rate = parse_rate("rate", arg, "fallbacks", RATE_MAX); break;
+	case OPT_NOT_COMPARE:
+		if (!strcmp(o->name, "strategy"))
+			usage_error("--strategy: compare runs several; use --strategies=LIST");
+		if (!strcmp(o->name, "duration"))
+			usage_error("--duration: compare's phases have their own; use --phase-seconds");
+		if (!strcmp(o->name, "sweep") || !strcmp(o->name, "sweep-interval"))
+			usage_error("--%s: torture only (compare's safety phase is one run)", o->name);
+		usage_error("--khugepaged: compare's collapse phase collapses on the freer; "
+			    "khugepaged CPUs are torture's");
+	default:
+		torture_call(&x->t, o, arg);
+	}
+}
+
+/* compare's own options into @t: how many. */
+static int compare_table(struct opt *t, struct compare_config *cc)
+{
+	const struct opt o[] = {
+		OPT_CALLBACK("strategies", OPT_STRATEGIES, "LIST",
+			     "comma-separated, besides the no-sync baseline [the kernel\n"
+			     "presets pre-2026, seed, mainline first, then every safe one]",
+			     "bogus"),
+		OPT_UINTEGER("reps", &cc->reps, 1, 100, "N",
+			     "repetitions, interleaved A B C A B C, %R [3]"),
+		OPT_NUMBER("phase-seconds", &cc->phase_s, 0, 3600, true, "S",
+			   "cost phase per strategy per repetition [3]"),
+		OPT_NUMBER("walk-seconds", &cc->walk_s, 0, 3600, true, "S",
+			   "walk timing per strategy per repetition [0.5]"),
+		OPT_NUMBER("safety-seconds", &cc->safety_s, 0, 3600, false, "S",
+			   "torture per strategy, 0 to skip [2]"),
+		OPT_NUMBER("hostcheck-seconds", &cc->hostcheck_s, 0, 60, true, "S",
+			   "membarrier(2) timing per mode [1]"),
+		OPT_CLEAR("no-hostcheck", &cc->hostcheck, "no hostcheck phase"),
+		OPT_CALLBACK("rate", OPT_RATE, "N[/s]",
+			     "rate-matched phase: the freer open-loop at N fallbacks/s,\n"
+			     ">0 and at most 1000000 [1000]", "0"),
+		OPT_NUMBER("rate-seconds", &cc->rate_s, 0, 3600, false, "S",
+			   "rate-matched phase per meter (osnoise, then timerlat) per\n"
+			   "strategy per repetition, 0 to skip [phase-seconds / 3]"),
+		OPT_CALLBACK("noise", OPT_NOISE, "MODE",
+			     "bystander meter: osnoise or timerlat [osnoise]", "loud"),
+		OPT_U64_RANGE("noise-threshold-ns", &cc->noise_threshold_ns, 1, 1000000000, 1,
+			      "N", "osnoise: smallest gap counted [1000]"),
+		OPT_U64_RANGE("timerlat-period-us", &cc->timerlat_period_ns, 10, 1000000,
+			      NSEC_PER_USEC, "N", "timerlat: wakeup period [1000]"),
+		OPT_CALLBACK("out", OPT_OUT, "DIR", "where files go [ptsync-results/<timestamp>]",
+			     ""),
+		OPT_CLEAR("no-plots", &cc->plots, "write the data and plots.gp, do not run gnuplot"),
+		OPT_NUMBER("site-seconds", &cc->site_s, 0, 3600, false, "S",
+			   "cost phase of collapse and of unshare (each mode) per\n"
+			   "strategy per repetition [phase-seconds / 6]"),
+	};
+	memcpy(t, o, sizeof(o));
+	return (int)(sizeof(o) / sizeof(o[0]));
+}
+
+/* torture's options as compare reads them: some refused, some other defaults. */
+static void compare_adjust(struct opt *t, int n)
+{
+	static const struct { const char *name, *help; } help[] = {
+		{ "cpus", "simulated CPUs [host cores; more only if asked]" },
+		{ "walkers", "CPUs running GUP-fast [1 from 3 CPUs up]" },
+		{ "bystanders", "CPUs running another mm in user mode [the rest]" },
+		{ "freers", "CPUs that map/unmap/exit [1]" },
+		{ "callsite", "call sites, each its own cost phase: fallback,\n"
+			      "collapse, unshare [all]" },
+		{ "unshare-sync", "per-gather or per-unshare [both, one phase each]" },
+		{ "shared-regions", "1 GiB hugetlb regions the unshare phase unmaps [4]" },
+		{ "batch-fail", "chance a batch allocation fails, %R [1]" },
+		{ "kernel", "that kernel preset alone against the baseline (ptsync list)" },
+	};
+
+	for (int i = 0; i < n; i++) {
+		if (!strcmp(t[i].name, "json"))
+			t[i].help = NULL;	/* refused after parsing: see cmd_compare */
+		if (!strcmp(t[i].name, "strategy") || !strcmp(t[i].name, "duration") ||
+		    !strcmp(t[i].name, "khugepaged") || !strcmp(t[i].name, "sweep") ||
+		    !strcmp(t[i].name, "sweep-interval")) {
+			/* a flag stays a flag: --sweep is refused as it is given */
+			t[i].type = t[i].type == OPTT_SET ? OPTT_FLAG_CALL : OPTT_CALL;
+			t[i].id = OPT_NOT_COMPARE;
+			t[i].help = NULL;
+			t[i].bad = "1";
+		}
+		for (size_t h = 0; h < sizeof(help) / sizeof(help[0]); h++)
+			if (!strcmp(t[i].name, help[h].name))
+				t[i].help = help[h].help;
 	}
 }
 
@@ -809,85 +819,33 @@ static void resolve_compare_roles(struct ptsync_config *cfg, const struct role_o
 			    cfg->nr_freers + cfg->nr_walkers + cfg->nr_bystanders);
 }
 
-static struct option *merge_options(const struct option *a, const struct option *b)
-{
-	size_t na = 0, nb = 0;
-	struct option *m;
-
-	while (a[na].name)
-		na++;
-	while (b[nb].name)
-		nb++;
-	m = calloc(na + nb + 1, sizeof(*m));
-	if (!m)
-		ptsync_die("out of memory");
-	memcpy(m, a, na * sizeof(*m));
-	memcpy(m + na, b, (nb + 1) * sizeof(*m));
-	return m;
-}
-
 static int cmd_compare(int argc, char **argv)
 {
-	struct option *options = merge_options(torture_options, compare_only_options);
 	struct compare_config cc;
 	struct role_opts roles = ROLE_OPTS_NONE;
-	bool cpus_given = false, json = false;
-	int opt, rc;
+	struct compare_ctx x = { .t = { .cfg = &cc.base, .roles = &roles }, .cc = &cc };
+	struct opt t[TORTURE_NR_OPTS + 24];
+	int n;
 
 	compare_config_default(&cc);
 	cc.base.seed = ktime_get_ns() ^ ((uint64_t)getpid() << 32);
 	cc.base.progress = true;
-	cc.nr_ops = 1;
-	for (int i = 0; pt_sync_ops_all[i]; i++) {
-		const struct pt_sync_ops *o = pt_sync_ops_all[i];
-
-		if (o->baseline)
-			cc.ops[0] = o;
-		else if (pt_sync_safe(o) && cc.nr_ops < COMPARE_MAX_STRATEGIES)
-			cc.ops[cc.nr_ops++] = o;
-	}
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
-		switch (opt) {
-		case OPT_HELP:
-			print_compare_usage(stdout);
-			return 0;
-		case '?':
-			usage_bad_option(options, argv[optind - 1], "compare");
-		case OPT_STRATEGY:
-			usage_error("--strategy: compare runs several; use --strategies=LIST");
-		case OPT_STRATEGIES:
-			roles.strategy = true;
-			parse_compare_opt(&cc, opt, optarg);
-			break;
-		case OPT_DURATION:
-			usage_error("--duration: compare's phases have their own; use --phase-seconds");
-		case OPT_SWEEP:
-		case OPT_SWEEP_INTERVAL:
-			usage_error("--%s: torture only (compare's safety phase is one run)",
-				    opt == OPT_SWEEP ? "sweep" : "sweep-interval");
-		case OPT_KHUGEPAGED:
-			usage_error("--khugepaged: compare's collapse phase collapses on the freer; "
-				    "khugepaged CPUs are torture's");
-		case OPT_CPUS:
-			cpus_given = true;
-			/* fall through */
-		default:
-			if (opt >= OPT_STRATEGIES)
-				parse_compare_opt(&cc, opt, optarg);
-			else
-				parse_torture_opt(&cc.base, &roles, opt, optarg, &json);
-		}
-	}
-	if (optind < argc)
-		usage_error("compare: unexpected argument '%s'", argv[optind]);
-	if (json)
+	default_strategies(cc.ops, &cc.nr_ops, COMPARE_MAX_STRATEGIES);
+	n = compare_table(t, &cc);
+	n += torture_table(t + n, &x.t);
+	compare_adjust(t, n);
+	t[n++] = (struct opt)OPT_HELP();
+	t[n] = (struct opt)OPT_END();
+	if (opts_parse(&(struct opt_cmd){ .name = "compare", .usage = compare_usage, .opts = t,
+					  .call = compare_call, .ctx = &x }, argc, argv) < 0)
+		return 0;
+	if (x.t.json)
 		usage_error("--json: compare always writes results.json (see --out)");
 	compare_presets(&cc, &roles);
 	cc.progress = cc.base.progress;
 	resolve_callsites(&cc.base, &roles);
 	cc.groups = compare_groups_for(&cc.base, roles.unshare_sync);
-	resolve_compare_roles(&cc.base, &roles, cpus_given);
+	resolve_compare_roles(&cc.base, &roles, x.t.cpus_given);
 	/* One flush mode for every strategy, or the comparison is not fair. */
 	if (cc.base.tlb_mode == TLB_MODE_AUTO)
 		cc.base.tlb_mode = TLB_INVLPGB;
@@ -895,9 +853,7 @@ static int cmd_compare(int argc, char **argv)
 		check_tlb_mode(cc.ops[i], cc.base.tlb_mode);
 	check_nohz_full(&cc.base);
 	trace_start(cc.base.nr_cpus, cc.nr_ops * (int)cc.reps * 3);
-	rc = trace_finish(ptsync_compare(&cc));
-	free(options);
-	return rc;
+	return trace_finish(ptsync_compare(&cc));
 }
 
 /* What a bystander pays at @site, for list --tsv: upstream-ipi where the
@@ -1043,78 +999,12 @@ static int cmd_list(int argc, char **argv)
 
 /* ---- ptsync fork-storm ---- */
 
-enum {
-	FS_FORKS = 512, FS_REGIONS, FS_ALIVE, FS_STRATEGIES, FS_UNSHARE_SYNC, FS_CPUS,
-	FS_BYSTANDERS, FS_TLB, FS_HZ, FS_SEED, FS_PT_PAGES, FS_FOLIOS, FS_NO_PIN, FS_JSON,
-	FS_NO_PROGRESS, FS_STALL, FS_HELP, FS_KERNEL, FS_ARCH,
-};
-
-static const struct option fork_storm_options[] = {
-	{ "forks",         required_argument, NULL, FS_FORKS },
-	{ "regions",       required_argument, NULL, FS_REGIONS },
-	{ "alive",         required_argument, NULL, FS_ALIVE },
-	{ "strategies",    required_argument, NULL, FS_STRATEGIES },
-	{ "kernel",        required_argument, NULL, FS_KERNEL },
-	{ "unshare-sync",  required_argument, NULL, FS_UNSHARE_SYNC },
-	{ "cpus",          required_argument, NULL, FS_CPUS },
-	{ "bystanders",    required_argument, NULL, FS_BYSTANDERS },
-	{ "tlb",           required_argument, NULL, FS_TLB },
-	{ "arch",          required_argument, NULL, FS_ARCH },
-	{ "hz",            required_argument, NULL, FS_HZ },
-	{ "seed",          required_argument, NULL, FS_SEED },
-	{ "pt-pages",      required_argument, NULL, FS_PT_PAGES },
-	{ "folios",        required_argument, NULL, FS_FOLIOS },
-	{ "stall-timeout", required_argument, NULL, FS_STALL },
-	{ "no-pin",        no_argument,       NULL, FS_NO_PIN },
-	{ "json",          no_argument,       NULL, FS_JSON },
-	{ "no-progress",   no_argument,       NULL, FS_NO_PROGRESS },
-	{ "help",          no_argument,       NULL, FS_HELP },
-	{ NULL, 0, NULL, 0 },
-};
-
-static void print_fork_storm_usage(FILE *f)
-{
-	fprintf(f,
+static const char fork_storm_usage[] =
 "usage: ptsync fork-storm [options]  a parent sharing hugetlb PMD tables forks\n"
-"                                    children, which exit: unshares, syncs, IPIs\n"
-"  --forks=N             children, 1..%d [100]\n"
-"  --regions=R           1 GiB hugetlb regions shared, a PMD table each, 1..%d [16]\n"
-"  --alive=K             children alive at most; the oldest exits first [all]\n"
-"  --strategies=LIST     besides the no-sync baseline [the kernel presets, then\n"
-"                        every safe strategy]\n"
-"  --kernel=PRESET       one kernel preset alone, in its own unshare mode:\n"
-"                        pre-2026, seed or mainline (ptsync list)\n"
-"  --unshare-sync=MODE   per-gather or per-unshare [both]\n"
-"  --cpus=N              the parent's CPU and bystanders, 2..%d [host cores]\n"
-"  --bystanders=N        CPUs running another mm in user mode [cpus - 1]\n"
-"  --tlb=MODE, --arch=ARCH, --hz=N, --seed=N, --pt-pages=N, --folios=N,\n"
-"  --stall-timeout=S, --no-pin, --no-progress: as for torture\n"
-"  --json                the results as one JSON object\n"
-"N and R are checked against the arenas (--pt-pages, --folios) before anything runs.\n",
-		FORK_STORM_MAX_FORKS, HUGETLB_MAX_SLOTS, NR_CPUS);
-}
+"                                    children, which exit: unshares, syncs, IPIs\n";
 
-/* --strategies for fork-storm: ops[0] is the baseline, as in compare. */
-static void fs_parse_strategies(struct fork_storm_config *fc, const char *arg)
-{
-	char buf[256], names[256], *save = NULL;
-
-	snprintf(buf, sizeof(buf), "%s", arg);
-	fc->nr_ops = 1;
-	for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		const struct pt_sync_ops *ops = pt_sync_ops_find(tok);
-
-		if (!ops || ops->baseline)
-			usage_error("--strategies: '%s' is not a strategy to run; valid: %s "
-				    "(%s is always run, as the baseline)", tok,
-				    pt_sync_ops_names(names, sizeof(names)), fc->ops[0]->name);
-		if (fc->nr_ops == FORK_STORM_MAX_STRATEGIES)
-			usage_error("--strategies: at most %d", FORK_STORM_MAX_STRATEGIES - 1);
-		fc->ops[fc->nr_ops++] = ops;
-	}
-	if (fc->nr_ops == 1)
-		usage_error("--strategies: expected a comma-separated list, got '%s'", arg);
-}
+static const char fork_storm_footer[] =
+"N and R are checked against the arenas (--pt-pages, --folios) before anything runs.\n";
 
 /*
  * fork-storm's runs: the kernel presets first (each in its own unshare
@@ -1149,44 +1039,47 @@ static void fs_presets(struct fork_storm_config *fc, const struct ptsync_preset 
 	fc->nr_ops = n + 1;
 }
 
-static void fs_parse_opt(struct fork_storm_config *fc, int opt, const char *arg, int *bystanders)
+/* What fork-storm's own parsers write. */
+struct fs_ctx {
+	struct fork_storm_config *fc;
+	const struct ptsync_preset *kernel;	/* --kernel, or NULL */
+	bool strategies;			/* --strategies given */
+};
+
+static void fs_call(void *ctx, const struct opt *o, const char *arg)
 {
-	struct ptsync_config *b = &fc->base;
+	struct fs_ctx *x = ctx;
+	struct fork_storm_config *fc = x->fc;
+	char names[128];
 	int m;
 
-	switch (opt) {
-	case FS_FORKS: fc->forks = (unsigned int)parse_int("forks", arg, 1, FORK_STORM_MAX_FORKS); break;
-	case FS_REGIONS:
-		fc->regions = (unsigned int)parse_int("regions", arg, 1, HUGETLB_MAX_SLOTS);
+	switch (o->id) {
+	case FS_KERNEL:
+		x->kernel = ptsync_preset_find(arg);
+		if (!x->kernel)
+			usage_error("--kernel: unknown preset '%s'; valid: %s", arg,
+				    ptsync_preset_names(names, sizeof(names)));
 		break;
-	case FS_ALIVE: fc->alive = (unsigned int)parse_int("alive", arg, 1, FORK_STORM_MAX_FORKS); break;
-	case FS_STRATEGIES: fs_parse_strategies(fc, arg); break;
+	case FS_ARCH:
+		fc->base.arch = arch_find(arg);
+		if (fc->base.arch < 0)
+			usage_error("--arch: expected weak, x86 or arm64, got '%s'", arg);
+		break;
+	case FS_STRATEGIES:
+		parse_strategies(&(struct strategy_set){ fc->ops, &fc->nr_ops,
+			FORK_STORM_MAX_STRATEGIES, "run" }, arg);
+		break;
 	case FS_UNSHARE_SYNC:
 		m = unshare_sync_find(arg);
 		if (m < 0)
 			usage_error("--unshare-sync: expected per-gather or per-unshare, got '%s'", arg);
 		fc->modes = 1u << m;
 		break;
-	case FS_CPUS: b->nr_cpus = (int)parse_int("cpus", arg, 2, NR_CPUS); break;
-	case FS_BYSTANDERS: *bystanders = (int)parse_int("bystanders", arg, 1, NR_CPUS - 1); break;
 	case FS_TLB:
-		b->tlb_mode = tlb_mode_find(arg);
-		if (b->tlb_mode < 0)
+		fc->base.tlb_mode = tlb_mode_find(arg);
+		if (fc->base.tlb_mode < 0)
 			usage_error("--tlb: expected invlpgb, native or pv, got '%s'", arg);
 		break;
-	case FS_ARCH:
-		b->arch = arch_find(arg);
-		if (b->arch < 0)
-			usage_error("--arch: expected weak, x86 or arm64, got '%s'", arg);
-		break;
-	case FS_HZ: b->hz = (int)parse_int("hz", arg, 1, 10000); break;
-	case FS_SEED: b->seed = parse_u64("seed", arg); break;
-	case FS_PT_PAGES: b->pt_pages = (uint32_t)parse_int("pt-pages", arg, 64, 1 << 24); break;
-	case FS_FOLIOS: b->folios = (uint32_t)parse_int("folios", arg, 1024, 1 << 26); break;
-	case FS_STALL: b->stall_timeout_s = parse_double("stall-timeout", arg, 0, 86400, true); break;
-	case FS_NO_PIN: b->pin = false; break;
-	case FS_JSON: fc->json = true; break;
-	case FS_NO_PROGRESS: fc->progress = false; break;
 	}
 }
 
@@ -1216,49 +1109,86 @@ static void fs_resolve(struct fork_storm_config *fc, int bystanders, bool cpus_g
 static int cmd_fork_storm(int argc, char **argv)
 {
 	struct fork_storm_config fc;
-	const struct ptsync_preset *kernel = NULL;
-	bool cpus_given = false, strategies = false;
-	int opt, bystanders = -1;
-	char names[128];
+	struct ptsync_config *b = &fc.base;
+	struct fs_ctx x = { .fc = &fc };
+	bool cpus_given = false;
+	int bystanders = -1;
+	char kernel_help[192], names[128];
 
 	fork_storm_config_default(&fc);
+	snprintf(kernel_help, sizeof(kernel_help),
+		 "one kernel preset alone, in its own unshare mode:\n%s (ptsync list)",
+		 ptsync_preset_names(names, sizeof(names)));
 	fc.base.seed = ktime_get_ns() ^ ((uint64_t)getpid() << 32);
-	fc.nr_ops = 1;
-	for (int i = 0; pt_sync_ops_all[i]; i++) {
-		const struct pt_sync_ops *o = pt_sync_ops_all[i];
-
-		if (o->baseline)
-			fc.ops[0] = o;
-		else if (pt_sync_safe(o) && fc.nr_ops < FORK_STORM_MAX_STRATEGIES)
-			fc.ops[fc.nr_ops++] = o;
-	}
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", fork_storm_options, NULL)) != -1) {
-		if (opt == FS_HELP) {
-			print_fork_storm_usage(stdout);
-			return 0;
-		}
-		if (opt == '?')
-			usage_bad_option(fork_storm_options, argv[optind - 1], "fork-storm");
-		cpus_given |= opt == FS_CPUS;
-		strategies |= opt == FS_STRATEGIES;
-		if (opt == FS_KERNEL && !(kernel = ptsync_preset_find(optarg)))
-			usage_error("--kernel: unknown preset '%s'; valid: %s", optarg,
-				    ptsync_preset_names(names, sizeof(names)));
-		fs_parse_opt(&fc, opt, optarg, &bystanders);
-	}
-	if (optind < argc)
-		usage_error("fork-storm: unexpected argument '%s'", argv[optind]);
-	if (kernel && !(fc.modes & (1u << kernel->unshare_sync)))
-		usage_error("--unshare-sync: --kernel=%s syncs %s", kernel->name,
-			    unshare_sync_name(kernel->unshare_sync));
-	fs_presets(&fc, kernel, strategies);
+	default_strategies(fc.ops, &fc.nr_ops, FORK_STORM_MAX_STRATEGIES);
+	struct opt opts[] = {
+		OPT_UINTEGER("forks", &fc.forks, 1, FORK_STORM_MAX_FORKS, "N",
+			     "children, %R [100]"),
+		OPT_UINTEGER("regions", &fc.regions, 1, HUGETLB_MAX_SLOTS, "R",
+			     "1 GiB hugetlb regions shared, a PMD table each, %R [16]"),
+		OPT_UINTEGER("alive", &fc.alive, 1, FORK_STORM_MAX_FORKS, "K",
+			     "children alive at most; the oldest exits first [all]"),
+		{ .name = "strategies", .type = OPTT_CALL, .id = FS_STRATEGIES, .argh = "LIST",
+		  .help = "besides the no-sync baseline [the kernel presets, then\n"
+			  "every safe strategy]", .bad = "bogus", .seen = &x.strategies },
+		OPT_CALLBACK("kernel", FS_KERNEL, "PRESET", kernel_help, "nosuch"),
+		OPT_CALLBACK("unshare-sync", FS_UNSHARE_SYNC, "MODE",
+			     "per-gather or per-unshare [both]", "sometimes"),
+		{ .name = "cpus", .type = OPTT_INT, .value = &b->nr_cpus, .min = 2,
+		  .max = NR_CPUS, .argh = "N", .seen = &cpus_given,
+		  .help = "the parent's CPU and bystanders, %R [host cores]" },
+		OPT_INTEGER("bystanders", &bystanders, 1, NR_CPUS - 1, "N",
+			    "CPUs running another mm in user mode [cpus - 1]"),
+		OPT_CALLBACK("tlb", FS_TLB, "MODE", "as for torture", "x86"),
+		OPT_CALLBACK("arch", FS_ARCH, "ARCH", "as for torture: weak, x86 or arm64", "ppc"),
+		OPT_INTEGER("hz", &b->hz, 1, 10000, "N", "as for torture, %R"),
+		OPT_U64("seed", &b->seed, "N", "as for torture"),
+		OPT_U32("pt-pages", &b->pt_pages, 64, 1 << 24, "N", "as for torture, %R"),
+		OPT_U32("folios", &b->folios, 1024, 1 << 26, "N", "as for torture, %R"),
+		OPT_NUMBER("stall-timeout", &b->stall_timeout_s, 0, 86400, true, "S",
+			   "as for torture"),
+		OPT_CLEAR("no-pin", &b->pin, "as for torture"),
+		OPT_BOOLEAN("json", &fc.json, "the results as one JSON object"),
+		OPT_CLEAR("no-progress", &fc.progress, "as for torture"),
+		OPT_HELP(),
+		OPT_END(),
+	};
+	if (opts_parse(&(struct opt_cmd){ .name = "fork-storm", .usage = fork_storm_usage,
+			.footer = fork_storm_footer, .opts = opts, .call = fs_call, .ctx = &x },
+		       argc, argv) < 0)
+		return 0;
+	if (x.kernel && !(fc.modes & (1u << x.kernel->unshare_sync)))
+		usage_error("--unshare-sync: --kernel=%s syncs %s", x.kernel->name,
+			    unshare_sync_name(x.kernel->unshare_sync));
+	fs_presets(&fc, x.kernel, x.strategies);
 	fs_resolve(&fc, bystanders, cpus_given);
 	return fork_storm(&fc);
 }
 
+/* The commands, in the order the unknown-command error lists them. */
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+} commands[] = {
+	{ "compare", cmd_compare }, { "torture", cmd_torture }, { "hostcheck", cmd_hostcheck },
+	{ "list", cmd_list }, { "scale", cmd_scale }, { "recommend", cmd_recommend },
+	{ "trace-plot", cmd_trace_plot }, { "fork-storm", cmd_fork_storm },
+};
+
+static const char *command_names(char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]) && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? ", " : "", commands[i].name);
+	return buf;
+}
+
 int main(int argc, char **argv)
 {
+	char names[160];
+
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		print_usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? EXIT_USAGE : 0;
@@ -1267,22 +1197,8 @@ int main(int argc, char **argv)
 		printf("ptsync %s\n", PTSYNC_VERSION);
 		return 0;
 	}
-	if (!strcmp(argv[1], "compare"))
-		return cmd_compare(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "torture"))
-		return cmd_torture(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "list"))
-		return cmd_list(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "hostcheck"))
-		return cmd_hostcheck(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "scale"))
-		return cmd_scale(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "recommend"))
-		return cmd_recommend(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "trace-plot"))
-		return cmd_trace_plot(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "fork-storm"))
-		return cmd_fork_storm(argc - 1, argv + 1);
-	usage_error("unknown command '%s'; valid: compare, torture, hostcheck, list, scale, "
-		    "recommend, trace-plot, fork-storm", argv[1]);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	usage_error("unknown command '%s'; valid: %s", argv[1], command_names(names, sizeof(names)));
 }

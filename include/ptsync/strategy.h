@@ -58,7 +58,7 @@ enum pt_sync_bystander {
 
 /*
  * How a strategy syncs, as a mechanism: what ptsync scale's discrete-event
- * model runs for it (tools/scale_des.c), so that a new strategy is
+ * model runs for it (tools/scale/scale_des.c), so that a new strategy is
  * projected without editing the model.  Each value names the kernel
  * mechanism the strategy's sync_one rests on.
  */
