@@ -38,6 +38,11 @@ perl -MJSON::PP -e 'local $/; my $j = decode_json(<STDIN>); my $bad = 0;
 		$bad++ unless ref $s->{reps_p50} eq "ARRAY" && @{$s->{reps_p50}} == ($s->{count} ? 1 : 0) }
 	exit $bad' <"$f"
 ok $? "sync_ns.reps_p50: one p50 per repetition (--reps=1) for every strategy that synced"
+perl -MJSON::PP -e 'local $/; my $j = decode_json(<STDIN>); my $bad = 0;
+	for (@{$j->{strategies}}) { my $r = $_->{bystander_noise_reps_ns_per_s};
+		$bad++ unless ref $r eq "ARRAY" && @$r == 1 && $r->[0] >= 0 }
+	exit $bad' <"$f"
+ok $? "bystander_noise_reps_ns_per_s: the bystanders' noise of each repetition (--reps=1), every strategy"
 field() {	# field STRATEGY KEY: a top-level number of one strategy's object
 	perl -MJSON::PP -e 'local $/; my $j = decode_json(<STDIN>);
 		for (@{$j->{strategies}}) { print $_->{$ARGV[1]} if $_->{name} eq $ARGV[0] }' \

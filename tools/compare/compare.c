@@ -336,6 +336,17 @@ static void rep_sync_p50(struct compare_result *res, size_t from)
 	samples_free(&rep);
 }
 
+/* The bystanders' noise this repetition added to res->noise, per second. */
+static void rep_noise(struct compare_result *res, const struct noise *before)
+{
+	uint64_t ns = res->noise.runtime_ns - before->runtime_ns;
+
+	if (res->nr_rep_noise >= COMPARE_MAX_REPS || !ns)
+		return;
+	res->rep_noise_ns_per_s[res->nr_rep_noise++] =
+		(double)(res->noise.gaps.sum - before->gaps.sum) * NSEC_PER_SEC / (double)ns;
+}
+
 static void cost_phase(const struct compare_config *cfg, struct compare_result *res,
 		       unsigned int rep, int group)
 {
@@ -346,6 +357,7 @@ static void cost_phase(const struct compare_config *cfg, struct compare_result *
 	};
 	double seconds = group_seconds(cfg, group);
 	size_t lat_before = res->sync_lat.n;
+	struct noise noise_before = res->noise;
 	struct ptsync_run *run;
 
 	pc.ops = res->ops;
@@ -374,6 +386,7 @@ static void cost_phase(const struct compare_config *cfg, struct compare_result *
 	cost_accumulate(res, run, &ph);
 	if (group == CG_FALLBACK) {
 		rep_sync_p50(res, lat_before);
+		rep_noise(res, &noise_before);
 		samples_merge(&res->batch_gp, &run->batch_gp);
 		cost_reclaim(res, run);
 	}

@@ -278,6 +278,10 @@ static void json_result(FILE *f, const struct compare_report *r, const struct co
 	for (unsigned int i = 0; i < res->nr_rep_sync; i++)
 		fprintf(f, "%s%" PRIu64, i ? "," : "", res->rep_sync_p50[i]);
 	fprintf(f, "]},");
+	fprintf(f, "\"bystander_noise_reps_ns_per_s\":[");
+	for (unsigned int i = 0; i < res->nr_rep_noise; i++)
+		fprintf(f, "%s%.1f", i ? "," : "", res->rep_noise_ns_per_s[i]);
+	fprintf(f, "],");
 	fprintf(f, "\"batch_gp_ns\":{\"p50\":%" PRIu64 ",\"p99\":%" PRIu64 ",\"max\":%"
 		PRIu64 ",\"count\":%zu},",
 		samples_percentile((struct samples *)&res->batch_gp, 50),

@@ -103,6 +103,9 @@ struct compare_result {
 	 * spread that ptsync scale sets its tolerances by */
 	uint64_t rep_sync_p50[COMPARE_MAX_REPS];
 	unsigned int nr_rep_sync;
+	/* ... and the bystanders' noise of each repetition alone, ns/s */
+	double rep_noise_ns_per_s[COMPARE_MAX_REPS];
+	unsigned int nr_rep_noise;
 	struct samples batch_gp;	/* batches: call_rcu to callback */
 	struct noise noise;		/* all bystanders, all repetitions */
 	/* walk phase: medians of the per-block ns/walk */

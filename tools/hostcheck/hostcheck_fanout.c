@@ -146,20 +146,6 @@ static int fanout_wait_ready(struct hc_spin_shared *sh, int k)
 	return 0;
 }
 
-static int64_t sum_ipis(const int *cpus, int k)
-{
-	int64_t sum = 0;
-
-	for (int i = 0; i < k; i++) {
-		int64_t v = proc_call_ipis(cpus[i]);
-
-		if (v < 0)
-			return -1;
-		sum += v;
-	}
-	return sum;
-}
-
 /* One K for the kernel: fork, time, reap. */
 static int kernel_point(struct hc_ctx *hc, struct hc_spin_shared *sh, const int *cpus,
 			int k, struct hc_fanout_point *pt)
@@ -192,7 +178,7 @@ static int kernel_point(struct hc_ctx *hc, struct hc_spin_shared *sh, const int 
 		return err;
 	}
 	samples_init(&s, cfg->max_calls);
-	before = sum_ipis(cpus, k);
+	before = proc_call_ipis_sum(cpus, k);
 	end = ktime_get_ns() + span;
 	wd_begin(hc, HC_GLOBAL_EXPEDITED);
 	for (;;) {
@@ -216,7 +202,7 @@ static int kernel_point(struct hc_ctx *hc, struct hc_spin_shared *sh, const int 
 		fanout_gap();
 	}
 	wd_end(hc);
-	after = sum_ipis(cpus, k);
+	after = proc_call_ipis_sum(cpus, k);
 	spinners_reap(pids, k, sh);
 	pt->k = k;
 	pt->calls = s.n;

@@ -196,14 +196,53 @@ static double err_pct(double pred, double meas)
 /* How far off a prediction may be: twice the run-to-run spread of the
  * figure over compare's repetitions where the file lists them, else the
  * 25% target (labelled so).  Never an absolute floor. */
+/*
+ * The relative standard error of a median of @n samples, its spread
+ * read off the samples themselves: sigma ~ (p99 - p50) / 2.326 (as if
+ * normal above the median), se(median) ~ 1.2533 sigma / sqrt(n).  A sync
+ * whose repetitions agree to the nanosecond (a grace period rounded to the
+ * tick) still has this much uncertainty in its p50.
+ */
+static double median_rel_se(const struct scale_measured *me)
+{
+	if (!(me->sync_count > 0) || !(me->sync_p50_ns > 0) || !(me->sync_p99_ns >= me->sync_p50_ns))
+		return NAN;
+	return 1.2533 * (me->sync_p99_ns - me->sync_p50_ns) / 2.326 / me->sync_p50_ns /
+	       sqrt(me->sync_count);
+}
+
 double scale_tolerance(const struct scale_measured *me, const char **why)
 {
+	double se = me ? median_rel_se(me) : NAN;
+
 	if (me && isfinite(me->spread) && me->spread > 0) {
+		if (isfinite(se) && se > me->spread) {
+			*why = "2 x the p50's sampling error (larger than the run-to-run spread)";
+			return 2 * se;
+		}
 		*why = "2 x run-to-run spread of compare's repetitions";
 		return 2 * me->spread;
 	}
 	*why = "the 25% target: no run-to-run spread in this file (sync_ns.reps_p50)";
 	return SCALE_TARGET;
+}
+
+/*
+ * Noise: the prediction is the baseline's noise plus the model's IPIs, so
+ * both runs' repetition spreads bound it (twice their sum); without them
+ * in the file, the latency's tolerance.
+ */
+static double noise_tolerance(const struct scale_params *p, const struct scale_measured *me,
+			      double tol)
+{
+	const struct scale_measured *base = NULL;
+
+	for (int i = 0; i < p->nr_m; i++)
+		if (p->m[i].ops->baseline)
+			base = &p->m[i];
+	if (!base || !isfinite(me->noise_spread) || !isfinite(base->noise_spread))
+		return tol;
+	return 2 * (me->noise_spread + base->noise_spread);
 }
 
 /* Fit each curve on the lower half of its K points, predict the upper. */
@@ -387,7 +426,7 @@ int scale_validate(FILE *f, const struct scale_params *p, uint64_t seed, FILE *j
 		double tol = scale_tolerance(me, &why);
 		bool exact = llround(r.ipis_p) == llround(r.ipis_m);
 		bool lat_ok = within(r.lat_p, r.lat_m, tol);
-		bool noise_ok = within(r.noise_p, r.noise_m, tol);
+		bool noise_ok = within(r.noise_p, r.noise_m, noise_tolerance(p, me, tol));
 
 		bad_ipi += !exact;
 		bad_lat += !r.lat_fitted && !lat_ok;

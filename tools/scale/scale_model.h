@@ -75,6 +75,8 @@ struct scale_measured {
 	const struct pt_sync_ops *ops;
 	double sync_p50_ns;
 	double spread;			/* run-to-run, relative; NAN: not in the file */
+	double sync_p99_ns, sync_count;	/* the p50's own sampling error */
+	double noise_spread;		/* run-to-run, relative; NAN: not in the file */
 	double fallbacks, seconds;
 	double bystander_sync_ipis;	/* all bystanders */
 	double walker_sync_ipis;	/* all walkers */

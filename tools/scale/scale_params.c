@@ -72,11 +72,10 @@ static json_t *hc_mode(json_t *root, const char *mode)
 					       "modes"), mode);
 }
 
-/* Run-to-run spread of a strategy's sync p50, relative: (max - min) /
- * mean over compare's repetitions, where the file lists them. */
-static double rep_spread(json_t *s)
+/* Run-to-run spread of one figure, relative: (max - min) / mean over
+ * compare's repetitions, where the file lists them (NAN otherwise). */
+static double spread_of(json_t *reps)
 {
-	json_t *reps = json_object_get(json_object_get(s, "sync_ns"), "reps_p50");
 	double lo = INFINITY, hi = -INFINITY, sum = 0;
 	size_t i, n = json_array_size(reps);
 	json_t *v;
@@ -91,6 +90,18 @@ static double rep_spread(json_t *s)
 		sum += x;
 	}
 	return sum > 0 ? (hi - lo) / (sum / (double)n) : NAN;
+}
+
+/* ... of a strategy's fallback sync p50 */
+static double rep_spread(json_t *s)
+{
+	return spread_of(json_object_get(json_object_get(s, "sync_ns"), "reps_p50"));
+}
+
+/* The same for the bystanders' noise of each repetition. */
+static double noise_spread(json_t *s)
+{
+	return spread_of(json_object_get(s, "bystander_noise_reps_ns_per_s"));
 }
 
 /* Walkers' IPIs: every CPU that is neither a freer nor a bystander. */
@@ -122,6 +133,9 @@ static void load_measured(struct scale_params *p, json_t *root)
 		m->ops = ops;
 		m->sync_p50_ns = num2(s, "sync_ns", "p50");
 		m->spread = rep_spread(s);
+		m->sync_p99_ns = num2(s, "sync_ns", "p99");
+		m->sync_count = num2(s, "sync_ns", "count");
+		m->noise_spread = noise_spread(s);
 		m->fallbacks = num(s, "fallbacks");
 		m->seconds = num(s, "seconds");
 		m->bystander_sync_ipis = num(s, "bystander_sync_ipis");
