@@ -147,16 +147,18 @@ static void sweep_draw(struct ptsync_config *cfg, const struct ptsync_config *ba
 	cfg->walk_delay = draw_walk_delay(r);
 	cfg->sb_window_ns = PICK(r, sweep_windows);
 	cfg->user_chance = PICK(r, sweep_user);
-	/* Two mms at least (one shares no hugetlb table), three twice as
-	 * often: a table unshared by one mm and still held by two is where
-	 * an mm-only sync misses a walker. */
-	cfg->nr_mms = prandom_below(r, 3) ? 3 : 2;
+	/* Two mms at least (one shares no hugetlb table), three in four
+	 * times three: a table unshared by one mm and still held by two is
+	 * where an mm-only sync misses a walker. */
+	cfg->nr_mms = prandom_below(r, 4) ? 3 : 2;
 	cfg->regions = PICK(r, sweep_regions);
 	cfg->callsites = draw_callsites(r);
 	cfg->batch_fail = cfg->callsites & CALLSITE_BIT(CALLSITE_FALLBACK) ?
 			  PICK(r, sweep_batch_fail) : 0;
 	cfg->collapse_rate = PICK(r, sweep_collapse_rate);
-	cfg->unshare_sync = (int)prandom_below(r, NR_UNSHARE_SYNC_MODES);
+	/* Per gather (mainline's rule, and the one that leaves a table
+	 * unsynced longest) three times in four, per unshare else. */
+	cfg->unshare_sync = prandom_below(r, 4) ? UNSHARE_SYNC_PER_GATHER : UNSHARE_SYNC_PER_UNSHARE;
 	cfg->shared_regions = PICK(r, sweep_shared);
 	cfg->preempt_chance = PICK(r, sweep_preempt);
 	draw_nohz_full(cfg, r);

@@ -70,7 +70,7 @@ done
 # every race-widening knob (TLB mode, arch, walk delay, store-buffer window,
 # user chance, batch failures, mms, regions, call sites, rates, nohz_full)
 # anew each interval; no run here names a knob.  Unsafe ones must be caught
-# within 20 s (bench-detect measures how fast: mostly within 10 on 2 CPUs;
+# within 40 s (bench-detect measures how fast: mostly within 10 on 2 CPUs;
 # the margin is for a loaded machine), in an interval whose TLB mode `ptsync list` marks unsafe and
 # whose arch does not hide the bug; safe ones must come back clean, having
 # taken the fallback, collapsed and unshared.
@@ -83,7 +83,7 @@ sweep() {	# sweep NAME SECONDS ARGS...: torture --sweep --json into $tmp/NAME.js
 while IFS=$'\t' read -r name verdict modes unsafe_modes _ _ _ _ _ _ hidden; do
 	id="sweep-$name"
 	if [ "$verdict" = unsafe ]; then
-		sweep "$id" 20 --strategy="$name"
+		sweep "$id" 40 --strategy="$name"
 		f="$tmp/$id.json"
 		v=$(json_num "$f" violations); t=$(json_num "$f" first_violation_s)
 		rep=$(sed -n 's/^ptsync torture repeat: ptsync torture //p' "$tmp/$id.err")
