@@ -566,6 +566,12 @@ static void torture_sigint(int sig)
 }
 
 /* Sleep out the run's duration; Ctrl-C ends it early, results kept. */
+/* --stop-on-violation, and one was recorded (init/main.c counts them). */
+static bool torture_caught(const struct ptsync_run *run)
+{
+	return run->cfg.stop_on_violation && READ_ONCE(run->violations.total);
+}
+
 static void torture_wait(struct ptsync_run *run)
 {
 	const uint64_t step = 100 * NSEC_PER_MSEC;
@@ -576,7 +582,8 @@ static void torture_wait(struct ptsync_run *run)
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old);
-	for (uint64_t now; (now = ktime_get_ns()) < end && !torture_interrupted; ) {
+	for (uint64_t now; (now = ktime_get_ns()) < end && !torture_interrupted &&
+	     !torture_caught(run); ) {
 		uint64_t left = end - now < step ? end - now : step;
 		struct timespec ts = { 0, (long)left };
 
@@ -904,13 +911,25 @@ int ptsync_run_stop(struct ptsync_run *run)
 	return ptsync_run_drain(run);
 }
 
+/* torture_wait() without progress or SIGINT: --duration, @stop, or caught. */
+static void torture_wait_quiet(struct ptsync_run *run, const _Atomic int *stop)
+{
+	uint64_t end = run->start_ns + (uint64_t)(run->cfg.duration_s * NSEC_PER_SEC);
+
+	for (uint64_t now; (now = ktime_get_ns()) < end && !torture_caught(run); ) {
+		if (stop && atomic_load_explicit(stop, memory_order_relaxed))
+			return;
+		sleep_until_ns(end - now < 10 * NSEC_PER_MSEC ? end : now + 10 * NSEC_PER_MSEC, stop);
+	}
+}
+
 int torture_quiet(const struct ptsync_config *cfg, struct torture_outcome *out)
 {
 	struct ptsync_run *run = ptsync_run_create(cfg);
 	struct torture_totals t;
 
 	cpus_start(run, torture_cpu);
-	sleep_until_ns(run->start_ns + (uint64_t)(cfg->duration_s * NSEC_PER_SEC), out->stop);
+	torture_wait_quiet(run, out->stop);
 	out->leaked = (uint64_t)ptsync_run_stop(run);
 	torture_sum(run, &t);
 	if (out->describe) {	/* the sweep's: this run's settings, as lines */

@@ -11,7 +11,7 @@
 # the per-unshare one exactly one per unshare.
 . "$(dirname "$0")/tap.sh"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-short="--reps=1 --phase-seconds=0.5 --walk-seconds=0.1 --safety-seconds=0.3 --hostcheck-seconds=0.1 --no-progress --seed=7"
+short="--reps=1 --phase-seconds=0.3 --walk-seconds=0.05 --safety-seconds=0.2 --hostcheck-seconds=0.1 --no-progress --seed=7"
 
 # shellcheck disable=SC2086
 "$PTSYNC" compare $short --out="$tmp/a" >"$tmp/a.out" 2>"$tmp/a.err"
@@ -313,7 +313,7 @@ ok $? "... writing plots.gp and the data, no PNG"
 
 # The timerlat meter: periodic wakeups measured, the same accounting.
 # shellcheck disable=SC2086
-"$PTSYNC" compare $short --noise=timerlat --no-hostcheck --safety-seconds=0 --no-plots \
+"$PTSYNC" compare $short --strategies=rcu --noise=timerlat --no-hostcheck --safety-seconds=0 --no-plots \
 	--out="$tmp/t" >"$tmp/t.out" 2>&1
 ok $? "compare --noise=timerlat exits 0"
 f="$tmp/t/results.json"
@@ -326,6 +326,7 @@ by=$(field rcu bystander_ipis); ok $(( ${by:-1} == 0 ? 0 : 1 )) "... and rcu sti
 # period must leave them alone too.
 # shellcheck disable=SC2086
 "$PTSYNC" compare $short --nohz-full --no-hostcheck --safety-seconds=0 --no-plots \
+	--phase-seconds=0.3 --walk-seconds=0.05 --rate-seconds=0 \
 	--out="$tmp/n" >"$tmp/n.out" 2>&1
 ok $? "compare --nohz-full exits 0"
 grep -q '"nohz_full":true' "$tmp/n/results.json"; ok $? "... and says so in results.json"

@@ -6,8 +6,9 @@
 # This test takes every such line from the document and runs it, so a
 # finding that stops reproducing - a twin that no longer carries its bug,
 # a harness change that hides it, a document edited out of step with the
-# code - fails here.  The commands carry their seeds and durations; the
-# document keeps their sum under half a minute.
+# code - fails here.  The commands carry their seeds and durations; a
+# `caught` one stops at its first violation (--stop-on-violation), so its
+# duration is a cap, and the `clean` ones keep their sum to seconds.
 . "$(dirname "$0")/tap.sh"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 doc="$(dirname "$0")/../docs/findings.md"

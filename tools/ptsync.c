@@ -351,7 +351,7 @@ static int torture_table(struct opt *t, struct torture_ctx *x)
 			    "is the total; the failing interval is printed as a\n"
 			    "repeat: line"),
 		OPT_NUMBER("sweep-interval", &x->sweep_interval, 0.05, 3600, false, "S",
-			   "seconds per sweep interval, %R [1]"),
+			   "seconds per sweep interval, %R [0.25]"),
 		OPT_CALLBACK_OPTARG("nohz-full", OPT_NOHZ_FULL, "LIST",
 				    "these CPUs (e.g. 1,3-5; bare: the bystanders) are\n"
 				    "nohz_full: context tracked, user mode an RCU EQS", "1-x"),
@@ -399,6 +399,9 @@ static int torture_table(struct opt *t, struct torture_ctx *x)
 		OPT_CALLBACK("trace", OPT_TRACE, "FILE",
 			     "Chrome trace-event JSON of every CPU (Perfetto)", ""),
 		OPT_CLEAR("no-progress", &cfg->progress, "no per-second lines on stderr"),
+		OPT_BOOLEAN("stop-on-violation", &cfg->stop_on_violation,
+			    "end the run (or the sweep's interval) at its first\n"
+			    "violation: --duration is then a cap, not a cost"),
 	};
 	_Static_assert(sizeof(o) / sizeof(o[0]) < TORTURE_NR_OPTS, "TORTURE_NR_OPTS");
 	memcpy(t, o, sizeof(o));
@@ -537,7 +540,7 @@ static int cmd_torture(int argc, char **argv)
 {
 	struct ptsync_config cfg;
 	struct role_opts roles = ROLE_OPTS_NONE;
-	struct torture_ctx x = { .cfg = &cfg, .roles = &roles, .sweep_interval = 1 };
+	struct torture_ctx x = { .cfg = &cfg, .roles = &roles, .sweep_interval = 0.25 };
 	struct opt t[TORTURE_NR_OPTS + 1];
 	bool given[TORTURE_NR_OPTS + 1] = { 0 };
 	int n;

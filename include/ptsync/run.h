@@ -75,6 +75,7 @@ struct ptsync_config {
 	unsigned int shared_regions;	/* hugetlb slots every mm shares */
 	bool pin;
 	bool progress;			/* per-second lines on stderr */
+	bool stop_on_violation;		/* torture: end at the first one */
 };
 
 void ptsync_config_default(struct ptsync_config *cfg);
