@@ -79,10 +79,9 @@ static const enum pt_sync_bystander flush_ipi_bystander_at[NR_CALLSITES] = {
 };
 
 const struct pt_sync_ops flush_ipi_sync_ops = {
-	.name = "flush-ipi",
-	.desc = "no sync when the TLB flush IPI'd every CPU in mm_cpumask, else the site's own",
-	.mech = MECH_FLUSH_SKIP,
-	.tlb_modes = TLB_MODES_ALL,
+	PT_SYNC_OPS_HEAD("flush-ipi",
+		"no sync when the TLB flush IPI'd every CPU in mm_cpumask, else the site's own",
+		MECH_FLUSH_SKIP),
 	.bystander_at = flush_ipi_bystander_at,
 	.sync_one = flush_ipi_sync_one,
 	.collapse_sync = flush_ipi_sync_site,
