@@ -123,7 +123,8 @@ struct pt_sync_ops {
  * (one line, for --help and reports), @mech (what its sync rests on, for
  * ptsync scale), and the TLB modes it is defined for: every one,
  * TLB_MODES_ALL (tlb.h).  A strategy defined under fewer modes writes its
- * head out field by field (flush-ipi-pv).
+ * head out field by field (flush-ipi-pv); the targeted tables take the
+ * mechanism and modes from PT_SYNC_TARGETED (targeted.h).
  */
 #define PT_SYNC_OPS_HEAD(name_, desc_, mech_)				\
 	.name = (name_), .desc = (desc_), .mech = (mech_),		\
