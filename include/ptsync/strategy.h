@@ -119,12 +119,13 @@ struct pt_sync_ops {
 };
 
 /*
- * The head of a strategy's table: @name (what --strategy takes), @desc
- * (one line, for --help and reports), @mech (what its sync rests on, for
- * ptsync scale), and the TLB modes it is defined for: every one,
+ * The head of a strategy's table: its name (what --strategy takes), its
+ * desc (one line, for --help and reports), its mech (what its sync rests
+ * on, for ptsync scale), and the TLB modes it is defined for: every one,
  * TLB_MODES_ALL (tlb.h).  A strategy defined under fewer modes writes its
- * head out field by field (flush-ipi-pv); the targeted tables take the
- * mechanism and modes from PT_SYNC_TARGETED (targeted.h).
+ * head out field by field (flush-ipi-pv), since -Wextra refuses a second
+ * .tlb_modes after this one; the targeted tables take the mechanism and
+ * modes from PT_SYNC_TARGETED (targeted.h).
  */
 #define PT_SYNC_OPS_HEAD(name_, desc_, mech_)				\
 	.name = (name_), .desc = (desc_), .mech = (mech_),		\
