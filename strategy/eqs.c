@@ -69,19 +69,16 @@ static void eqs_racy_sync_one(struct mmu_gather *tlb)
 }
 
 const struct pt_sync_ops eqs_sync_ops = {
-	.name = "eqs",
-	.desc = "IPI only CPUs in kernel mode (user mode known on nohz_full CPUs only)",
-	.mech = MECH_KERNEL_MODE_ONLY,
-	.tlb_modes = TLB_MODES_ALL,
+	PT_SYNC_OPS_HEAD("eqs",
+			 "IPI only CPUs in kernel mode (user mode known on nohz_full CPUs only)",
+			 MECH_KERNEL_MODE_ONLY),
 	PT_SYNC_EVERY_SITE(eqs_sync_one, "IPI CPUs not idle or nohz_full-user",
 			   BYSTANDER_IPI_UNLESS_NOHZ_FULL),
 };
 
 const struct pt_sync_ops eqs_racy_sync_ops = {
-	.name = "eqs-racy",
-	.desc = "eqs reading the context without ordering it (unsafe)",
-	.mech = MECH_KERNEL_MODE_ONLY,
-	.tlb_modes = TLB_MODES_ALL,
+	PT_SYNC_OPS_HEAD("eqs-racy", "eqs reading the context without ordering it (unsafe)",
+			 MECH_KERNEL_MODE_ONLY),
 	/* see targeted-rmb: IPI flushes bring a fence of their own */
 	.unsafe_tlb_modes = TLB_MODE_BIT(TLB_INVLPGB),
 	.twin_of = "eqs",

@@ -40,21 +40,25 @@
 #include "ptsync/strategy.h"
 #include "ptsync/tlb.h"
 
-/* The fallback: tlb_remove_table_sync_rcu() with the skip inside. */
-static void flush_ipi_sync_one(struct mmu_gather *tlb)
-{
-	if (tlb_table_flush_implies_ipi_broadcast(tlb))
-		return;
-	tlb_remove_table_sync_rcu();
-}
+/*
+ * A sync hook with the skip inside: nothing when @flush_was_sync says the
+ * TLB flush already interrupted every CPU that can be walking the mm, else
+ * @kernel_sync(), the call the site makes upstream.
+ */
+#define FLUSH_IPI_HOOK(hook, flush_was_sync, kernel_sync)		\
+	static void hook(struct mmu_gather *tlb)			\
+	{								\
+		if (flush_was_sync(tlb))				\
+			return;						\
+		kernel_sync();						\
+	}
 
-/* Collapse and unshare: tlb_remove_table_sync_one() with the skip inside. */
-static void flush_ipi_sync_site(struct mmu_gather *tlb)
-{
-	if (tlb_table_flush_implies_ipi_broadcast(tlb))
-		return;
-	tlb_remove_table_sync_one();
-}
+/* The fallback: tlb_remove_table_sync_rcu() with the skip inside;
+ * collapse and unshare: tlb_remove_table_sync_one() with it. */
+FLUSH_IPI_HOOK(flush_ipi_sync_one, tlb_table_flush_implies_ipi_broadcast,
+	       tlb_remove_table_sync_rcu)
+FLUSH_IPI_HOOK(flush_ipi_sync_site, tlb_table_flush_implies_ipi_broadcast,
+	       tlb_remove_table_sync_one)
 
 /* WRONG on purpose: a PV flush sends IPIs, but not to preempted vCPUs. */
 static bool flush_ipi_pv_trusts(const struct mmu_gather *tlb)
@@ -62,19 +66,9 @@ static bool flush_ipi_pv_trusts(const struct mmu_gather *tlb)
 	return tlb_mode_flushes_by_ipi(tlb->run->cfg.tlb_mode);
 }
 
-static void flush_ipi_pv_sync_one(struct mmu_gather *tlb)
-{
-	if (flush_ipi_pv_trusts(tlb))
-		return;
-	tlb_remove_table_sync_rcu();
-}
-
-static void flush_ipi_pv_sync_site(struct mmu_gather *tlb)
-{
-	if (flush_ipi_pv_trusts(tlb))
-		return;
-	tlb_remove_table_sync_one();
-}
+/* The same two syncs, skipped on that trust. */
+FLUSH_IPI_HOOK(flush_ipi_pv_sync_one, flush_ipi_pv_trusts, tlb_remove_table_sync_rcu)
+FLUSH_IPI_HOOK(flush_ipi_pv_sync_site, flush_ipi_pv_trusts, tlb_remove_table_sync_one)
 
 /* Fallback: a grace period, which interrupts no one; elsewhere a broadcast
  * unless the flush IPI'd everyone (x86 native). */
@@ -85,10 +79,9 @@ static const enum pt_sync_bystander flush_ipi_bystander_at[NR_CALLSITES] = {
 };
 
 const struct pt_sync_ops flush_ipi_sync_ops = {
-	.name = "flush-ipi",
-	.desc = "no sync when the TLB flush IPI'd every CPU in mm_cpumask, else the site's own",
-	.mech = MECH_FLUSH_SKIP,
-	.tlb_modes = TLB_MODES_ALL,
+	PT_SYNC_OPS_HEAD("flush-ipi",
+		"no sync when the TLB flush IPI'd every CPU in mm_cpumask, else the site's own",
+		MECH_FLUSH_SKIP),
 	.bystander_at = flush_ipi_bystander_at,
 	.sync_one = flush_ipi_sync_one,
 	.collapse_sync = flush_ipi_sync_site,

@@ -17,10 +17,8 @@
 PT_SYNC_HOOK_CALLING(ipi_sync_one, tlb_remove_table_sync_one)
 
 const struct pt_sync_ops ipi_sync_ops = {
-	.name = "ipi",
-	.desc = "tlb_remove_table_sync_one(): IPI every CPU, wait for each",
-	.mech = MECH_BROADCAST,
-	.tlb_modes = TLB_MODES_ALL,
+	PT_SYNC_OPS_HEAD("ipi", "tlb_remove_table_sync_one(): IPI every CPU, wait for each",
+			 MECH_BROADCAST),
 	PT_SYNC_EVERY_SITE(ipi_sync_one, "IPI every CPU",
 			   BYSTANDER_IPI_PER_SYNC),
 };

@@ -18,11 +18,9 @@ static void none_sync_one(struct mmu_gather *tlb)
 }
 
 const struct pt_sync_ops none_sync_ops = {
-	.name = "none",
-	.desc = "free at once, no sync (unsafe on purpose: proves the checker)",
+	PT_SYNC_OPS_HEAD("none", "free at once, no sync (unsafe on purpose: proves the checker)",
+			 MECH_NONE),
 	.baseline = true,
-	.mech = MECH_NONE,
-	.tlb_modes = TLB_MODES_ALL,
 	/* x86 native flush IPIs every CPU that can walk: safe there by luck */
 	.unsafe_tlb_modes = TLB_MODE_BIT(TLB_INVLPGB) | TLB_MODE_BIT(TLB_PV),
 	PT_SYNC_EVERY_SITE(none_sync_one, "no sync", BYSTANDER_SPARED),

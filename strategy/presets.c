@@ -56,23 +56,8 @@ const struct ptsync_preset *const ptsync_presets[] = {
 	NULL,
 };
 
-const struct ptsync_preset *ptsync_preset_find(const char *name)
-{
-	for (int i = 0; ptsync_presets[i]; i++)
-		if (!strcmp(ptsync_presets[i]->name, name))
-			return ptsync_presets[i];
-	return NULL;
-}
-
-const char *ptsync_preset_names(char *buf, size_t len)
-{
-	size_t off = 0;
-
-	buf[0] = 0;
-	for (int i = 0; ptsync_presets[i]; i++)
-		names_append(buf, len, &off, ", ", ptsync_presets[i]->name);
-	return buf;
-}
+DEFINE_NAMED_TABLE_LOOKUPS(struct ptsync_preset, ptsync_preset_find, ptsync_preset_names,
+			   ptsync_presets)
 
 /* The walk hooks of every site's strategy must agree (or be absent). */
 static bool preset_walk_hooks(const struct ptsync_preset *p, struct pt_sync_ops *o)

@@ -21,10 +21,9 @@
 #include "ptsync/tlb.h"
 
 const struct pt_sync_ops pt_reclaim_sync_ops = {
-	.name = "pt-reclaim",
-	.desc = "PT_RECLAIM: call_rcu() on the table's own ptdesc; no wait, memory held a GP",
-	.mech = MECH_PER_TABLE_RCU,
-	.tlb_modes = TLB_MODES_ALL,
+	PT_SYNC_OPS_HEAD("pt-reclaim",
+		"PT_RECLAIM: call_rcu() on the table's own ptdesc; no wait, memory held a GP",
+		MECH_PER_TABLE_RCU),
 	.free_one = __tlb_remove_table_one,
 	/* No collapse_sync, no unshare_sync: the harness broadcasts there. */
 	.at = {

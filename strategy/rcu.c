@@ -17,10 +17,8 @@
 PT_SYNC_HOOK_CALLING(rcu_sync_one, tlb_remove_table_sync_rcu)
 
 const struct pt_sync_ops rcu_sync_ops = {
-	.name = "rcu",
-	.desc = "tlb_remove_table_sync_rcu(): synchronize_rcu(), the seed",
-	.mech = MECH_GRACE_PERIOD,
-	.tlb_modes = TLB_MODES_ALL,
+	PT_SYNC_OPS_HEAD("rcu", "tlb_remove_table_sync_rcu(): synchronize_rcu(), the seed",
+			 MECH_GRACE_PERIOD),
 	PT_SYNC_EVERY_SITE(rcu_sync_one, "synchronize_rcu()",
 			   BYSTANDER_SPARED),
 };

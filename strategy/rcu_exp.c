@@ -17,10 +17,9 @@
 PT_SYNC_HOOK_CALLING(rcu_exp_sync_one, synchronize_rcu_expedited)
 
 const struct pt_sync_ops rcu_exp_sync_ops = {
-	.name = "rcu-exp",
-	.desc = "synchronize_rcu_expedited(): IPI CPUs not in an EQS, handler reports the QS",
-	.mech = MECH_EXPEDITED,
-	.tlb_modes = TLB_MODES_ALL,
+	PT_SYNC_OPS_HEAD("rcu-exp",
+		"synchronize_rcu_expedited(): IPI CPUs not in an EQS, handler reports the QS",
+		MECH_EXPEDITED),
 	PT_SYNC_EVERY_SITE(rcu_exp_sync_one, "synchronize_rcu_expedited()",
 			   BYSTANDER_IPI_UNLESS_NOHZ_FULL),
 };

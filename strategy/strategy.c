@@ -26,25 +26,8 @@ const struct pt_sync_ops *const pt_sync_ops_all[] = {
 	NULL,
 };
 
-const struct pt_sync_ops *pt_sync_ops_find(const char *name)
-{
-	for (int i = 0; pt_sync_ops_all[i]; i++) {
-		if (!strcmp(pt_sync_ops_all[i]->name, name))
-			return pt_sync_ops_all[i];
-	}
-	return NULL;
-}
-
-/* "none, ipi, rcu" into buf: for usage errors and --help. */
-const char *pt_sync_ops_names(char *buf, size_t len)
-{
-	size_t off = 0;
-
-	buf[0] = 0;
-	for (int i = 0; pt_sync_ops_all[i]; i++)
-		names_append(buf, len, &off, ", ", pt_sync_ops_all[i]->name);
-	return buf;
-}
+DEFINE_NAMED_TABLE_LOOKUPS(struct pt_sync_ops, pt_sync_ops_find, pt_sync_ops_names,
+			   pt_sync_ops_all)
 
 const char *pt_sync_bystander_name(enum pt_sync_bystander b)
 {

@@ -5,11 +5,14 @@
  * and these read it both ways - a value's name for reports, a name's
  * value for option parsing - and print a set of values as "a,b".  One
  * copy of the loops, so that a table is all an enum's file has to keep.
+ * The same for the tables of named structs chosen by an option
+ * (--strategy, --kernel): find one by name, list every name.
  */
 #ifndef PTSYNC_NAMES_H
 #define PTSYNC_NAMES_H
 
 #include <stddef.h>
+#include <string.h>	/* strcmp() in DEFINE_NAMED_TABLE_LOOKUPS */
 
 /* names[v] for 0 <= v < n, else @unknown. */
 const char *enum_name(const char *const names[], int n, int v, const char *unknown);
@@ -38,5 +41,29 @@ const char *enum_set_str(const char *const names[], int n, unsigned int set,
  * after @sep unless it is the first; what does not fit is cut.
  */
 void names_append(char *buf, size_t len, size_t *off, const char *sep, const char *name);
+
+/*
+ * The two lookups of a NULL-terminated @table of pointers to @type, a
+ * struct with a `name` (the strategies, the presets): @find_fn(name)
+ * gives the entry so named (NULL for none), @names_fn(buf, len) every
+ * name in table order as "a, b", for usage errors and --help.
+ */
+#define DEFINE_NAMED_TABLE_LOOKUPS(type, find_fn, names_fn, table)	\
+	const type *find_fn(const char *name)				\
+	{								\
+		for (int i = 0; table[i]; i++)				\
+			if (!strcmp(table[i]->name, name))		\
+				return table[i];			\
+		return NULL;						\
+	}								\
+	const char *names_fn(char *buf, size_t len)			\
+	{								\
+		size_t off = 0;						\
+									\
+		buf[0] = 0;						\
+		for (int i = 0; table[i]; i++)				\
+			names_append(buf, len, &off, ", ", table[i]->name); \
+		return buf;						\
+	}
 
 #endif /* PTSYNC_NAMES_H */

@@ -119,6 +119,19 @@ struct pt_sync_ops {
 };
 
 /*
+ * The head of a strategy's table: its name (what --strategy takes), its
+ * desc (one line, for --help and reports), its mech (what its sync rests
+ * on, for ptsync scale), and the TLB modes it is defined for: every one,
+ * TLB_MODES_ALL (tlb.h).  A strategy defined under fewer modes writes its
+ * head out field by field (flush-ipi-pv), since -Wextra refuses a second
+ * .tlb_modes after this one; the targeted tables take the mechanism and
+ * modes from PT_SYNC_TARGETED (targeted.h).
+ */
+#define PT_SYNC_OPS_HEAD(name_, desc_, mech_)				\
+	.name = (name_), .desc = (desc_), .mech = (mech_),		\
+	.tlb_modes = TLB_MODES_ALL
+
+/*
  * For a strategy that does the same at every call site: one hook for all
  * three, the same words for ptsync list at each, and so the same cost to
  * a bystander at each (@bystander, where bystander_at would repeat it).
