@@ -11,14 +11,20 @@
 # must be ones the strategy's list line marks unsafe and not hidden.
 # No knob is named: the sweep draws them all (kernel/torture_sweep.c).
 #
+# EXTRA adds torture options to every run (say --sweep-interval=1, to
+# measure what the interval buys; --stop-on-violation is always given: a
+# sweep stops at its failing interval anyway, and this ends that interval).
+#
 #   bench/detect.sh [BINARY]                      (make bench-detect)
 #   RUNS=10 SECONDS_EACH=10 CPUS_LIST="2 16" bench/detect.sh build/ptsync
+#   EXTRA=--sweep-interval=1 RUNS=10 CPUS_LIST=2 bench/detect.sh
 set -u
 BIN=${1:-build/ptsync}
 RUNS=${RUNS:-10}
 SECS=${SECONDS_EACH:-10}
 HOST=$(nproc)
 CPUS_LIST=${CPUS_LIST:-"$HOST 16"}
+EXTRA=${EXTRA:-}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
 # pct P FILE SECS: the P-th percentile of FILE's values, missing runs as >SECS.
@@ -29,7 +35,7 @@ pct() {
 		      if (k <= NR) printf "%.3f", v[k]; else printf ">%s", s }'
 }
 
-echo "# torture --sweep, $RUNS runs of at most ${SECS}s per strategy and CPU count;" \
+echo "# torture --sweep ${EXTRA:+$EXTRA }--stop-on-violation, $RUNS runs of at most ${SECS}s per strategy and CPU count;" \
      "$HOST host CPUs; $(date -u +%Y-%m-%dT%H:%MZ)"
 printf '%-13s %5s %7s %10s %10s  %s\n' strategy cpus caught "p50 (s)" "p90 (s)" \
 	"caught at tlb/arch: runs"
@@ -39,8 +45,10 @@ printf '%-13s %5s %7s %10s %10s  %s\n' strategy cpus caught "p50 (s)" "p90 (s)" 
 		: >"$tmp/firsts"; : >"$tmp/where"
 		caught=0
 		for i in $(seq 1 "$RUNS"); do
+			# shellcheck disable=SC2086
 			"$BIN" torture --sweep --json --seed="$i" --strategy="$name" \
-				--cpus="$cpus" --duration="$SECS" >"$tmp/out.json" 2>"$tmp/err"
+				--cpus="$cpus" --duration="$SECS" --stop-on-violation $EXTRA \
+				>"$tmp/out.json" 2>"$tmp/err"
 			v=$(grep -o '"violations":[0-9]*' "$tmp/out.json" | head -n 1 | cut -d: -f2)
 			[ "${v:-0}" -gt 0 ] || continue
 			caught=$((caught + 1))

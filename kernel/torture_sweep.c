@@ -20,9 +20,9 @@
  * arenas are capped to what the largest draw needs, so that setting up an
  * interval costs little (~30 ms).  Intervals are short (0.25 s by default):
  * a bug shows within milliseconds once the draw is right, so what finds it
- * is the number of draws; 1 s intervals caught targeted-v4-unshare in 3 of
- * 5 ten-second sweeps, 0.25 s ones in 10 of 10.  The sweep stops at the
- * first interval that fails.
+ * is the number of draws (`EXTRA=--sweep-interval=1 make bench-detect`
+ * measures what 1 s intervals lose).  The sweep stops at the first
+ * interval that fails.
  *
  * The draws lean where more executions are allowed, never toward a known
  * bug: no knob is drawn at a value that turns its widening off (no walk
@@ -30,9 +30,9 @@
  * of those only removes executions; the store-buffer window is the
  * exception, shut one interval in four, because it is not free: every
  * fence and locked operation of the freer waits out the oldest buffered
- * store, so a 5 us window cut a freer's unshares in 2 s from 523 to 60
- * (targeted-v4-unshare, invlpgb, 3 mms, 5 us walks), and a race that
- * needs many freer events met too few of them;
+ * store, so a window cuts the freer's unshares, collapses and fallbacks
+ * several-fold (bench/sb_window_cost.sh), and a race that needs many
+ * freer events meets too few of them;
  * --arch=weak three times in four (an x86 or arm64 flush only adds a
  * barrier, so it removes executions: those intervals are there to check
  * what `ptsync list` says they hide), and invlpgb twice as
