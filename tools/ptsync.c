@@ -659,9 +659,7 @@ static void compare_call(void *ctx, const struct opt *o, const char *arg)
 			usage_error("--noise: expected osnoise or timerlat, got '%s'", arg);
 		break;
 	case OPT_OUT:
-		if (!*arg || strlen(arg) > 400)
-			usage_error("--out: expected a directory path of 1 to 400 characters");
-		cc->out_dir = arg;
+		cc->out_dir = parse_dir(o->name, arg, 400);
 		break;
 	case OPT_RATE: cc->rate = parse_rate("rate", arg, "fallbacks", RATE_MAX); break;
 	case OPT_NOT_COMPARE:

@@ -91,9 +91,7 @@ static void scale_call(void *ctx, const struct opt *opt, const char *arg)
 		break;
 	}
 	case OPT_OUT:
-		if (!*arg || strlen(arg) > 200)
-			usage_error("--out: expected a directory path of 1 to 200 characters");
-		o->out = arg;
+		o->out = parse_dir(opt->name, arg, 200);
 		break;
 	case OPT_CPUS: parse_list(opt->name, arg, o, cpus_item); break;
 	case OPT_STRATEGIES:
