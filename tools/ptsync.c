@@ -866,27 +866,28 @@ static const char *site_bystander_tsv(const struct pt_sync_ops *o, enum pt_calls
 	return pt_sync_bystander_name(pt_sync_site_bystander(o, site));
 }
 
-/* Per strategy, what it does at each call site before a table goes. */
-static void list_callsites(void)
+/* @o's rows, one per call site: what it does there; @first names the first. */
+static void list_site_rows(const struct pt_sync_ops *o, const char *first)
 {
 	char what[128];
 
+	for (int s = 0; s < NR_CALLSITES; s++)
+		printf("%-19s %-9s %s\n", s ? "" : first, callsite_name(s),
+		       pt_sync_site_what(o, s, what, sizeof(what)));
+}
+
+/* Per strategy, what it does at each call site before a table goes. */
+static void list_callsites(void)
+{
 	printf("\nper call site: what the freer does before the table may be freed or reused\n");
 	printf("%-19s %-9s %s\n", "strategy", "site", "what");
-	for (int i = 0; pt_sync_ops_all[i]; i++) {
-		const struct pt_sync_ops *o = pt_sync_ops_all[i];
-
-		for (int s = 0; s < NR_CALLSITES; s++)
-			printf("%-19s %-9s %s\n", s ? "" : o->name, callsite_name(s),
-			       pt_sync_site_what(o, s, what, sizeof(what)));
-	}
+	for (int i = 0; pt_sync_ops_all[i]; i++)
+		list_site_rows(pt_sync_ops_all[i], pt_sync_ops_all[i]->name);
 }
 
 /* The kernel presets (--kernel): what each kernel does at each site. */
 static void list_presets(void)
 {
-	char what[128];
-
 	printf("\nkernel presets (--kernel=NAME on compare, torture, fork-storm)\n");
 	printf("%-19s %-9s %s\n", "preset", "site", "what");
 	for (int i = 0; ptsync_presets[i]; i++) {
@@ -895,9 +896,8 @@ static void list_presets(void)
 
 		printf("%-19s %-9s %s; unshare syncs %s\n", p->name, "", p->upstream,
 		       unshare_sync_name(p->unshare_sync));
-		for (int s = 0; o && s < NR_CALLSITES; s++)
-			printf("%-19s %-9s %s\n", "", callsite_name(s),
-			       pt_sync_site_what(o, s, what, sizeof(what)));
+		if (o)
+			list_site_rows(o, "");
 	}
 	printf("collapse is khugepaged's anon collapse (the table deposited); a file-backed\n"
 	       "collapse syncs nothing under any strategy: pte_free_defer(), as upstream\n");
