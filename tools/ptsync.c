@@ -231,6 +231,34 @@ static void parse_nohz_full(struct ptsync_config *cfg, const char *arg)
 			    "like 1,3-5, got '%s'", NR_CPUS, arg);
 }
 
+/* --kernel, --arch, --tlb and --unshare-sync, for torture and fork-storm:
+ * the value named, or a refusal that lists what is allowed. */
+static const struct ptsync_preset *parse_kernel(const char *arg)
+{
+	const struct ptsync_preset *p = ptsync_preset_find(arg);
+	char names[256];
+
+	if (!p)
+		usage_error("--kernel: unknown preset '%s'; valid: %s", arg,
+			    ptsync_preset_names(names, sizeof(names)));
+	return p;
+}
+
+static int parse_arch(const char *arg)
+{
+	return parse_name("arch", arg, arch_find, "weak, x86 or arm64");
+}
+
+static int parse_tlb(const char *arg)
+{
+	return parse_name("tlb", arg, tlb_mode_find, "invlpgb, native or pv");
+}
+
+static int parse_unshare_sync(const char *arg)
+{
+	return parse_name("unshare-sync", arg, unshare_sync_find, "per-gather or per-unshare");
+}
+
 /* What the torture options write, for compare too. */
 struct torture_ctx {
 	struct ptsync_config *cfg;
@@ -256,33 +284,20 @@ static void torture_call(void *ctx, const struct opt *o, const char *arg)
 		x->roles->strategy = true;
 		break;
 	case OPT_KERNEL:
-		x->roles->kernel = ptsync_preset_find(arg);
-		if (!x->roles->kernel)
-			usage_error("--kernel: unknown preset '%s'; valid: %s", arg,
-				    ptsync_preset_names(names, sizeof(names)));
+		x->roles->kernel = parse_kernel(arg);
 		break;
 	case OPT_NOHZ_FULL: parse_nohz_full(cfg, arg); break;
-	case OPT_ARCH:
-		cfg->arch = arch_find(arg);
-		if (cfg->arch < 0)
-			usage_error("--arch: expected weak, x86 or arm64, got '%s'", arg);
-		break;
+	case OPT_ARCH: cfg->arch = parse_arch(arg); break;
 	case OPT_WALK_DELAY:
 		cfg->walk_delay = (struct walk_delay){
 			.ns = (uint64_t)parse_int(o->name, arg, 0, 1000000000) };
 		break;
 	case OPT_WALK_DELAY_SPEC: parse_walk_delay(&cfg->walk_delay, arg); break;
-	case OPT_TLB:
-		cfg->tlb_mode = tlb_mode_find(arg);
-		if (cfg->tlb_mode < 0)
-			usage_error("--tlb: expected invlpgb, native or pv, got '%s'", arg);
-		break;
+	case OPT_TLB: cfg->tlb_mode = parse_tlb(arg); break;
 	case OPT_CALLSITE: cfg->callsites = parse_callsites(arg); break;
 	case OPT_UNSHARE_SYNC:
 		x->roles->unshare_sync = true;
-		cfg->unshare_sync = unshare_sync_find(arg);
-		if (cfg->unshare_sync < 0)
-			usage_error("--unshare-sync: expected per-gather or per-unshare, got '%s'", arg);
+		cfg->unshare_sync = parse_unshare_sync(arg);
 		break;
 	case OPT_TRACE:
 		if (!*arg)
@@ -1051,36 +1066,20 @@ static void fs_call(void *ctx, const struct opt *o, const char *arg)
 {
 	struct fs_ctx *x = ctx;
 	struct fork_storm_config *fc = x->fc;
-	char names[128];
-	int m;
 
 	switch (o->id) {
 	case FS_KERNEL:
-		x->kernel = ptsync_preset_find(arg);
-		if (!x->kernel)
-			usage_error("--kernel: unknown preset '%s'; valid: %s", arg,
-				    ptsync_preset_names(names, sizeof(names)));
+		x->kernel = parse_kernel(arg);
 		break;
-	case FS_ARCH:
-		fc->base.arch = arch_find(arg);
-		if (fc->base.arch < 0)
-			usage_error("--arch: expected weak, x86 or arm64, got '%s'", arg);
-		break;
+	case FS_ARCH: fc->base.arch = parse_arch(arg); break;
 	case FS_STRATEGIES:
 		parse_strategies(&(struct strategy_set){ fc->ops, &fc->nr_ops,
 			FORK_STORM_MAX_STRATEGIES, "run" }, arg);
 		break;
 	case FS_UNSHARE_SYNC:
-		m = unshare_sync_find(arg);
-		if (m < 0)
-			usage_error("--unshare-sync: expected per-gather or per-unshare, got '%s'", arg);
-		fc->modes = 1u << m;
+		fc->modes = 1u << parse_unshare_sync(arg);
 		break;
-	case FS_TLB:
-		fc->base.tlb_mode = tlb_mode_find(arg);
-		if (fc->base.tlb_mode < 0)
-			usage_error("--tlb: expected invlpgb, native or pv, got '%s'", arg);
-		break;
+	case FS_TLB: fc->base.tlb_mode = parse_tlb(arg); break;
 	}
 }
 

@@ -36,6 +36,9 @@ double parse_rate(const char *opt, const char *s, const char *what, double max);
 uint64_t parse_duration_ns(const char *opt, const char *s, uint64_t unit_ns, uint64_t max_ns);
 /* Bytes: N with an optional K, M, G or T (powers of 1024); in [min, max]. */
 uint64_t parse_size(const char *opt, const char *s, uint64_t min, uint64_t max);
+/* A name @find knows (-1: unknown): its value; else refused, naming @allowed. */
+int parse_name(const char *opt, const char *s, int (*find)(const char *name),
+	       const char *allowed);
 /* A directory path of 1 to @max characters: @s itself. */
 const char *parse_dir(const char *opt, const char *s, size_t max);
 /*

@@ -103,9 +103,7 @@ static void scale_call(void *ctx, const struct opt *opt, const char *arg)
 		parse_list(opt->name, arg, o, sites_item);
 		break;
 	case OPT_TLB:
-		o->tlb_mode = tlb_mode_find(arg);
-		if (o->tlb_mode < 0)
-			usage_error("--tlb: expected invlpgb, native or pv, got '%s'", arg);
+		o->tlb_mode = parse_name(opt->name, arg, tlb_mode_find, "invlpgb, native or pv");
 		break;
 	}
 }
