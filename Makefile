@@ -35,8 +35,8 @@ ALL_SRCS  := $(sort $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c)))
 TEST_SRCS := $(filter %_test.c,$(ALL_SRCS))
 LIB_SRCS  := $(filter-out $(TEST_SRCS),$(ALL_SRCS))
 # tools/: the dispatcher (tools/ptsync.c), one folder per command and
-# tools/lib/, the shared option layer.  Files still at the top level build
-# too.  Every folder is on the include path, so "compare.h" is found from
+# tools/lib/, the shared option layer and output files.  Files still at
+# the top level build too.  Every folder is on the include path, so "compare.h" is found from
 # any of them.  Unit tests of the tool's pure parts (tools/**/*_test.c)
 # link with the objects their rule names.
 TOOL_DIRS  := tools $(patsubst %/,%,$(sort $(dir $(wildcard tools/*/*.c tools/*/*.h))))

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "outfile.h"
 #include "scale_report.h"
 
 struct point {
@@ -134,14 +135,7 @@ static void csv_out(FILE *f, const char *costs, const struct point *pt, const st
 
 static FILE *out_open(const struct scale_opts *o, const char *name)
 {
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", o->out, name);
-	f = fopen(path, "w");
-	if (!f)
-		perror(path);
-	return f;
+	return out_fopen(o->out, name, "w");
 }
 
 /* ---- beside the published figures ---- */
