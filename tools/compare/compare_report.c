@@ -21,6 +21,7 @@
 #include "compare_report.h"
 #include "compare_tlb.h"
 #include "compare_walkers.h"
+#include "fmt.h"
 #include "outfile.h"
 
 static double per_s(uint64_t v, double s)
