@@ -35,10 +35,11 @@ ALL_SRCS  := $(sort $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c)))
 TEST_SRCS := $(filter %_test.c,$(ALL_SRCS))
 LIB_SRCS  := $(filter-out $(TEST_SRCS),$(ALL_SRCS))
 # tools/: the dispatcher (tools/ptsync.c), one folder per command and
-# tools/lib/, the shared option layer.  Files still at the top level build
-# too.  Every folder is on the include path, so "compare.h" is found from
-# any of them.  Unit tests of the tool's pure parts (tools/**/*_test.c)
-# link with the objects their rule names.
+# tools/lib/, the shared option layer, output files and time format.
+# Files still at the top level build too.  Every folder is on the include
+# path, so "compare.h" is found from any of them.  Unit tests of the
+# tool's pure parts (tools/**/*_test.c) link with the objects their rule
+# names.
 TOOL_DIRS  := tools $(patsubst %/,%,$(sort $(dir $(wildcard tools/*/*.c tools/*/*.h))))
 TOOL_ALL   := $(sort $(wildcard tools/*.c tools/*/*.c))
 TOOL_SRCS  := $(filter-out %_test.c,$(TOOL_ALL))
@@ -91,6 +92,7 @@ $(BUILD)/%_test: $(BUILD)/%_test.o $(BUILD)/libptsync.a
 
 $(BUILD)/tools/compare/compare_interp_test: $(BUILD)/tools/compare/compare_interp.o
 $(BUILD)/tools/lib/opts_test: $(BUILD)/tools/lib/opts.o
+$(BUILD)/tools/lib/fmt_test: $(BUILD)/tools/lib/fmt.o
 
 # One pass of the suite against one build: prove -v, then tests and time
 # per file and the five slowest (scripts/prove-summary).

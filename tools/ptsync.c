@@ -231,6 +231,34 @@ static void parse_nohz_full(struct ptsync_config *cfg, const char *arg)
 			    "like 1,3-5, got '%s'", NR_CPUS, arg);
 }
 
+/* --kernel, --arch, --tlb and --unshare-sync, for torture and fork-storm:
+ * the value named, or a refusal that lists what is allowed. */
+static const struct ptsync_preset *parse_kernel(const char *arg)
+{
+	const struct ptsync_preset *p = ptsync_preset_find(arg);
+	char names[256];
+
+	if (!p)
+		usage_error("--kernel: unknown preset '%s'; valid: %s", arg,
+			    ptsync_preset_names(names, sizeof(names)));
+	return p;
+}
+
+static int parse_arch(const char *arg)
+{
+	return parse_name("arch", arg, arch_find, "weak, x86 or arm64");
+}
+
+static int parse_tlb(const char *arg)
+{
+	return parse_name("tlb", arg, tlb_mode_find, "invlpgb, native or pv");
+}
+
+static int parse_unshare_sync(const char *arg)
+{
+	return parse_name("unshare-sync", arg, unshare_sync_find, "per-gather or per-unshare");
+}
+
 /* What the torture options write, for compare too. */
 struct torture_ctx {
 	struct ptsync_config *cfg;
@@ -256,33 +284,20 @@ static void torture_call(void *ctx, const struct opt *o, const char *arg)
 		x->roles->strategy = true;
 		break;
 	case OPT_KERNEL:
-		x->roles->kernel = ptsync_preset_find(arg);
-		if (!x->roles->kernel)
-			usage_error("--kernel: unknown preset '%s'; valid: %s", arg,
-				    ptsync_preset_names(names, sizeof(names)));
+		x->roles->kernel = parse_kernel(arg);
 		break;
 	case OPT_NOHZ_FULL: parse_nohz_full(cfg, arg); break;
-	case OPT_ARCH:
-		cfg->arch = arch_find(arg);
-		if (cfg->arch < 0)
-			usage_error("--arch: expected weak, x86 or arm64, got '%s'", arg);
-		break;
+	case OPT_ARCH: cfg->arch = parse_arch(arg); break;
 	case OPT_WALK_DELAY:
 		cfg->walk_delay = (struct walk_delay){
 			.ns = (uint64_t)parse_int(o->name, arg, 0, 1000000000) };
 		break;
 	case OPT_WALK_DELAY_SPEC: parse_walk_delay(&cfg->walk_delay, arg); break;
-	case OPT_TLB:
-		cfg->tlb_mode = tlb_mode_find(arg);
-		if (cfg->tlb_mode < 0)
-			usage_error("--tlb: expected invlpgb, native or pv, got '%s'", arg);
-		break;
+	case OPT_TLB: cfg->tlb_mode = parse_tlb(arg); break;
 	case OPT_CALLSITE: cfg->callsites = parse_callsites(arg); break;
 	case OPT_UNSHARE_SYNC:
 		x->roles->unshare_sync = true;
-		cfg->unshare_sync = unshare_sync_find(arg);
-		if (cfg->unshare_sync < 0)
-			usage_error("--unshare-sync: expected per-gather or per-unshare, got '%s'", arg);
+		cfg->unshare_sync = parse_unshare_sync(arg);
 		break;
 	case OPT_TRACE:
 		if (!*arg)
@@ -659,9 +674,7 @@ static void compare_call(void *ctx, const struct opt *o, const char *arg)
 			usage_error("--noise: expected osnoise or timerlat, got '%s'", arg);
 		break;
 	case OPT_OUT:
-		if (!*arg || strlen(arg) > 400)
-			usage_error("--out: expected a directory path of 1 to 400 characters");
-		cc->out_dir = arg;
+		cc->out_dir = parse_dir(o->name, arg, 400);
 		break;
 	case OPT_RATE: cc->rate = parse_rate("rate", arg, "fallbacks", RATE_MAX); break;
 	case OPT_NOT_COMPARE:
@@ -868,27 +881,28 @@ static const char *site_bystander_tsv(const struct pt_sync_ops *o, enum pt_calls
 	return pt_sync_bystander_name(pt_sync_site_bystander(o, site));
 }
 
-/* Per strategy, what it does at each call site before a table goes. */
-static void list_callsites(void)
+/* @o's rows, one per call site: what it does there; @first names the first. */
+static void list_site_rows(const struct pt_sync_ops *o, const char *first)
 {
 	char what[128];
 
+	for (int s = 0; s < NR_CALLSITES; s++)
+		printf("%-19s %-9s %s\n", s ? "" : first, callsite_name(s),
+		       pt_sync_site_what(o, s, what, sizeof(what)));
+}
+
+/* Per strategy, what it does at each call site before a table goes. */
+static void list_callsites(void)
+{
 	printf("\nper call site: what the freer does before the table may be freed or reused\n");
 	printf("%-19s %-9s %s\n", "strategy", "site", "what");
-	for (int i = 0; pt_sync_ops_all[i]; i++) {
-		const struct pt_sync_ops *o = pt_sync_ops_all[i];
-
-		for (int s = 0; s < NR_CALLSITES; s++)
-			printf("%-19s %-9s %s\n", s ? "" : o->name, callsite_name(s),
-			       pt_sync_site_what(o, s, what, sizeof(what)));
-	}
+	for (int i = 0; pt_sync_ops_all[i]; i++)
+		list_site_rows(pt_sync_ops_all[i], pt_sync_ops_all[i]->name);
 }
 
 /* The kernel presets (--kernel): what each kernel does at each site. */
 static void list_presets(void)
 {
-	char what[128];
-
 	printf("\nkernel presets (--kernel=NAME on compare, torture, fork-storm)\n");
 	printf("%-19s %-9s %s\n", "preset", "site", "what");
 	for (int i = 0; ptsync_presets[i]; i++) {
@@ -897,9 +911,8 @@ static void list_presets(void)
 
 		printf("%-19s %-9s %s; unshare syncs %s\n", p->name, "", p->upstream,
 		       unshare_sync_name(p->unshare_sync));
-		for (int s = 0; o && s < NR_CALLSITES; s++)
-			printf("%-19s %-9s %s\n", "", callsite_name(s),
-			       pt_sync_site_what(o, s, what, sizeof(what)));
+		if (o)
+			list_site_rows(o, "");
 	}
 	printf("collapse is khugepaged's anon collapse (the table deposited); a file-backed\n"
 	       "collapse syncs nothing under any strategy: pte_free_defer(), as upstream\n");
@@ -1053,36 +1066,20 @@ static void fs_call(void *ctx, const struct opt *o, const char *arg)
 {
 	struct fs_ctx *x = ctx;
 	struct fork_storm_config *fc = x->fc;
-	char names[128];
-	int m;
 
 	switch (o->id) {
 	case FS_KERNEL:
-		x->kernel = ptsync_preset_find(arg);
-		if (!x->kernel)
-			usage_error("--kernel: unknown preset '%s'; valid: %s", arg,
-				    ptsync_preset_names(names, sizeof(names)));
+		x->kernel = parse_kernel(arg);
 		break;
-	case FS_ARCH:
-		fc->base.arch = arch_find(arg);
-		if (fc->base.arch < 0)
-			usage_error("--arch: expected weak, x86 or arm64, got '%s'", arg);
-		break;
+	case FS_ARCH: fc->base.arch = parse_arch(arg); break;
 	case FS_STRATEGIES:
 		parse_strategies(&(struct strategy_set){ fc->ops, &fc->nr_ops,
 			FORK_STORM_MAX_STRATEGIES, "run" }, arg);
 		break;
 	case FS_UNSHARE_SYNC:
-		m = unshare_sync_find(arg);
-		if (m < 0)
-			usage_error("--unshare-sync: expected per-gather or per-unshare, got '%s'", arg);
-		fc->modes = 1u << m;
+		fc->modes = 1u << parse_unshare_sync(arg);
 		break;
-	case FS_TLB:
-		fc->base.tlb_mode = tlb_mode_find(arg);
-		if (fc->base.tlb_mode < 0)
-			usage_error("--tlb: expected invlpgb, native or pv, got '%s'", arg);
-		break;
+	case FS_TLB: fc->base.tlb_mode = parse_tlb(arg); break;
 	}
 }
 

@@ -257,32 +257,39 @@ static void cost_accumulate_group(struct compare_site *g, const struct ptsync_ru
 	}
 }
 
+/*
+ * The fallback's figures.  Those its group sums too (compare_results.h:
+ * group[CG_FALLBACK] repeats them) are copied from the group, summed over
+ * the same phases the same way, not walked again; the rest, per CPU.
+ */
 static void cost_accumulate(struct compare_result *res, const struct ptsync_run *run,
 			    const struct cost_phase *ph)
 {
+	const struct compare_site *g = &res->group[CG_FALLBACK];
+
 	cost_accumulate_group(&res->group[ph->group], run, ph);
 	if (ph->group != CG_FALLBACK)
 		return;
-	res->seconds += (double)(run->end_ns - run->start_ns) / NSEC_PER_SEC;
-	res->nr_bystanders = run->cfg.nr_bystanders;
+	res->seconds = g->seconds;
+	res->nr_bystanders = g->nr_bystanders;
+	res->unmaps = g->ops;
+	res->ipis_sent = g->ipis_sent;
+	res->ipis_received = g->ipis_received;
+	res->calls_sent = g->calls_sent;
+	res->calls_run = g->calls_run;
+	res->bystander_tlb_calls = g->bystander_tlb_calls;
+	res->noise = g->noise;
 	for (int i = 0; i < run->nr_cpus; i++) {
 		const struct cost_snapshot *s = &ph->snap[i];
 
-		res->unmaps += s->unmaps;
 		res->fallbacks += s->fallbacks;
 		res->syncs += s->syncs;
-		res->ipis_sent += s->ipis_sent;
-		res->ipis_received += s->ipis_received;
-		res->calls_sent += s->calls_sent;
-		res->calls_run += s->calls_run;
 		res->ipis_each[i] += s->ipis_received;
 		res->tlb_calls += s->tlb_calls_run;
 		if (run->cpus[i].role == ROLE_BYSTANDER) {
 			res->is_bystander[i] = true;
 			res->bystander_ipis += s->ipis_received;
 			res->bystander_sync_calls += s->calls_run - s->tlb_calls_run;
-			res->bystander_tlb_calls += s->tlb_calls_run;
-			noise_merge(&res->noise, &s->noise);
 		}
 	}
 }

@@ -14,6 +14,7 @@
 #include <inttypes.h>
 
 #include "compare_callsite.h"
+#include "fmt.h"
 
 static double ratio(uint64_t a, uint64_t b)
 {

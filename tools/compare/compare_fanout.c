@@ -19,11 +19,10 @@
  *     unavailable, not guessed;
  *   - writes fanout.dat and the fan-out plot.
  */
-#include <errno.h>
 #include <inttypes.h>
-#include <string.h>
 
 #include "compare_fanout.h"
+#include "outfile.h"
 
 /* The model's broadcast reaches every other CPU of the run. */
 int compare_model_k(const struct compare_report *r)
@@ -260,18 +259,14 @@ void compare_fanout_json(FILE *f, const struct compare_report *r)
 bool compare_fanout_files(const struct compare_report *r)
 {
 	const struct hostcheck_fanout *fo = fanout(r);
-	char path[640];
 	FILE *dat, *gp;
 	int n;
 
 	if (!fo)
 		return false;
-	snprintf(path, sizeof(path), "%s/fanout.dat", r->out_dir);
-	dat = fopen(path, "w");
-	snprintf(path, sizeof(path), "%s/plots.gp", r->out_dir);
-	gp = dat ? fopen(path, "a") : NULL;
+	dat = out_fopen(r->out_dir, "fanout.dat", "w");
+	gp = dat ? out_fopen(r->out_dir, "plots.gp", "a") : NULL;
 	if (!gp) {
-		fprintf(stderr, "ptsync: cannot write %s: %s\n", path, strerror(errno));
 		if (dat)
 			fclose(dat);
 		return false;

@@ -14,25 +14,38 @@
 #define METER_SLICE_NS	(10 * NSEC_PER_MSEC)	/* bystander: between syscalls */
 #define COST_MAP_PAGES	16
 
-/* Map a few pages into one region and unmap them: tables freed each time.
- * The cost phase and the rate-matched phase both drive the fallback so. */
-void compare_freer_job(struct cpu *c, unsigned int *region)
+/*
+ * Map @len bytes at @addr in @mm as the freer @c and unmap them: their
+ * tables freed each time.  With @pinned, first map the page one PMD above
+ * while *@pinned is false (the rate-matched phase: it holds the upper
+ * tables, so an unmap frees the PTE table alone).
+ */
+void compare_map_unmap(struct cpu *c, struct mm_struct *mm, uint64_t addr, uint64_t len,
+		       bool *pinned)
 {
-	struct ptsync_run *run = c->run;
-	struct mm_struct *mm = &run->mms[0];
-	uint64_t addr = torture_region_addr(*region);
-
-	*region = (*region + 1) % run->cfg.regions;
 	if (!mmget_not_zero(mm))
 		return;
 	switch_mm(c, mm);
 	cpu_set_activity(c, ACT_MAP);
-	map_range(mm, addr, COST_MAP_PAGES * PAGE_SIZE, false);
+	if (pinned && !*pinned)
+		*pinned = map_range(mm, addr + PMD_SIZE, PAGE_SIZE, false) > 0;
+	map_range(mm, addr, len, false);
 	cpu_set_activity(c, ACT_UNMAP);
-	munmap_range(mm, addr, COST_MAP_PAGES * PAGE_SIZE);
+	munmap_range(mm, addr, len);
 	this_cpu_inc(c->stats.unmaps);
 	switch_mm(c, NULL);
 	mmput(mm);
+}
+
+/* Map a few pages into one region and unmap them: tables freed each time.
+ * The cost phase drives the fallback so. */
+void compare_freer_job(struct cpu *c, unsigned int *region)
+{
+	struct ptsync_run *run = c->run;
+	uint64_t addr = torture_region_addr(*region);
+
+	*region = (*region + 1) % run->cfg.regions;
+	compare_map_unmap(c, &run->mms[0], addr, COST_MAP_PAGES * PAGE_SIZE, NULL);
 }
 
 /*

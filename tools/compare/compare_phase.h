@@ -21,7 +21,11 @@ void compare_bystander(struct cpu *c, const struct compare_config *cfg,
 /* ... and freers and walkers wait for every bystander to be settled. */
 void compare_wait_settled(struct cpu *c, const _Atomic int *settled);
 
-/* One freer job, a map and an unmap of one region. */
+/* A map and an unmap of @len bytes at @addr in @mm, as the freer @c; with
+ * @pinned, the page one PMD above mapped first while *@pinned is false. */
+void compare_map_unmap(struct cpu *c, struct mm_struct *mm, uint64_t addr, uint64_t len,
+		       bool *pinned);
+/* One freer job of the cost phase, a map and an unmap of one region. */
 void compare_freer_job(struct cpu *c, unsigned int *region);
 
 #endif /* PTSYNC_COMPARE_PHASE_H */

@@ -102,21 +102,8 @@ static void rate_idle_until(struct cpu *c, uint64_t due)
  */
 static void rate_job(struct cpu *c, bool *pinned)
 {
-	struct mm_struct *mm = &c->run->mms[0];
-	uint64_t addr = torture_region_addr(0);
-
-	if (!mmget_not_zero(mm))
-		return;
-	switch_mm(c, mm);
-	cpu_set_activity(c, ACT_MAP);
-	if (!*pinned)
-		*pinned = map_range(mm, addr + PMD_SIZE, PAGE_SIZE, false) > 0;
-	map_range(mm, addr, RATE_MAP_PAGES * PAGE_SIZE, false);
-	cpu_set_activity(c, ACT_UNMAP);
-	munmap_range(mm, addr, RATE_MAP_PAGES * PAGE_SIZE);
-	this_cpu_inc(c->stats.unmaps);
-	switch_mm(c, NULL);
-	mmput(mm);
+	compare_map_unmap(c, &c->run->mms[0], torture_region_addr(0),
+			  RATE_MAP_PAGES * PAGE_SIZE, pinned);
 }
 
 static void rate_freer(struct cpu *c, struct rate_phase *ph)

@@ -21,6 +21,8 @@
 #include "compare_report.h"
 #include "compare_tlb.h"
 #include "compare_walkers.h"
+#include "fmt.h"
+#include "outfile.h"
 
 static double per_s(uint64_t v, double s)
 {
@@ -241,14 +243,7 @@ static int mkdir_p(const char *path)
 
 static FILE *out_open(const struct compare_report *r, const char *name)
 {
-	char path[640];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", r->out_dir, name);
-	f = fopen(path, "w");
-	if (!f)
-		fprintf(stderr, "ptsync: cannot write %s: %s\n", path, strerror(errno));
-	return f;
+	return out_fopen(r->out_dir, name, "w");
 }
 
 static void json_noise(FILE *f, const struct noise *n)

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * ptsync compare: what the phases and the report both need to name and
- * read the results (compare_results.h): the cost phase's groups, the one
- * time format, a percentile of the sync latencies.  It calls nothing of
+ * read the results (compare_results.h): the cost phase's groups and a
+ * percentile of the sync latencies.  It calls nothing of
  * either side, so neither depends on the other through it.
  */
 #include "compare_results.h"
@@ -38,17 +38,4 @@ uint64_t compare_sync_pct(const struct compare_result *res, double p)
 {
 	/* Sorting in place does not change what the samples are. */
 	return samples_percentile((struct samples *)&res->sync_lat, p);
-}
-
-const char *fmt_ns(char *buf, size_t len, double ns)
-{
-	if (ns < 1e3)
-		snprintf(buf, len, "%.0fns", ns);
-	else if (ns < 1e6)
-		snprintf(buf, len, "%.1fus", ns / 1e3);
-	else if (ns < 1e9)
-		snprintf(buf, len, "%.2fms", ns / 1e6);
-	else
-		snprintf(buf, len, "%.2fs", ns / 1e9);
-	return buf;
 }

@@ -155,8 +155,6 @@ enum pt_callsite compare_group_site(int group);
 const char *compare_group_name(int group);	/* "unshare-per-gather", ... */
 int compare_group_unshare_sync(int group);	/* UNSHARE_SYNC_PER_... */
 
-/* @ns as "12.3us", "8.00ms"...: the tables' one format for times. */
-const char *fmt_ns(char *buf, size_t len, double ns);
 uint64_t compare_sync_pct(const struct compare_result *res, double p);
 
 #endif /* PTSYNC_COMPARE_RESULTS_H */

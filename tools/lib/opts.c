@@ -125,6 +125,23 @@ uint64_t parse_size(const char *opt, const char *s, uint64_t min, uint64_t max)
 	return (uint64_t)v << shift;
 }
 
+int parse_name(const char *opt, const char *s, int (*find)(const char *name),
+	       const char *allowed)
+{
+	int v = find(s);
+
+	if (v < 0)
+		usage_error("--%s: expected %s, got '%s'", opt, allowed, s);
+	return v;
+}
+
+const char *parse_dir(const char *opt, const char *s, size_t max)
+{
+	if (!*s || strlen(s) > max)
+		usage_error("--%s: expected a directory path of 1 to %zu characters", opt, max);
+	return s;
+}
+
 int parse_list(const char *opt, const char *s, void *ctx,
 	       void (*each)(void *ctx, const char *item, int i))
 {

@@ -4,7 +4,7 @@
  * command (struct opt, built with the OPT_* macros below, as the kernel's
  * tools/lib/subcmd/parse-options.h does), getopt_long underneath, the help
  * text generated from the same table, and shared parsers for integers,
- * numbers, durations, rates, sizes, lists and CPU sets.
+ * numbers, durations, rates, sizes, directory paths, lists and CPU sets.
  *
  * Bad input, whatever the command: one line on stderr naming the option
  * and what it accepts, then exit status 2 (EXIT_USAGE), before anything
@@ -36,6 +36,11 @@ double parse_rate(const char *opt, const char *s, const char *what, double max);
 uint64_t parse_duration_ns(const char *opt, const char *s, uint64_t unit_ns, uint64_t max_ns);
 /* Bytes: N with an optional K, M, G or T (powers of 1024); in [min, max]. */
 uint64_t parse_size(const char *opt, const char *s, uint64_t min, uint64_t max);
+/* A name @find knows (-1: unknown): its value; else refused, naming @allowed. */
+int parse_name(const char *opt, const char *s, int (*find)(const char *name),
+	       const char *allowed);
+/* A directory path of 1 to @max characters: @s itself. */
+const char *parse_dir(const char *opt, const char *s, size_t max);
 /*
  * A comma-separated list: @each is called for every item, in order, with
  * its position; an empty list (or an empty item) is refused.  Returns the

@@ -46,6 +46,9 @@ static int refused(void (*fn)(const char *), const char *s, const char *name)
 static void dur(const char *s) { parse_duration_ns("walk-delay", s, 1, 1000000000); }
 static void size(const char *s) { parse_size("mem", s, 4096, 1ull << 40); }
 static void rate(const char *s) { parse_rate("rate", s, "fallbacks", 1e6); }
+static int colour_find(const char *s) { return !strcmp(s, "red") ? 0 : !strcmp(s, "blue") ? 1 : -1; }
+static void colour(const char *s) { parse_name("colour", s, colour_find, "red or blue"); }
+static void dir(const char *s) { parse_dir("out", s, 8); }
 static void cpus(const char *s) { uint64_t m; parse_cpuset("nohz-full", s, &m, 8); }
 
 static void count_item(void *ctx, const char *item, int i)
@@ -161,6 +164,14 @@ int main(void)
 	ok(refused(rate, "0", "--rate"), "rate: 0 refused");
 	ok(refused(rate, "/s", "--rate"), "rate: empty N refused");
 	ok(refused(rate, "1e7", "--rate"), "rate: above the most refused");
+
+	ok(parse_name("c", "blue", colour_find, "red or blue") == 1, "name: the value find gives");
+	ok(refused(colour, "green", "--colour: expected red or blue, got 'green'"),
+	   "name: unknown refused, naming what is allowed");
+
+	ok(!strcmp(parse_dir("o", "results", 8), "results"), "dir: the path itself");
+	ok(refused(dir, "", "--out"), "dir: empty refused");
+	ok(refused(dir, "123456789", "--out"), "dir: longer than the most refused");
 
 	ok(parse_cpuset("c", "0-2,5", &mask, 8) == 4 && mask == 0x27, "cpuset: 0-2,5");
 	ok(parse_cpuset("c", "7", &mask, 8) == 1 && mask == 0x80, "cpuset: 7");

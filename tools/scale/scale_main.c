@@ -91,9 +91,7 @@ static void scale_call(void *ctx, const struct opt *opt, const char *arg)
 		break;
 	}
 	case OPT_OUT:
-		if (!*arg || strlen(arg) > 200)
-			usage_error("--out: expected a directory path of 1 to 200 characters");
-		o->out = arg;
+		o->out = parse_dir(opt->name, arg, 200);
 		break;
 	case OPT_CPUS: parse_list(opt->name, arg, o, cpus_item); break;
 	case OPT_STRATEGIES:
@@ -105,9 +103,7 @@ static void scale_call(void *ctx, const struct opt *opt, const char *arg)
 		parse_list(opt->name, arg, o, sites_item);
 		break;
 	case OPT_TLB:
-		o->tlb_mode = tlb_mode_find(arg);
-		if (o->tlb_mode < 0)
-			usage_error("--tlb: expected invlpgb, native or pv, got '%s'", arg);
+		o->tlb_mode = parse_name(opt->name, arg, tlb_mode_find, "invlpgb, native or pv");
 		break;
 	}
 }

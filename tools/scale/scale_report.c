@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
+#include "outfile.h"
 #include "scale_report.h"
 
 struct point {
@@ -56,18 +58,12 @@ static void run_points(const struct scale_opts *o, const struct scale_params *p,
 	}
 }
 
-static const char *fmt_ns(double ns, char *buf, size_t len)
+/* A time cell: fmt_ns(), or "-" where the model gives no figure. */
+static const char *fmt_cell(double ns, char *buf, size_t len)
 {
-	if (!isfinite(ns))
-		snprintf(buf, len, "-");
-	else if (ns >= 1e9)
-		snprintf(buf, len, "%.2fs", ns / 1e9);
-	else if (ns >= 1e6)
-		snprintf(buf, len, "%.2fms", ns / 1e6);
-	else if (ns >= 1e3)
-		snprintf(buf, len, "%.1fus", ns / 1e3);
-	else
-		snprintf(buf, len, "%.0fns", ns);
+	if (isfinite(ns))
+		return fmt_ns(buf, len, ns);
+	snprintf(buf, len, "-");
 	return buf;
 }
 
@@ -93,9 +89,9 @@ static void print_site(FILE *f, const struct scale_opts *o, const struct project
 			if (!k->applies)
 				fprintf(f, " %21s", "n/a");
 			else
-				fprintf(f, " %8s|%4.0f,%7s", fmt_ns(k->lat_p50_ns, b1, sizeof(b1)),
+				fprintf(f, " %8s|%4.0f,%7s", fmt_cell(k->lat_p50_ns, b1, sizeof(b1)),
 					k->ipis_per_bystander_per_event,
-					fmt_ns(k->noise_ns_per_event, b2, sizeof(b2)));
+					fmt_cell(k->noise_ns_per_event, b2, sizeof(b2)));
 		}
 		fputc('\n', f);
 	}
@@ -134,14 +130,7 @@ static void csv_out(FILE *f, const char *costs, const struct point *pt, const st
 
 static FILE *out_open(const struct scale_opts *o, const char *name)
 {
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", o->out, name);
-	f = fopen(path, "w");
-	if (!f)
-		perror(path);
-	return f;
+	return out_fopen(o->out, name, "w");
 }
 
 /* ---- beside the published figures ---- */
