@@ -104,7 +104,7 @@ check: deps-check
 	$(MAKE) test BUILD=$(BUILD)/san OPT=-O1 \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 
-# Long runs, not part of check: a 300 s sweep per safe strategy.
+# Long runs, not part of check: a 120 s sweep per safe strategy (DURATION=S).
 torture-long: $(PTSYNC)
 	PTSYNC=$(PTSYNC) prove -v tests/long/torture-long.sh
 
