@@ -42,18 +42,6 @@ static uint64_t tlb_calls(struct ptsync_run *run, int cpu)
 }
 
 /*
- * CPU 0's turn: false on any other CPU; on CPU 0, true once CPU 1 has
- * reached step 1 (or WAIT_FOR's 10 s passed, and the checks will fail).
- */
-static bool cpu0_after_step1(struct cpu *c, struct flush_test *t)
-{
-	if (c->id != 0)
-		return false;
-	WAIT_FOR(READ_ONCE(t->step) == 1);
-	return true;
-}
-
-/*
  * Flush @mm's first 2 MiB (@freed_tables: page tables were freed) and
  * set *@ipis to the flush IPIs CPU 1 took since it had taken @since;
  * returns the flush's answer: did it IPI every CPU that can walk @mm.
@@ -88,7 +76,7 @@ static void lazy_cpu(struct cpu *c)
 		WRITE_ONCE(t->step, 3);
 		return;
 	}
-	if (!cpu0_after_step1(c, t))
+	if (!test_cpu0_after_step1(c, &t->step, 3))
 		return;
 	t->ret_lazy_kept = flush_counted(run, a, false, 0, &t->ipis_lazy_kept);
 	t->ret_lazy_freed = flush_counted(run, a, true, t->ipis_lazy_kept, &t->ipis_lazy_freed);
@@ -110,7 +98,7 @@ static void pv_cpu(struct cpu *c)
 		switch_mm(c, NULL);
 		return;
 	}
-	if (!cpu0_after_step1(c, t))
+	if (!test_cpu0_after_step1(c, &t->step, 4))
 		return;
 	t->ret_preempted = flush_counted(run, a, true, 0, &t->ipis_preempted);
 	test_step(&t->step, 2);
@@ -129,7 +117,7 @@ static void invlpgb_cpu(struct cpu *c)
 		switch_mm(c, NULL);
 		return;
 	}
-	if (!cpu0_after_step1(c, t))
+	if (!test_cpu0_after_step1(c, &t->step, 2))
 		return;
 	t->ret_invlpgb = flush_counted(run, &run->mms[0], true, 0, &t->ipis_invlpgb);
 	WRITE_ONCE(t->step, 2);
