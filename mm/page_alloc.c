@@ -24,14 +24,12 @@
  * with next_free), indexed as the arena's pfns.
  */
 
-/* Set up @a's lock and thread its @count entries into a free list in
- * index order, index 0 first (handed out first). */
-#define ARENA_LIST_INIT(a, array, count) do {					\
-	(a)->nr = (count);							\
-	pthread_mutex_init(&(a)->lock, NULL);					\
-	for (uint32_t __i = 0; __i < (count); __i++)				\
-		(array)[__i].next_free = __i + 1 < (count) ? __i + 1 : ARENA_NONE; \
-	(a)->free_head = (count) ? 0 : ARENA_NONE;				\
+/* Thread @nr entries of @array into a free list in index order, index
+ * 0 first, its head in @head. */
+#define ARENA_FREE_LIST_INIT(array, nr, head) do {				\
+	for (uint32_t __i = 0; __i < (nr); __i++)				\
+		(array)[__i].next_free = __i + 1 < (nr) ? __i + 1 : ARENA_NONE;	\
+	(head) = (nr) ? 0 : ARENA_NONE;						\
 } while (0)
 
 /* Take the list's head into @idx; ARENA_NONE, counted as failed, if empty. */
@@ -77,9 +75,11 @@ int pt_arena_init(struct pt_arena *a, uint32_t nr, bool poison)
 	a->desc = arena_map((size_t)nr * sizeof(struct ptdesc));
 	if (!a->base || !a->desc)
 		return -ENOMEM;
+	a->nr = nr;
 	a->poison = poison;
+	pthread_mutex_init(&a->lock, NULL);
 	/* Free list in address order: index 0 is handed out first. */
-	ARENA_LIST_INIT(a, a->desc, nr);
+	ARENA_FREE_LIST_INIT(a->desc, nr, a->free_head);
 	return 0;
 }
 
@@ -223,7 +223,9 @@ int folio_arena_init(struct folio_arena *a, uint32_t nr)
 	a->folios = arena_map((size_t)nr * sizeof(struct folio));
 	if (!a->folios)
 		return -ENOMEM;
-	ARENA_LIST_INIT(a, a->folios, nr);
+	a->nr = nr;
+	pthread_mutex_init(&a->lock, NULL);
+	ARENA_FREE_LIST_INIT(a->folios, nr, a->free_head);
 	return 0;
 }
 
