@@ -41,6 +41,20 @@ static uint64_t tlb_calls(struct ptsync_run *run, int cpu)
 	return READ_ONCE(run->cpus[cpu].stats.ipis_received);
 }
 
+/*
+ * Flush @mm's first 2 MiB (@freed_tables: page tables were freed) and
+ * set *@ipis to the flush IPIs CPU 1 took since it had taken @since;
+ * returns the flush's answer: did it IPI every CPU that can walk @mm.
+ */
+static bool flush_counted(struct ptsync_run *run, struct mm_struct *mm, bool freed_tables,
+			  uint64_t since, uint64_t *ipis)
+{
+	bool ret = flush_tlb_mm_range(mm, 0, PMD_SIZE, freed_tables);
+
+	*ipis = tlb_calls(run, 1) - since;
+	return ret;
+}
+
 /* CPU 1 does what it is told at each step; CPU 0 flushes and looks. */
 static void lazy_cpu(struct cpu *c)
 {
@@ -62,13 +76,10 @@ static void lazy_cpu(struct cpu *c)
 		WRITE_ONCE(t->step, 3);
 		return;
 	}
-	if (c->id != 0)
+	if (!test_cpu0_after_step1(c, &t->step, 3))
 		return;
-	WAIT_FOR(READ_ONCE(t->step) == 1);
-	t->ret_lazy_kept = flush_tlb_mm_range(a, 0, PMD_SIZE, false);
-	t->ipis_lazy_kept = tlb_calls(run, 1);
-	t->ret_lazy_freed = flush_tlb_mm_range(a, 0, PMD_SIZE, true);
-	t->ipis_lazy_freed = tlb_calls(run, 1) - t->ipis_lazy_kept;
+	t->ret_lazy_kept = flush_counted(run, a, false, 0, &t->ipis_lazy_kept);
+	t->ret_lazy_freed = flush_counted(run, a, true, t->ipis_lazy_kept, &t->ipis_lazy_freed);
 	test_step(&t->step, 2);
 }
 
@@ -87,14 +98,11 @@ static void pv_cpu(struct cpu *c)
 		switch_mm(c, NULL);
 		return;
 	}
-	if (c->id != 0)
+	if (!test_cpu0_after_step1(c, &t->step, 4))
 		return;
-	WAIT_FOR(READ_ONCE(t->step) == 1);
-	t->ret_preempted = flush_tlb_mm_range(a, 0, PMD_SIZE, true);
-	t->ipis_preempted = tlb_calls(run, 1);
+	t->ret_preempted = flush_counted(run, a, true, 0, &t->ipis_preempted);
 	test_step(&t->step, 2);
-	t->ret_running = flush_tlb_mm_range(a, 0, PMD_SIZE, true);
-	t->ipis_running = tlb_calls(run, 1) - t->ipis_preempted;
+	t->ret_running = flush_counted(run, a, true, t->ipis_preempted, &t->ipis_running);
 	WRITE_ONCE(t->step, 4);
 }
 
@@ -109,11 +117,9 @@ static void invlpgb_cpu(struct cpu *c)
 		switch_mm(c, NULL);
 		return;
 	}
-	if (c->id != 0)
+	if (!test_cpu0_after_step1(c, &t->step, 2))
 		return;
-	WAIT_FOR(READ_ONCE(t->step) == 1);
-	t->ret_invlpgb = flush_tlb_mm_range(&run->mms[0], 0, PMD_SIZE, true);
-	t->ipis_invlpgb = tlb_calls(run, 1);
+	t->ret_invlpgb = flush_counted(run, &run->mms[0], true, 0, &t->ipis_invlpgb);
 	WRITE_ONCE(t->step, 2);
 }
 

@@ -178,8 +178,6 @@ static void race_cpu(struct cpu *c)
 	struct share_test *t = run->priv;
 	struct mm_struct *a = &run->mms[0], *b = &run->mms[1];
 	uint64_t addr = hugetlb_slot_addr(file(run), 0) + 2 * PMD_SIZE;
-	struct folio *pages[4];
-	int nr;
 
 	if (c->id == 0) {
 		walk_hold_arm(&t->hold);
@@ -192,10 +190,7 @@ static void race_cpu(struct cpu *c)
 		t->unshare_violations = READ_ONCE(run->violations.by_site[CALLSITE_UNSHARE]);
 	} else if (c->id == 1) {
 		switch_mm(c, a);
-		WAIT_FOR(READ_ONCE(t->hold.step) == 1);
-		nr = gup_fast(a, addr, 4, pages);
-		gup_check_and_put(c, a, READ_ONCE(a->incarnation), addr, nr, pages);
-		WRITE_ONCE(t->hold.step, 2);
+		walk_hold_walk(c, &t->hold, a, addr);
 		switch_mm(c, NULL);
 	}
 }

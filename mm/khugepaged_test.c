@@ -157,8 +157,6 @@ static void race_cpu(struct cpu *c)
 	struct collapse_test *t = run->priv;
 	struct mm_struct *mm = &run->mms[0];
 	uint64_t a = region(0);
-	struct folio *pages[4];
-	int nr;
 
 	switch_mm(c, mm);
 	if (c->id == 0) {
@@ -169,10 +167,7 @@ static void race_cpu(struct cpu *c)
 		t->violations = READ_ONCE(run->violations.total);
 		t->collapse_violations = READ_ONCE(run->violations.by_site[CALLSITE_COLLAPSE]);
 	} else if (c->id == 1) {
-		WAIT_FOR(READ_ONCE(t->hold.step) == 1);
-		nr = gup_fast(mm, a + 8 * PAGE_SIZE, 4, pages);
-		gup_check_and_put(c, mm, READ_ONCE(mm->incarnation), a + 8 * PAGE_SIZE, nr, pages);
-		WRITE_ONCE(t->hold.step, 2);
+		walk_hold_walk(c, &t->hold, mm, a + 8 * PAGE_SIZE);
 	}
 	switch_mm(c, NULL);
 }

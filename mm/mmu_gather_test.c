@@ -15,7 +15,17 @@
 #include "ptsync/torture.h"
 #include "tap.h"
 
+struct gather_test;
+
+/*
+ * What CPU 0 does in a run_test() run, given the run, its mm 0 and the
+ * test's record; CPU 1 only starts and stops.
+ */
+typedef void gather_body_fn(struct cpu *c, struct ptsync_run *run, struct mm_struct *mm,
+			    struct gather_test *t);
+
 struct gather_test {
+	gather_body_fn *body;		/* run_test()'s, run by gather_cpu() */
 	int flushed_at_509, new_batch_holds_one, flushed_total;
 	int past_page_in_pool, past_page_intact;
 	uint64_t fallbacks, syncs, gp_before, gp_after, exhausted, injected;
@@ -48,18 +58,13 @@ static pgent_t *detached_table(struct ptsync_run *run, struct mm_struct *mm)
 	return t;
 }
 
-static void batch_cpu(struct cpu *c)
+static void batch_cpu(struct cpu *c, struct ptsync_run *run, struct mm_struct *mm,
+		      struct gather_test *t)
 {
-	struct ptsync_run *run = c->run;
-	struct gather_test *t = run->priv;
-	struct mm_struct *mm = &run->mms[0];
 	uint64_t b0 = READ_ONCE(run->stats.batches_flushed);
 	struct mmu_gather tlb;
-
 	void **past;
 
-	if (c->id)
-		return;
 	tlb_gather_mmu(&tlb, mm);
 	tlb_remove_table(&tlb, detached_table(run, mm));
 	/* The word just past the first batch page (in the pool's block,
@@ -81,16 +86,12 @@ static void batch_cpu(struct cpu *c)
 }
 
 /* With a pool of one batch, a second gather must take the fallback. */
-static void exhaust_cpu(struct cpu *c)
+static void exhaust_cpu(struct cpu *c, struct ptsync_run *run, struct mm_struct *mm,
+			struct gather_test *t)
 {
-	struct ptsync_run *run = c->run;
-	struct gather_test *t = run->priv;
-	struct mm_struct *mm = &run->mms[0];
 	struct mmu_gather tlb1, tlb2;
 	pgent_t *second;
 
-	if (c->id)
-		return;
 	tlb_gather_mmu(&tlb1, mm);
 	tlb_remove_table(&tlb1, detached_table(run, mm));
 	tlb_gather_mmu(&tlb2, mm);
@@ -107,31 +108,25 @@ static void exhaust_cpu(struct cpu *c)
 }
 
 /* --batch-fail=1: every table takes the fallback, no batch is used. */
-static void inject_cpu(struct cpu *c)
+static void inject_cpu(struct cpu *c, struct ptsync_run *run, struct mm_struct *mm,
+		       struct gather_test *t)
 {
-	struct ptsync_run *run = c->run;
-	struct gather_test *t = run->priv;
 	struct mmu_gather tlb;
 
-	if (c->id)
-		return;
-	tlb_gather_mmu(&tlb, &run->mms[0]);
+	tlb_gather_mmu(&tlb, mm);
 	for (int i = 0; i < 10; i++)
-		tlb_remove_table(&tlb, detached_table(run, &run->mms[0]));
+		tlb_remove_table(&tlb, detached_table(run, mm));
 	tlb_finish_mmu(&tlb);
 	t->fallbacks = READ_ONCE(c->stats.fallbacks);
 	t->injected = READ_ONCE(c->stats.batch_injected);
 }
 
-static void map_cpu(struct cpu *c)
+static void map_cpu(struct cpu *c, struct ptsync_run *run, struct mm_struct *mm,
+		    struct gather_test *t)
 {
-	struct ptsync_run *run = c->run;
-	struct gather_test *t = run->priv;
-	struct mm_struct *mm = &run->mms[0];
 	uint64_t a = torture_region_addr(0), b = torture_region_addr(5);
 
-	if (c->id)
-		return;
+	(void)c;		/* a gather_body_fn: not needed here */
 	t->mapped = map_range(mm, a, PMD_SIZE, false);
 	t->mapped_huge = map_range(mm, b, PMD_SIZE, true);
 	t->pt_live_mapped = READ_ONCE(run->pt.live);
@@ -165,15 +160,11 @@ static const struct pt_sync_ops probe_sync_ops = {
 	.sync_one = probe_sync_one,
 };
 
-static void order_cpu(struct cpu *c)
+static void order_cpu(struct cpu *c, struct ptsync_run *run, struct mm_struct *mm,
+		      struct gather_test *t)
 {
-	struct ptsync_run *run = c->run;
-	struct gather_test *t = run->priv;
-	struct mm_struct *mm = &run->mms[0];
 	struct mmu_gather tlb;
 
-	if (c->id)
-		return;
 	tlb_gather_mmu(&tlb, mm);
 	t->probe_table = detached_table(run, mm);
 	t->flushes_before = READ_ONCE(c->stats.tlb_flushes);
@@ -309,16 +300,14 @@ static void test_walker_inside(void)
  * User pages: the gather's own slots, then 19 chained pages of 510, and
  * only the page that fills the last one asks for a flush.
  */
-static void pages_cpu(struct cpu *c)
+static void pages_cpu(struct cpu *c, struct ptsync_run *run, struct mm_struct *mm,
+		      struct gather_test *t)
 {
-	struct ptsync_run *run = c->run;
-	struct gather_test *t = run->priv;
 	const unsigned int n = MMU_GATHER_BUNDLE + MAX_GATHER_BATCH * MAX_GATHER_BATCH_COUNT;
 	struct mmu_gather tlb;
 
-	if (c->id)
-		return;
-	tlb_gather_mmu(&tlb, &run->mms[0]);
+	(void)c;		/* a gather_body_fn: not needed here */
+	tlb_gather_mmu(&tlb, mm);
 	for (unsigned int i = 0; i < n; i++) {
 		struct folio *f = folio_alloc(&run->folios, 0);
 
@@ -336,15 +325,13 @@ static void pages_cpu(struct cpu *c)
 }
 
 /* A fullmm gather flushes only when something changed since the last. */
-static void skip_cpu(struct cpu *c)
+static void skip_cpu(struct cpu *c, struct ptsync_run *run, struct mm_struct *mm,
+		     struct gather_test *t)
 {
-	struct ptsync_run *run = c->run;
-	struct gather_test *t = run->priv;
 	struct mmu_gather tlb;
 
-	if (c->id)
-		return;
-	tlb_gather_mmu_fullmm(&tlb, &run->mms[0]);
+	(void)run;		/* a gather_body_fn: not needed here */
+	tlb_gather_mmu_fullmm(&tlb, mm);
 	tlb_flush_mmu_tlbonly(&tlb);
 	t->flushes_empty = READ_ONCE(c->stats.tlb_flushes);
 	tlb_track_range(&tlb, 0, PAGE_SIZE);		/* an entry cleared */
@@ -363,24 +350,22 @@ static void skip_cpu(struct cpu *c)
  * answers NULL at once.  The waiting is at tlb_gather_mmu(), which holds
  * what it reserved against other takers.
  */
-static void nowait_cpu(struct cpu *c)
+static void nowait_cpu(struct cpu *c, struct ptsync_run *run, struct mm_struct *mm,
+		       struct gather_test *t)
 {
-	struct ptsync_run *run = c->run;
-	struct gather_test *t = run->priv;
 	struct batch_pool *p = &run->batches;
 	struct mmu_table_batch *b;
 	struct mmu_gather tlb;
 	uint64_t t0;
 
-	if (c->id)
-		return;
+	(void)c;		/* a gather_body_fn: not needed here */
 	p->may_wait = true;
 	b = tlb_batch_alloc_nowait(p, NULL);		/* the pool's only batch */
 	t0 = ktime_get_ns();
 	t->second_null = b && !tlb_batch_alloc_nowait(p, NULL);
 	t->quick = ktime_get_ns() - t0 < NSEC_PER_SEC;
 	tlb_batch_free(p, b);
-	tlb_gather_mmu(&tlb, &run->mms[0]);
+	tlb_gather_mmu(&tlb, mm);
 	t->reserved = tlb.batches_reserved == 1;
 	t->other_null = !tlb_batch_alloc_nowait(p, NULL);
 	b = tlb_batch_alloc_nowait(p, &tlb.batches_reserved);
@@ -391,7 +376,15 @@ static void nowait_cpu(struct cpu *c)
 	p->may_wait = false;
 }
 
-static struct gather_test run_test(cpu_fn_t fn, const struct pt_sync_ops *ops,
+static void gather_cpu(struct cpu *c)
+{
+	struct gather_test *t = c->run->priv;
+
+	if (c->id == 0)
+		t->body(c, c->run, &c->run->mms[0], t);
+}
+
+static struct gather_test run_test(gather_body_fn *body, const struct pt_sync_ops *ops,
 				   unsigned int pool, double fail, int *leaked,
 				   uint64_t *freed_batched, uint64_t *freed_one)
 {
@@ -400,10 +393,11 @@ static struct gather_test run_test(cpu_fn_t fn, const struct pt_sync_ops *ops,
 	struct gather_test t;
 
 	memset(&t, 0, sizeof(t));
+	t.body = body;
 	test_config(&cfg, 2, ops);
 	cfg.batch_pool = pool;
 	cfg.batch_fail = fail;
-	run = test_run_start(&cfg, fn, &t);
+	run = test_run_start(&cfg, gather_cpu, &t);
 	cpus_stop(run);
 	*leaked = ptsync_run_drain(run);
 	*freed_batched = READ_ONCE(run->stats.tables_freed_batched);

@@ -19,13 +19,38 @@
 #include "ptsync/util.h"
 
 /*
- * Thread @nr entries of @array (ptdescs or folios: each has next_free)
- * into a free list in index order, index 0 first, its head in @head.
+ * The free list both arenas keep, written once for either: @a is a
+ * struct pt_arena or folio_arena, @array its ptdescs or folios (each
+ * with next_free), indexed as the arena's pfns.
  */
+
+/* Thread @nr entries of @array into a free list in index order, index
+ * 0 first, its head in @head. */
 #define ARENA_FREE_LIST_INIT(array, nr, head) do {				\
 	for (uint32_t __i = 0; __i < (nr); __i++)				\
 		(array)[__i].next_free = __i + 1 < (nr) ? __i + 1 : ARENA_NONE;	\
 	(head) = (nr) ? 0 : ARENA_NONE;						\
+} while (0)
+
+/* Take the list's head into @idx; ARENA_NONE, counted as failed, if empty. */
+#define ARENA_POP(a, array, idx) do {						\
+	pthread_mutex_lock(&(a)->lock);						\
+	(idx) = (a)->free_head;							\
+	if ((idx) != ARENA_NONE)						\
+		(a)->free_head = (array)[(idx)].next_free;			\
+	pthread_mutex_unlock(&(a)->lock);					\
+	if ((idx) == ARENA_NONE)						\
+		atomic_inc_relaxed((a)->failed);				\
+} while (0)
+
+/* Put back the @n entries linked from @first to @last (most recent first). */
+#define ARENA_PUSH(a, array, first, last, n) do {				\
+	pthread_mutex_lock(&(a)->lock);						\
+	(array)[(last)].next_free = (a)->free_head;				\
+	(a)->free_head = (first);						\
+	pthread_mutex_unlock(&(a)->lock);					\
+	fetch_add_explicit(&(a)->frees, (n), memory_order_relaxed);		\
+	fetch_sub_explicit(&(a)->live, (n), memory_order_relaxed);		\
 } while (0)
 
 static void *arena_map(size_t bytes)
@@ -34,6 +59,13 @@ static void *arena_map(size_t bytes)
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
 	return p == MAP_FAILED ? NULL : p;
+}
+
+/* Undo arena_map(); NULL (never mapped) is left alone. */
+static void arena_unmap(void *p, size_t bytes)
+{
+	if (p)
+		munmap(p, bytes);
 }
 
 int pt_arena_init(struct pt_arena *a, uint32_t nr, bool poison)
@@ -53,10 +85,8 @@ int pt_arena_init(struct pt_arena *a, uint32_t nr, bool poison)
 
 void pt_arena_destroy(struct pt_arena *a)
 {
-	if (a->base)
-		munmap(a->base, (size_t)a->nr * PAGE_SIZE);
-	if (a->desc)
-		munmap(a->desc, (size_t)a->nr * sizeof(struct ptdesc));
+	arena_unmap(a->base, (size_t)a->nr * PAGE_SIZE);
+	arena_unmap(a->desc, (size_t)a->nr * sizeof(struct ptdesc));
 	pthread_mutex_destroy(&a->lock);
 	memset(a, 0, sizeof(*a));
 }
@@ -91,15 +121,9 @@ pgent_t *pt_alloc(struct pt_arena *a, int level, struct mm_struct *mm)
 	uint32_t idx;
 	pgent_t *table;
 
-	pthread_mutex_lock(&a->lock);
-	idx = a->free_head;
-	if (idx != ARENA_NONE)
-		a->free_head = a->desc[idx].next_free;
-	pthread_mutex_unlock(&a->lock);
-	if (idx == ARENA_NONE) {
-		atomic_inc_relaxed(a->failed);
+	ARENA_POP(a, a->desc, idx);
+	if (idx == ARENA_NONE)
 		return NULL;
-	}
 	table = pfn_to_table(a, idx);
 	pt_fill(table, 0, NULL);
 	pd = &a->desc[idx];
@@ -172,12 +196,7 @@ void pt_free(struct pt_arena *a, pgent_t *table)
 {
 	uint32_t idx = pt_retire(a, table, NULL);
 
-	pthread_mutex_lock(&a->lock);
-	a->desc[idx].next_free = a->free_head;
-	a->free_head = idx;
-	pthread_mutex_unlock(&a->lock);
-	atomic_inc_relaxed(a->frees);
-	fetch_sub_explicit(&a->live, 1, memory_order_relaxed);
+	ARENA_PUSH(a, a->desc, idx, idx, 1);
 }
 
 /* A whole RCU batch under one lock acquisition. */
@@ -195,12 +214,7 @@ void pt_free_bulk(struct pt_arena *a, void *const *tables, unsigned int nr)
 	}
 	if (head == ARENA_NONE)
 		return;
-	pthread_mutex_lock(&a->lock);
-	a->desc[tail].next_free = a->free_head;
-	a->free_head = head;
-	pthread_mutex_unlock(&a->lock);
-	fetch_add_explicit(&a->frees, nr, memory_order_relaxed);
-	fetch_sub_explicit(&a->live, nr, memory_order_relaxed);
+	ARENA_PUSH(a, a->desc, head, tail, nr);
 }
 
 int folio_arena_init(struct folio_arena *a, uint32_t nr)
@@ -217,8 +231,7 @@ int folio_arena_init(struct folio_arena *a, uint32_t nr)
 
 void folio_arena_destroy(struct folio_arena *a)
 {
-	if (a->folios)
-		munmap(a->folios, (size_t)a->nr * sizeof(struct folio));
+	arena_unmap(a->folios, (size_t)a->nr * sizeof(struct folio));
 	pthread_mutex_destroy(&a->lock);
 	memset(a, 0, sizeof(*a));
 }
@@ -229,15 +242,9 @@ struct folio *folio_alloc(struct folio_arena *a, int order)
 	struct folio *f;
 	uint32_t idx;
 
-	pthread_mutex_lock(&a->lock);
-	idx = a->free_head;
-	if (idx != ARENA_NONE)
-		a->free_head = a->folios[idx].next_free;
-	pthread_mutex_unlock(&a->lock);
-	if (idx == ARENA_NONE) {
-		atomic_inc_relaxed(a->failed);
+	ARENA_POP(a, a->folios, idx);
+	if (idx == ARENA_NONE)
 		return NULL;
-	}
 	f = &a->folios[idx];
 	f->order = order;
 	WRITE_ONCE(f->state, FOLIO_LIVE);
@@ -256,12 +263,7 @@ static void folio_free(struct folio_arena *a, struct folio *f)
 	WRITE_ONCE(f->payload, FOLIO_POISON);
 	WRITE_ONCE(f->mm, NULL);
 	WRITE_ONCE(f->file, NULL);
-	pthread_mutex_lock(&a->lock);
-	f->next_free = a->free_head;
-	a->free_head = idx;
-	pthread_mutex_unlock(&a->lock);
-	atomic_inc_relaxed(a->frees);
-	fetch_sub_explicit(&a->live, 1, memory_order_relaxed);
+	ARENA_PUSH(a, a->folios, idx, idx, 1);
 }
 
 void folio_put_refs(struct folio_arena *a, struct folio *f, int refs)

@@ -81,6 +81,13 @@ static void sync_for(struct ptsync_run *run, struct mm_struct *mm)
 	calls_settle(run);
 }
 
+/* Sync for @mm; the sync calls CPU 1 has run since it had run @since. */
+static uint64_t sync_counted(struct ptsync_run *run, struct mm_struct *mm, uint64_t since)
+{
+	sync_for(run, mm);
+	return sync_calls(run, 1) - since;
+}
+
 /* CPU 1 walks mm 0 with IRQs masked while CPU 0 syncs for mm 0. */
 static void targeted_cpu(struct cpu *c)
 {
@@ -111,18 +118,14 @@ static void targeted_cpu(struct cpu *c)
 		switch_mm(c, NULL);
 		return;
 	}
-	if (c->id != 0) {
-		WAIT_FOR(READ_ONCE(t->step) == 3);
+	if (!test_cpu0_after_step1(c, &t->step, 3))
 		return;
-	}
-	WAIT_FOR(READ_ONCE(t->step) == 1);
 	sync_for(run, a);
 	t->released_before_return = READ_ONCE(t->released);
 	t->walker_ipis = sync_calls(run, 1);
 	t->other_ipis = sync_calls(run, 2);
 	WAIT_FOR(READ_ONCE(t->step) == 2);
-	sync_for(run, a);
-	t->other_mm_ipis = sync_calls(run, 1) - t->walker_ipis;
+	t->other_mm_ipis = sync_counted(run, a, t->walker_ipis);
 	WRITE_ONCE(t->step, 3);
 }
 
@@ -142,18 +145,13 @@ static void eqs_cpu(struct cpu *c)
 		WAIT_FOR(READ_ONCE(t->step) == 4);
 		return;
 	}
-	if (c->id != 0) {
-		WAIT_FOR(READ_ONCE(t->step) == 4);
+	if (!test_cpu0_after_step1(c, &t->step, 4))
 		return;
-	}
-	WAIT_FOR(READ_ONCE(t->step) == 1);
-	sync_for(run, &run->mms[0]);
-	t->user_ipis = sync_calls(run, 1);
+	t->user_ipis = sync_counted(run, &run->mms[0], 0);
 	t->kernel_ipis = sync_calls(run, 2);
 	WRITE_ONCE(t->step, 2);
 	WAIT_FOR(READ_ONCE(t->step) == 3);
-	sync_for(run, &run->mms[0]);
-	t->back_ipis = sync_calls(run, 1) - t->user_ipis;
+	t->back_ipis = sync_counted(run, &run->mms[0], t->user_ipis);
 	WRITE_ONCE(t->step, 4);
 }
 

@@ -2,8 +2,8 @@
 /*
  * A walker held inside a table while another CPU acts on it: the race the
  * khugepaged and hugetlb tests set up the same way (mm/khugepaged_test.c,
- * mm/hugetlb_test.c).  CPU 1 walks; its race hook, at the level the test
- * wants, holds it inside the table once armed.  CPU 0 arms the hook and
+ * mm/hugetlb_test.c).  CPU 1 walks (walk_hold_walk()); its race hook, at
+ * the level the test wants, holds it inside the table once armed.  CPU 0 arms the hook and
  * lets the walker go (step 1), waits until it is inside, acts (collapse,
  * unshare and reuse), says it is done, and waits for the walk to end
  * (step 2).  done_while_inside says whether CPU 0 finished while the
@@ -12,6 +12,7 @@
 #ifndef PTSYNC_TESTS_HARNESS_H
 #define PTSYNC_TESTS_HARNESS_H
 
+#include "ptsync/gup.h"
 #include "tap.h"
 
 struct walk_hold {
@@ -47,6 +48,23 @@ static inline void walk_hold_arm(struct walk_hold *h)
 	WRITE_ONCE(h->armed, 1);
 	WRITE_ONCE(h->step, 1);
 	WAIT_FOR(READ_ONCE(h->inside));
+}
+
+/*
+ * CPU 1, the walker, in @mm: once let go (step 1), GUP-fast 4 pages at
+ * @addr (held inside the table once armed), check and unpin what it got,
+ * and say the walk ended (step 2).
+ */
+static inline void walk_hold_walk(struct cpu *c, struct walk_hold *h, struct mm_struct *mm,
+				  uint64_t addr)
+{
+	struct folio *pages[4];
+	int nr;
+
+	WAIT_FOR(READ_ONCE(h->step) == 1);
+	nr = gup_fast(mm, addr, 4, pages);
+	gup_check_and_put(c, mm, READ_ONCE(mm->incarnation), addr, nr, pages);
+	WRITE_ONCE(h->step, 2);
 }
 
 /* CPU 0, after it acted: say so, and wait for the walk to end. */

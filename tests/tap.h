@@ -89,6 +89,21 @@ static inline bool test_step(_Atomic int *step, int n)
 }
 
 /*
+ * CPU 0's turn in a test run in steps: true on CPU 0 once *@step reached
+ * 1 (or WAIT_FOR's 10 s passed, and the checks that follow will fail).
+ * Any other CPU waits for *@step == @last, the test's end, and gets false.
+ */
+static inline bool test_cpu0_after_step1(struct cpu *c, _Atomic int *step, int last)
+{
+	if (c->id != 0) {
+		WAIT_FOR(READ_ONCE(*step) == last);
+		return false;
+	}
+	WAIT_FOR(READ_ONCE(*step) == 1);
+	return true;
+}
+
+/*
  * A test CPU's IRQs-off stint, as a walker's section looks to the others:
  * mask, set *@entered, spin @ns, run @last(@arg) still masked (what the
  * other CPU checks was done under the mask; NULL: nothing), unmask.

@@ -30,15 +30,29 @@ static void section_done(void *arg)
 	WRITE_ONCE(t->section_done, 1);
 }
 
-static void gp_cpu(struct cpu *c)
+/*
+ * CPU 1 is the reader: an IRQs-off section of @ns that runs @last(t) at
+ * its end, still masked (NULL: nothing); it gets NULL back.  The others
+ * wait (bounded) until the reader is inside, and get the test's struct.
+ */
+static struct rcu_test *reader_or_wait(struct cpu *c, uint64_t ns, void (*last)(void *arg))
 {
 	struct rcu_test *t = c->run->priv;
 
 	if (c->id == 1) {
-		test_masked_spin(&t->in_section, 30 * NSEC_PER_MSEC, section_done, t);
-		return;
+		test_masked_spin(&t->in_section, ns, last, t);
+		return NULL;
 	}
 	WAIT_FOR(READ_ONCE(t->in_section));
+	return t;
+}
+
+static void gp_cpu(struct cpu *c)
+{
+	struct rcu_test *t = reader_or_wait(c, 30 * NSEC_PER_MSEC, section_done);
+
+	if (!t)
+		return;
 	t->gp_ns = ktime_get_ns();
 	synchronize_rcu();
 	t->gp_ns = ktime_get_ns() - t->gp_ns;
@@ -63,14 +77,10 @@ static void cb_not_yet(void *arg)
 /* call_rcu() does not run its callback under a reader either. */
 static void call_rcu_cpu(struct cpu *c)
 {
-	struct rcu_test *t = c->run->priv;
+	struct rcu_test *t = reader_or_wait(c, 30 * NSEC_PER_MSEC, cb_not_yet);
 
-	if (c->id == 1) {
-		test_masked_spin(&t->in_section, 30 * NSEC_PER_MSEC, cb_not_yet, t);
-		return;
-	}
-	WAIT_FOR(READ_ONCE(t->in_section));
-	call_rcu(&t->head, cb);
+	if (t)
+		call_rcu(&t->head, cb);
 }
 
 /* Quiescent states: at most one per tick, however often we schedule. */
@@ -99,15 +109,9 @@ static void qs_irqs_off_cpu(struct cpu *c)
 /* A walker that never unmasks: the grace period must be reported stuck. */
 static void gp_stall_cpu(struct cpu *c)
 {
-	struct rcu_test *t = c->run->priv;
-
-	if (c->id == 1) {
-		/* the watchdog fires first */
-		test_masked_spin(&t->in_section, 5 * NSEC_PER_SEC, NULL, NULL);
-		return;
-	}
-	WAIT_FOR(READ_ONCE(t->in_section));
-	synchronize_rcu();
+	/* The section outlasts the watchdog: it fires first. */
+	if (reader_or_wait(c, 5 * NSEC_PER_SEC, NULL))
+		synchronize_rcu();
 }
 
 static struct rcu_test run_test_stall(int nr_cpus, int hz, cpu_fn_t fn, int *leaked,
