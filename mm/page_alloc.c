@@ -24,24 +24,20 @@
  * with next_free), indexed as the arena's pfns.
  */
 
-/* Thread @nr entries of @array into a free list in index order, index
- * 0 first, its head in @head. */
-#define ARENA_FREE_LIST_INIT(array, nr, head) do {				\
-	for (uint32_t __i = 0; __i < (nr); __i++)				\
-		(array)[__i].next_free = __i + 1 < (nr) ? __i + 1 : ARENA_NONE;	\
-	(head) = (nr) ? 0 : ARENA_NONE;						\
-} while (0)
+/*
+ * An empty free list; entries never handed out are taken in index order
+ * from @a->fresh once the list is empty.  So nothing of the arena is
+ * touched until it is used: linking all of it up front faulted in every
+ * descriptor page (20 MiB at the default sizes), most of a short run's
+ * set-up, which compare pays per phase and the sweep per interval.  The
+ * order is what a list threaded in index order gave: the most recently
+ * freed first, then index 0, 1, ...
+ */
+#define ARENA_FREE_LIST_INIT(a) do {							(a)->free_head = ARENA_NONE;							(a)->fresh = 0;								} while (0)
 
-/* Take the list's head into @idx; ARENA_NONE, counted as failed, if empty. */
-#define ARENA_POP(a, array, idx) do {						\
-	pthread_mutex_lock(&(a)->lock);						\
-	(idx) = (a)->free_head;							\
-	if ((idx) != ARENA_NONE)						\
-		(a)->free_head = (array)[(idx)].next_free;			\
-	pthread_mutex_unlock(&(a)->lock);					\
-	if ((idx) == ARENA_NONE)						\
-		atomic_inc_relaxed((a)->failed);				\
-} while (0)
+/* Take the list's head into @idx, else the next fresh entry; ARENA_NONE,
+ * counted as failed, when both are used up. */
+#define ARENA_POP(a, array, idx) do {							pthread_mutex_lock(&(a)->lock);							(idx) = (a)->free_head;								if ((idx) != ARENA_NONE)								(a)->free_head = (array)[(idx)].next_free;				else if ((a)->fresh < (a)->nr)								(idx) = (a)->fresh++;							pthread_mutex_unlock(&(a)->lock);						if ((idx) == ARENA_NONE)								atomic_inc_relaxed((a)->failed);				} while (0)
 
 /* Put back the @n entries linked from @first to @last (most recent first). */
 #define ARENA_PUSH(a, array, first, last, n) do {				\
@@ -78,8 +74,8 @@ int pt_arena_init(struct pt_arena *a, uint32_t nr, bool poison)
 	a->nr = nr;
 	a->poison = poison;
 	pthread_mutex_init(&a->lock, NULL);
-	/* Free list in address order: index 0 is handed out first. */
-	ARENA_FREE_LIST_INIT(a->desc, nr, a->free_head);
+	/* Index 0 is handed out first. */
+	ARENA_FREE_LIST_INIT(a);
 	return 0;
 }
 
@@ -225,7 +221,7 @@ int folio_arena_init(struct folio_arena *a, uint32_t nr)
 		return -ENOMEM;
 	a->nr = nr;
 	pthread_mutex_init(&a->lock, NULL);
-	ARENA_FREE_LIST_INIT(a->folios, nr, a->free_head);
+	ARENA_FREE_LIST_INIT(a);
 	return 0;
 }
 

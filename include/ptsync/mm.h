@@ -22,6 +22,7 @@ struct pt_arena {
 	bool poison;
 	pthread_mutex_t lock;
 	uint32_t free_head;
+	uint32_t fresh;		/* entries from here on never handed out */
 	_Atomic int64_t live;
 	_Atomic uint64_t allocs, frees, failed;
 };
@@ -31,6 +32,7 @@ struct folio_arena {
 	uint32_t nr;
 	pthread_mutex_t lock;
 	uint32_t free_head;
+	uint32_t fresh;		/* entries from here on never handed out */
 	_Atomic int64_t live;
 	_Atomic uint64_t allocs, frees, failed;
 };
