@@ -37,7 +37,7 @@ pct() {
 
 echo "# torture --sweep ${EXTRA:+$EXTRA }--stop-on-violation, $RUNS runs of at most ${SECS}s per strategy and CPU count;" \
      "$HOST host CPUs; $(date -u +%Y-%m-%dT%H:%MZ)"
-printf '%-13s %5s %7s %10s %10s  %s\n' strategy cpus caught "p50 (s)" "p90 (s)" \
+printf '%-19s %5s %7s %10s %10s  %s\n' strategy cpus caught "p50 (s)" "p90 (s)" \
 	"caught at tlb/arch: runs"
 "$BIN" list --tsv | while IFS=$'\t' read -r name verdict _; do
 	[ "$verdict" = unsafe ] || continue
@@ -58,7 +58,7 @@ printf '%-13s %5s %7s %10s %10s  %s\n' strategy cpus caught "p50 (s)" "p90 (s)" 
 				grep -o -- '--arch=[a-z0-9]*' | cut -d= -f2)" >>"$tmp/where"
 		done
 		where=$(sort "$tmp/where" | uniq -c | awk '{ printf "%s%s:%s", (NR > 1 ? " " : ""), $2, $1 }')
-		printf '%-13s %5s %3d/%-3d %10s %10s  %s\n' "$name" "$cpus" "$caught" "$RUNS" \
+		printf '%-19s %5s %3d/%-3d %10s %10s  %s\n' "$name" "$cpus" "$caught" "$RUNS" \
 			"$(pct 50 "$tmp/firsts" "$SECS")" "$(pct 90 "$tmp/firsts" "$SECS")" "${where:--}"
 	done
 done
