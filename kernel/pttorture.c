@@ -660,13 +660,28 @@ static void print_collapse_hugetlb(FILE *f, const struct ptsync_run *run)
 			READ_ONCE(hf->stats.map_failures));
 }
 
+/* The logged violations, a line each: what was seen, where, and by whom. */
+static void print_violations(FILE *f, const struct ptsync_run *run)
+{
+	const struct violation_log *v = &run->violations;
+	uint32_t logged = READ_ONCE(v->nr_logged);
+
+	for (uint32_t i = 0; i < logged && i < VIOLATION_LOG; i++) {
+		const struct violation *x = &v->log[i];
+
+		fprintf(f, "ptsync torture violation: cpu %d mm %d addr 0x%" PRIx64
+			" level %s site %s strategy %s: %s\n", x->cpu, x->mm, x->addr,
+			level_name(x->level), callsite_name(x->site), run->ops->name,
+			violation_kind_name(x->kind));
+	}
+}
+
 static void print_text(FILE *f, struct ptsync_run *run,
 		       const struct torture_totals *t, int leaked, bool ok)
 {
 	const struct violation_log *v = &run->violations;
 	double secs = (double)(run->end_ns - run->start_ns) / NSEC_PER_SEC;
 	uint64_t nv = READ_ONCE(v->total);
-	uint32_t logged = READ_ONCE(v->nr_logged);
 	double mean;
 	int64_t peak;
 
@@ -731,14 +746,7 @@ static void print_text(FILE *f, struct ptsync_run *run,
 	if (nv)
 		fprintf(f, "ptsync torture stats: first violation after %.3f s\n",
 			first_violation_s(run));
-	for (uint32_t i = 0; i < logged && i < VIOLATION_LOG; i++) {
-		const struct violation *x = &v->log[i];
-
-		fprintf(f, "ptsync torture violation: cpu %d mm %d addr 0x%" PRIx64
-			" level %s site %s strategy %s: %s\n", x->cpu, x->mm, x->addr,
-			level_name(x->level), callsite_name(x->site), run->ops->name,
-			violation_kind_name(x->kind));
-	}
+	print_violations(f, run);
 	torture_print_params(f, run, "end");
 	torture_print_repeat(f, run);
 	fprintf(f, "ptsync torture: --- End of test: %s\n", ok ? "SUCCESS" : "FAILURE");
@@ -938,6 +946,7 @@ int torture_quiet(const struct ptsync_config *cfg, struct torture_outcome *out)
 
 		if (f) {
 			torture_print_params(f, run, "interval");
+			print_violations(f, run);	/* what a failing one saw */
 			fclose(f);
 		}
 		f = open_memstream(&out->repeat, &len);

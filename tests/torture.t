@@ -94,6 +94,8 @@ while IFS=$'\t' read -r name verdict modes unsafe_modes _ _ _ _ _ _ hidden; do
 		ok $(( $(cat "$tmp/$id.rc") == 1 && ${v:-0} > 0 ? 0 : 1 )) \
 			"$name --sweep (unsafe): caught, $v violations, first after ${t}s"
 		[ "${v:-0}" -gt 0 ] || sed 's/^/# /' "$tmp/$id.err"
+		grep -q '^ptsync torture violation: cpu [0-9]* .*strategy '"$name"': ' "$tmp/$id.err"
+		ok $? "... and what the failing interval saw: $(grep -m1 '^ptsync torture violation:' "$tmp/$id.err" | cut -d: -f2- | head -c 120)"
 		m=$(echo "$rep" | grep -o -- '--tlb=[a-z]*' | cut -d= -f2)
 		a=$(echo "$rep" | grep -o -- '--arch=[a-z0-9]*' | cut -d= -f2)
 		case ",$unsafe_modes," in *",$m,"*) in_mode=1 ;; *) in_mode=0 ;; esac
