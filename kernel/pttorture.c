@@ -565,12 +565,13 @@ static void torture_sigint(int sig)
 	torture_interrupted = 1;
 }
 
-/* Sleep out the run's duration; Ctrl-C ends it early, results kept. */
 /* --stop-on-violation, and one was recorded (init/main.c counts them). */
 static bool torture_caught(const struct ptsync_run *run)
 {
 	return run->cfg.stop_on_violation && READ_ONCE(run->violations.total);
 }
+
+/* Sleep out the run's duration; Ctrl-C ends it early, results kept. */
 
 static void torture_wait(struct ptsync_run *run)
 {

@@ -18,7 +18,7 @@
  * plain torture command line.  The CPU count and roles other than
  * khugepaged are the sweep's own (--cpus): the host decides those; the
  * arenas are capped to what the largest draw needs, so that setting up an
- * interval costs little (~30 ms).  Intervals are short (0.25 s by default):
+ * interval costs little.  Intervals are short (0.25 s by default):
  * a bug shows within milliseconds once the draw is right, so what finds it
  * is the number of draws (`EXTRA=--sweep-interval=1 make bench-detect`
  * measures what 1 s intervals lose).  The sweep stops at the first

@@ -22,22 +22,33 @@
  * The free list both arenas keep, written once for either: @a is a
  * struct pt_arena or folio_arena, @array its ptdescs or folios (each
  * with next_free), indexed as the arena's pfns.
- */
-
-/*
- * An empty free list; entries never handed out are taken in index order
+ *
+ * It starts empty; entries never handed out are taken in index order
  * from @a->fresh once the list is empty.  So nothing of the arena is
  * touched until it is used: linking all of it up front faulted in every
- * descriptor page (20 MiB at the default sizes), most of a short run's
+ * descriptor page (megabytes at the default sizes), most of a short run's
  * set-up, which compare pays per phase and the sweep per interval.  The
  * order is what a list threaded in index order gave: the most recently
  * freed first, then index 0, 1, ...
  */
-#define ARENA_FREE_LIST_INIT(a) do {							(a)->free_head = ARENA_NONE;							(a)->fresh = 0;								} while (0)
+#define ARENA_FREE_LIST_INIT(a) do {						\
+	(a)->free_head = ARENA_NONE;						\
+	(a)->fresh = 0;								\
+} while (0)
 
 /* Take the list's head into @idx, else the next fresh entry; ARENA_NONE,
  * counted as failed, when both are used up. */
-#define ARENA_POP(a, array, idx) do {							pthread_mutex_lock(&(a)->lock);							(idx) = (a)->free_head;								if ((idx) != ARENA_NONE)								(a)->free_head = (array)[(idx)].next_free;				else if ((a)->fresh < (a)->nr)								(idx) = (a)->fresh++;							pthread_mutex_unlock(&(a)->lock);						if ((idx) == ARENA_NONE)								atomic_inc_relaxed((a)->failed);				} while (0)
+#define ARENA_POP(a, array, idx) do {						\
+	pthread_mutex_lock(&(a)->lock);						\
+	(idx) = (a)->free_head;							\
+	if ((idx) != ARENA_NONE)						\
+		(a)->free_head = (array)[(idx)].next_free;			\
+	else if ((a)->fresh < (a)->nr)						\
+		(idx) = (a)->fresh++;						\
+	pthread_mutex_unlock(&(a)->lock);					\
+	if ((idx) == ARENA_NONE)						\
+		atomic_inc_relaxed((a)->failed);				\
+} while (0)
 
 /* Put back the @n entries linked from @first to @last (most recent first). */
 #define ARENA_PUSH(a, array, first, last, n) do {				\
